@@ -1,0 +1,184 @@
+#pragma once
+
+#include "medic/duration.h"
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace medic {
+
+using namespace std::chrono_literals;
+
+// The configuration model. Plain values only: parsing and validation live in config_loader,
+// so every part of medic can depend on this header without pulling in YAML.
+
+struct WebSettings {
+  std::string listen_address = "127.0.0.1:9469";
+  std::string telemetry_path = "/metrics";
+  std::string config_file;  // exporter-toolkit web config (TLS, basic_auth_users)
+  std::size_t max_request_body_bytes = 1 << 20;
+  Duration read_timeout = 10s;
+  Duration write_timeout = 10s;
+  Duration shutdown_timeout = 15s;
+};
+
+struct FilesystemSettings {
+  std::vector<std::string> mountpoints{"/"};
+};
+
+struct BackupTarget {
+  std::string name;
+  std::string path;
+  std::string glob = "*";
+};
+
+struct ProbeTarget {
+  std::string name;
+  std::string url;
+  std::string method = "GET";
+  int expected_status = 0;  // 0: any 2xx
+  Duration timeout = 5s;
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+};
+
+struct ContainerSettings {
+  std::string docker_host = "unix:///var/run/docker.sock";
+  std::vector<std::string> names;               // empty: all containers
+  std::map<std::string, std::string> labels;    // container label filters (all must match)
+  Duration timeout = 5s;                        // per Docker API call
+  std::size_t max_parallel_stats = 8;
+  Duration disk_usage_interval = 5min;          // system/df is expensive on real Docker
+};
+
+struct CertEndpoint {
+  std::string name;
+  std::string address;  // host:port
+  std::string server_name;
+  std::string ca_file;
+  Duration timeout = 5s;
+};
+
+struct CertSettings {
+  std::vector<CertEndpoint> endpoints;
+  std::vector<std::string> files;  // PEM files or directories of them
+};
+
+struct RedisSettings {
+  std::string address = "127.0.0.1:6379";  // host:port or unix:///path or a /path
+  std::string username;
+  std::string password;  // resolved from password_file / ${ENV}; never logged
+  int db = 0;
+  Duration timeout = 2s;
+};
+
+struct LogSource {
+  std::string name;
+  std::string path;       // a log file, followed like tail -F
+  std::string container;  // or a container's logs through the Docker API
+  bool from_beginning = false;
+};
+
+struct LogRule {
+  std::string name;
+  std::string regex;
+  std::vector<std::string> sources;  // empty: every source
+};
+
+struct LogSettings {
+  std::vector<LogSource> sources;
+  std::vector<LogRule> rules;  // defaults for the seed's checks when none are given
+  std::size_t top_k = 10;
+  std::size_t max_line_bytes = 64 * 1024;
+  Duration poll_interval = 1s;
+  std::string state_file;  // offsets; empty: <data_dir>/log-offsets.json
+  std::string docker_host = "unix:///var/run/docker.sock";
+};
+
+// A collector section may be absent (collector off) or present.
+struct CollectorSettings {
+  std::optional<FilesystemSettings> filesystem;
+  std::optional<std::vector<BackupTarget>> backup;
+  std::optional<std::vector<ProbeTarget>> probe;
+  std::optional<ContainerSettings> container;
+  std::optional<CertSettings> cert;
+  std::optional<RedisSettings> redis;
+  std::optional<LogSettings> logs;
+  bool process = true;  // medic's own process_* metrics
+  Duration timeout = 10s;  // per collector, per scrape
+};
+
+struct WebhookSettings {
+  std::string path = "/webhook";
+  std::string bearer_token;    // resolved secret
+  std::string basic_username;
+  std::string basic_password;  // resolved secret
+  std::size_t max_body_bytes = 1 << 20;
+};
+
+struct JournalSettings {
+  std::string path = "/var/lib/medic/journal.db";
+  Duration retention = std::chrono::hours(24 * 30);
+  std::size_t max_rows = 100000;
+};
+
+struct NotifierSettings {
+  std::string name;
+  std::string url;  // resolved secret (url_file / ${ENV})
+  Duration timeout = 10s;
+  int attempts = 5;
+};
+
+// A label matcher in Alertmanager's spirit: "value" exact, "=~regex", "!value", "!~regex".
+struct LabelMatcher {
+  enum class Kind { kEqual, kNotEqual, kRegex, kNotRegex };
+  std::string label;
+  Kind kind = Kind::kEqual;
+  std::string value;
+};
+
+struct StepSettings {
+  enum class Kind { kRestart, kVerify, kEscalate, kDiagnostics, kPrune, kExec, kNotify };
+  Kind kind = Kind::kRestart;
+  Duration timeout = 10s;                // restart t=, exec timeout
+  std::string url;                       // verify: health URL (empty: container HEALTHCHECK)
+  int attempts = 10;                     // verify
+  Duration interval = 10s;               // verify
+  std::string escalation = "recreate";   // escalate: "recreate" or "exec"
+  std::vector<std::string> argv;         // exec (and escalate: exec)
+  std::string notifier;                  // notify
+  std::size_t log_lines = 500;           // diagnostics
+  std::size_t keep = 10;                 // diagnostics bundles kept
+};
+
+struct RemediationSettings {
+  std::string name;
+  std::vector<LabelMatcher> match;
+  std::string target;        // fixed container name
+  std::string target_label;  // or the container named by this alert label
+  Duration cooldown = 10min;
+  int max_per_hour = 3;
+  bool dry_run = false;
+  std::vector<StepSettings> steps;
+};
+
+struct Config {
+  std::string source_name = "<embedded default>";  // file path or "<embedded default>"
+  WebSettings web;
+  CollectorSettings collectors;
+  std::optional<WebhookSettings> webhook;
+  JournalSettings journal;
+  std::string data_dir = "/var/lib/medic";
+  std::vector<std::string> targets;  // the only containers a remediation may touch
+  std::map<std::string, NotifierSettings> notifiers;
+  std::vector<RemediationSettings> remediations;
+  bool dry_run = false;
+  std::size_t workers = 2;
+  std::size_t queue_size = 1000;
+};
+
+}  // namespace medic
