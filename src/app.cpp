@@ -88,15 +88,19 @@ std::string App::Reload() {
 }
 
 std::string App::RenderMetrics() const {
+  // Read the reload state before the runtime: Reload() swaps the runtime first, so a scrape
+  // that reports a successful reload always shows the new configuration's collectors.
+  const bool reload_ok = last_reload_ok_;
+  const double reload_seconds = last_reload_success_seconds_;
   auto families = runtime()->registry->Collect();
   families.push_back(BuildInfoFamily());
   MetricFamilyBuilder::Gauge("medic_config_last_reload_successful",
                              "Whether the last configuration reload attempt was successful.")
-      .Add(last_reload_ok_ ? 1 : 0)
+      .Add(reload_ok ? 1 : 0)
       .MoveInto(families);
   MetricFamilyBuilder::Gauge("medic_config_last_reload_success_timestamp_seconds",
                              "Timestamp of the last successful configuration reload.")
-      .Add(last_reload_success_seconds_)
+      .Add(reload_seconds)
       .MoveInto(families);
   return prometheus::TextSerializer().Serialize(families);
 }
