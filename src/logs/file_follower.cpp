@@ -144,6 +144,7 @@ void FileFollower::FinishRotatedWhileStopped(const FileOffset& saved, LineSink& 
     splitter_.Flush([&](std::string_view line) { sink.OnLine(line); });
     ::close(fd);
     fd_ = current;
+    offset_ = 0;
     return;
   }
 }
