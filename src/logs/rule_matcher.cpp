@@ -36,7 +36,7 @@ void ValidateLogRules(const std::vector<LogRule>& rules) {
   for (const LogRule& rule : rules) {
     RE2 regex(rule.regex, RuleOptions());
     if (!regex.ok()) {
-      throw InvalidRuleError("log rule \"" + rule.name + "\": invalid regex: " + regex.error());
+      throw InvalidRuleError("invalid regex for rule \"" + rule.name + "\": " + regex.error());
     }
   }
 }
@@ -50,7 +50,7 @@ RuleMatcher::RuleMatcher(std::vector<LogRule> rules)
     const LogRule& rule = rules_[index];
     std::string error;
     if (set_->Add(rule.regex, &error) < 0) {
-      throw InvalidRuleError("log rule \"" + rule.name + "\": invalid regex: " + error);
+      throw InvalidRuleError("invalid regex for rule \"" + rule.name + "\": " + error);
     }
     auto regex = std::make_unique<RE2>(rule.regex, RuleOptions());
     const auto& groups = regex->NamedCapturingGroups();
