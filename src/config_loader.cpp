@@ -1,5 +1,7 @@
 #include "medic/config_loader.h"
 
+#include "medic/logs/rule_matcher.h"
+
 #include <re2/re2.h>
 
 #include <fstream>
@@ -224,7 +226,11 @@ LogSettings ParseLogs(const ConfigNode& node) {
       CheckUniqueName(rule_names, item, rule.name);
       ConfigNode regex = entry.Required("regex");
       rule.regex = regex.NonEmptyString();
-      CheckRegex(regex, rule.regex, "rule \"" + rule.name + "\"");
+      try {
+        logs::ValidateLogRules({rule});  // the same RE2 options the matcher compiles with
+      } catch (const logs::InvalidRuleError& error) {
+        regex.Fail(error.what());
+      }
       if (auto v = entry.Optional("source")) rule.sources.push_back(v->NonEmptyString());
       if (auto v = entry.Optional("sources")) rule.sources = v->StringList();
       for (const std::string& source : rule.sources) {
