@@ -1,6 +1,7 @@
 #include "medic/collectors/redis.h"
 
 #include "medic/metric_family_builder.h"
+#include "medic/sigpipe_guard.h"
 
 #include <spdlog/spdlog.h>
 
@@ -174,6 +175,7 @@ RedisInfo RedisCollector::FetchInfo(Deadline deadline) {
 }
 
 std::vector<prometheus::MetricFamily> RedisCollector::Collect() {
+  SigpipeGuard no_sigpipe;  // hiredis write()s to a server that may have just died
   const Deadline deadline = Clock::now() + settings_.timeout;
   std::vector<prometheus::MetricFamily> families;
   auto up = MetricFamilyBuilder::Gauge(
