@@ -3,6 +3,7 @@
 #include "medic/collectors/backup.h"
 #include "medic/collectors/container.h"
 #include "medic/collectors/filesystem.h"
+#include "medic/collectors/logs.h"
 #include "medic/collectors/probe.h"
 #include "medic/collectors/process.h"
 
@@ -48,6 +49,7 @@ std::vector<std::shared_ptr<Collector>> BuildCollectors(const Config& config) {
   if (settings.container) {
     collectors.push_back(std::make_shared<ContainerCollector>(*settings.container));
   }
+  if (settings.logs) collectors.push_back(std::make_shared<LogsCollector>(*settings.logs));
   if (settings.process) collectors.push_back(std::make_shared<ProcessCollector>());
   return collectors;
 }
