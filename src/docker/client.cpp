@@ -195,20 +195,23 @@ DockerClient::Response DockerClient::Request(const std::string& method, const st
   return response;
 }
 
-VersionInfo DockerClient::Version() {
-  const Response response = Request("GET", "/version", timeout_);
+VersionInfo DockerClient::Version(std::optional<std::chrono::milliseconds> timeout) {
+  const Response response = Request("GET", "/version", timeout.value_or(timeout_));
   return DecodeVersion(response.body);
 }
 
-std::vector<ContainerSummary> DockerClient::List(const ListOptions& options) {
+std::vector<ContainerSummary> DockerClient::List(const ListOptions& options,
+                                                 std::optional<std::chrono::milliseconds> timeout) {
   std::string path = std::string("/containers/json?all=") + (options.all ? "1" : "0");
   if (!options.filters.empty()) path += "&filters=" + UrlEncode(FiltersJson(options.filters));
-  return DecodeContainerList(Request("GET", path, timeout_, true, 32 << 20).body);
+  return DecodeContainerList(Request("GET", path, timeout.value_or(timeout_), true, 32 << 20).body);
 }
 
-ContainerDetails DockerClient::Inspect(const std::string& id_or_name) {
+ContainerDetails DockerClient::Inspect(const std::string& id_or_name,
+                                       std::optional<std::chrono::milliseconds> timeout) {
   return DecodeContainerDetails(
-      Request("GET", "/containers/" + UrlEncode(id_or_name) + "/json", timeout_).body);
+      Request("GET", "/containers/" + UrlEncode(id_or_name) + "/json", timeout.value_or(timeout_))
+          .body);
 }
 
 ContainerStats DockerClient::Stats(const std::string& id_or_name,
@@ -290,8 +293,9 @@ PruneReport DockerClient::PruneAll(bool dangling_images_only) {
   return report;
 }
 
-DiskUsage DockerClient::SystemDiskUsage() {
-  return DecodeDiskUsage(Request("GET", "/system/df", timeout_ * 6, true, 32 << 20).body);
+DiskUsage DockerClient::SystemDiskUsage(std::optional<std::chrono::milliseconds> timeout) {
+  return DecodeDiskUsage(
+      Request("GET", "/system/df", timeout.value_or(timeout_ * 6), true, 32 << 20).body);
 }
 
 std::vector<Event> DockerClient::Events(const EventOptions& options) {

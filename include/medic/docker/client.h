@@ -55,10 +55,13 @@ class DockerClient {
 
   // "1.41" etc.; negotiates on first use.
   std::string ApiVersion();
-  VersionInfo Version();
+  VersionInfo Version(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
-  std::vector<ContainerSummary> List(const ListOptions& options = {});
-  ContainerDetails Inspect(const std::string& id_or_name);
+  std::vector<ContainerSummary> List(
+      const ListOptions& options = {},
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  ContainerDetails Inspect(const std::string& id_or_name,
+                           std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   ContainerStats Stats(const std::string& id_or_name,
                        std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // `tty` selects raw (true) or multiplexed (false) decoding; absent: inspect decides.
@@ -77,7 +80,7 @@ class DockerClient {
   PruneResult PruneBuildCache();  // supported = false when the engine has no endpoint (404)
   PruneReport PruneAll(bool dangling_images_only = true);
 
-  DiskUsage SystemDiskUsage();
+  DiskUsage SystemDiskUsage(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   std::vector<Event> Events(const EventOptions& options);
 
   struct Response {
