@@ -1,5 +1,6 @@
 #include "medic/collectors/logs.h"
 
+#include "medic/logs/container_source.h"
 #include "medic/metric_family_builder.h"
 
 #include <spdlog/spdlog.h>
@@ -43,6 +44,11 @@ class LogsCollector::Source : public logs::LineSink {
       follower_ = std::make_unique<logs::FileFollower>(
           logs::FileFollower::Options{config.path, config.from_beginning, settings.max_line_bytes},
           std::move(saved));
+    } else {
+      container_ = std::make_unique<logs::ContainerLogSource>(
+          config.container, settings.docker_host, settings.max_line_bytes, config.from_beginning,
+          std::move(saved));
+      poll_interval_ = settings.poll_interval;
     }
   }
 
@@ -52,15 +58,18 @@ class LogsCollector::Source : public logs::LineSink {
     if (follower_) {
       follower_->Start(*this);
     } else {
-      OnReadError("container log source " + config_.name +
-                  ": the Docker log client is not built into this medic yet");
+      PollContainer();  // fixes "the end" of its log as of start-up
     }
   }
 
   bool Poll() {
-    if (!follower_) return false;
     const std::uint64_t before = lines_.Get();
-    const bool more = follower_->Poll(*this);
+    bool more = false;
+    if (follower_) {
+      more = follower_->Poll(*this);
+    } else if (std::chrono::steady_clock::now() >= next_container_poll_) {
+      PollContainer();
+    }
     if (lines_.Get() != before) {
       last_line_seconds_.store(NowSeconds(), std::memory_order_relaxed);
     }
@@ -68,7 +77,11 @@ class LogsCollector::Source : public logs::LineSink {
   }
 
   std::optional<logs::FileOffset> Position() const {
-    if (!follower_) return std::nullopt;
+    if (container_) {
+      logs::FileOffset position = container_->Position();
+      if (position.container_id.empty()) return std::nullopt;
+      return position;
+    }
     logs::FileOffset position = follower_->Position();
     if (position.inode == 0) return std::nullopt;  // never opened: nothing to resume
     return position;
@@ -109,6 +122,15 @@ class LogsCollector::Source : public logs::LineSink {
   std::vector<bool> applies_;  // per rule: does the rule's source filter include us
   std::vector<int> matched_;
   std::unique_ptr<logs::FileFollower> follower_;
+  std::unique_ptr<logs::ContainerLogSource> container_;
+  Duration poll_interval_{};
+  std::chrono::steady_clock::time_point next_container_poll_{};
+
+  void PollContainer() {
+    // API calls are rate-limited to one round per poll_interval, however busy the files are.
+    next_container_poll_ = std::chrono::steady_clock::now() + poll_interval_;
+    container_->Poll(*this);
+  }
 };
 
 LogsCollector::LogsCollector(LogSettings settings)
