@@ -2,6 +2,7 @@
 
 #include "medic/collectors/backup.h"
 #include "medic/collectors/filesystem.h"
+#include "medic/collectors/logs.h"
 #include "medic/collectors/probe.h"
 #include "medic/collectors/process.h"
 
@@ -44,6 +45,7 @@ std::vector<std::shared_ptr<Collector>> BuildCollectors(const Config& config) {
   }
   if (settings.backup) collectors.push_back(std::make_shared<BackupCollector>(*settings.backup));
   if (settings.probe) collectors.push_back(std::make_shared<ProbeCollector>(*settings.probe));
+  if (settings.logs) collectors.push_back(std::make_shared<LogsCollector>(*settings.logs));
   if (settings.process) collectors.push_back(std::make_shared<ProcessCollector>());
   return collectors;
 }
