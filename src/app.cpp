@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 
 namespace medic {
@@ -180,6 +181,8 @@ int App::Run() {
   // Block the handled signals in every thread; one thread takes them with sigwait.
   const sigset_t signals = HandledSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A peer that hangs up mid-write (scraper, Redis, TLS endpoint) must not kill the daemon.
+  std::signal(SIGPIPE, SIG_IGN);
 
   auto initial = BuildRuntime(LoadConfig());
   runtime_ = initial;

@@ -77,6 +77,7 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
         try {
           outcome.families = entry->collector->Collect();
           outcome.success = true;
+          outcome.error = entry->collector->LastError();
         } catch (const std::exception& error) {
           outcome.error = error.what();
         } catch (...) {
@@ -117,7 +118,9 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
       entry.status.success = outcome.success;
       entry.status.duration_seconds = outcome.duration_seconds;
       entry.status.last_run = std::chrono::system_clock::now();
-      if (!outcome.success) entry.status.last_error = outcome.error;
+      // A degraded-but-successful collector replaces the last error with its current reason;
+      // a healthy one keeps the last failure's message for the landing page.
+      if (!outcome.success || !outcome.error.empty()) entry.status.last_error = outcome.error;
     }
     durations.Add(outcome.duration_seconds, {{"collector", entry.name}});
     successes.Add(outcome.success ? 1 : 0, {{"collector", entry.name}});

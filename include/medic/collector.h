@@ -19,6 +19,9 @@ class Collector {
   virtual ~Collector() = default;
   virtual std::string_view Name() const = 0;
   virtual std::vector<prometheus::MetricFamily> Collect() = 0;
+  // Why the last collection was degraded without failing (e.g. "engine unreachable" behind
+  // medic_docker_up 0); "" when all is well. Shown on the landing page next to the status.
+  virtual std::string LastError() const { return {}; }
 };
 
 // Thrown by a collector whose whole collection failed; the message becomes its last error.

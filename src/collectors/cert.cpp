@@ -177,4 +177,12 @@ std::vector<prometheus::MetricFamily> CertCollector::Collect() {
   return std::move(families).Build();
 }
 
+std::string CertCollector::LastError() const {
+  std::string joined;
+  for (const auto& [target, error] : LastErrors()) {
+    joined += (joined.empty() ? "" : "; ") + target + ": " + error;
+  }
+  return joined;
+}
+
 }  // namespace medic

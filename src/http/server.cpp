@@ -116,6 +116,9 @@ HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
       std::chrono::duration_cast<std::chrono::seconds>(options_.read_timeout).count(), 0);
   server_->set_write_timeout(
       std::chrono::duration_cast<std::chrono::seconds>(options_.write_timeout).count(), 0);
+  // Without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add ~40 ms to every
+  // response that is written in more than one segment.
+  server_->set_tcp_nodelay(true);
   server_->set_keep_alive_timeout(5);
   server_->set_keep_alive_max_count(100);
   server_->set_exception_handler([](const httplib::Request& request, httplib::Response& response,

@@ -24,6 +24,7 @@ class CertCollector : public Collector {
 
   // Target → why its latest probe failed (only failed targets).
   std::map<std::string, std::string> LastErrors() const;
+  std::string LastError() const override;
 
  private:
   void Remember(const std::string& target, const std::string& error);

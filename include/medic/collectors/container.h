@@ -32,7 +32,7 @@ class ContainerCollector : public Collector {
   std::vector<prometheus::MetricFamily> Collect() override;
 
   // Why the last scrape saw the engine as down; empty when it was up.
-  std::string LastError() const;
+  std::string LastError() const override;
 
  private:
   std::optional<docker::DiskUsage> DiskUsage(std::chrono::steady_clock::time_point deadline);

@@ -45,7 +45,7 @@ class RedisCollector : public Collector {
 
   // Why the latest scrape could not read INFO ("" after a good one). Never contains the
   // password.
-  std::string LastError() const;
+  std::string LastError() const override;
 
  private:
   using Deadline = std::chrono::steady_clock::time_point;
