@@ -1,1 +1,50 @@
-int main() { return 0; }
+#include "medic/app.h"
+#include "medic/config_loader.h"
+#include "medic/curl_handle.h"
+#include "medic/flags.h"
+#include "medic/logging.h"
+#include "medic/version.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) {
+  medic::Flags flags;
+  try {
+    flags = medic::ParseFlags(std::vector<std::string>(argv + 1, argv + argc));
+    medic::ConfigureLogging(flags.log_level, flags.log_format);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "medic: %s\n", error.what());
+    return 2;
+  }
+  if (flags.help) {
+    std::fputs(medic::FlagsUsage().c_str(), stdout);
+    return 0;
+  }
+  if (flags.version) {
+    std::printf("medic, version %s (revision: %s, compiler: %s)\n", medic::kVersion,
+                medic::kRevision, medic::kCompiler);
+    return 0;
+  }
+  if (flags.config_check_file) {
+    try {
+      medic::LoadConfigFile(*flags.config_check_file);
+      std::printf("%s: configuration is valid\n", flags.config_check_file->c_str());
+      return 0;
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "%s\n", error.what());
+      return 1;
+    }
+  }
+  medic::InitCurlOnce();
+  try {
+    return medic::App(std::move(flags)).Run();
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    return 1;
+  }
+}

@@ -47,9 +47,9 @@ MetricFamilyBuilder& MetricFamilyBuilder::Add(
   return Add(value, std::move(pairs));
 }
 
-prometheus::MetricFamily MetricFamilyBuilder::Build() && { return std::move(family_); }
+prometheus::MetricFamily MetricFamilyBuilder::Build() { return std::move(family_); }
 
-void MetricFamilyBuilder::MoveInto(std::vector<prometheus::MetricFamily>& out) && {
+void MetricFamilyBuilder::MoveInto(std::vector<prometheus::MetricFamily>& out) {
   if (!family_.metric.empty()) out.push_back(std::move(family_));
 }
 

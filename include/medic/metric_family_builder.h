@@ -23,9 +23,9 @@ class MetricFamilyBuilder {
                            std::initializer_list<std::pair<std::string, std::string>> labels);
 
   bool Empty() const { return family_.metric.empty(); }
-  prometheus::MetricFamily Build() &&;
+  prometheus::MetricFamily Build();  // moves the family out
   // Appends to `out` only when at least one sample was added.
-  void MoveInto(std::vector<prometheus::MetricFamily>& out) &&;
+  void MoveInto(std::vector<prometheus::MetricFamily>& out);
 
  private:
   MetricFamilyBuilder(std::string name, std::string help, prometheus::MetricType type);

@@ -1,0 +1,50 @@
+# medic: `make run` starts the daemon on the embedded default config; `make test` runs everything.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+RELEASE_DIR ?= build/release
+TEST_DIR ?= build/test
+TSAN_DIR ?= build/tsan
+LISTEN ?= 127.0.0.1:9469
+CMAKE_FLAGS ?=
+
+.PHONY: run build test test-tsan deps deps-test bench format tidy clean
+
+deps:
+	@bash scripts/install-deps.sh build
+
+deps-test:
+	@bash scripts/install-deps.sh test
+
+build: deps
+	@cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release -DMEDIC_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(RELEASE_DIR) -j $(JOBS) --target medic
+
+run: build
+	@echo "medic: open http://$(LISTEN)/ in a browser; point Prometheus at http://$(LISTEN)/metrics"
+	@exec $(RELEASE_DIR)/medic --web.listen-address=$(LISTEN)
+
+# The whole suite, built with AddressSanitizer + UndefinedBehaviorSanitizer.
+test: deps-test
+	@cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DMEDIC_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(TEST_DIR) -j $(JOBS)
+	@bash scripts/run-tests.sh $(TEST_DIR)
+
+# The concurrent parts again under ThreadSanitizer.
+test-tsan: deps-test
+	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DMEDIC_TSAN=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(TSAN_DIR) -j $(JOBS)
+	@bash scripts/run-tests.sh $(TSAN_DIR) -L tsan
+
+bench: deps
+	@bash scripts/install-deps.sh all
+	@bash bench/run.sh
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cc')
+
+tidy:
+	@cmake -S . -B build/tidy -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@clang-tidy -p build/tidy --quiet $$(git ls-files 'src/*.cpp')
+
+clean:
+	@rm -rf build

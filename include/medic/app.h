@@ -1,0 +1,54 @@
+#pragma once
+
+#include "medic/collector_registry.h"
+#include "medic/config.h"
+#include "medic/flags.h"
+#include "medic/http/server.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace medic {
+
+// Everything that a configuration (re)load produces; swapped whole on reload.
+struct Runtime {
+  Config config;
+  std::shared_ptr<CollectorRegistry> registry;
+};
+
+// The medic daemon: loads the configuration, serves /metrics, /, /-/healthy, /-/ready and
+// /-/reload, reloads on SIGHUP, and stops gracefully on SIGTERM/SIGINT.
+class App {
+ public:
+  explicit App(Flags flags);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Runs until a stop signal; returns the process exit code.
+  int Run();
+
+ private:
+  Config LoadConfig() const;
+  std::shared_ptr<Runtime> BuildRuntime(Config config) const;
+  std::shared_ptr<const Runtime> runtime() const;
+  // Returns "" on success, else the reason the new configuration was rejected.
+  std::string Reload();
+  void RegisterRoutes();
+  void WaitForSignals();
+  std::string RenderMetrics() const;
+
+  Flags flags_;
+  mutable std::mutex runtime_mutex_;
+  std::shared_ptr<const Runtime> runtime_;
+  std::unique_ptr<http::HttpServer> server_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> last_reload_ok_{true};
+  std::atomic<double> last_reload_success_seconds_{0};
+  std::mutex reload_mutex_;
+};
+
+}  // namespace medic

@@ -1,0 +1,213 @@
+#include "medic/app.h"
+
+#include "medic/collector_factory.h"
+#include "medic/collectors/process.h"
+#include "medic/config_loader.h"
+#include "medic/http/landing_page.h"
+#include "medic/metric_family_builder.h"
+#include "medic/version.h"
+
+#include <prometheus/text_serializer.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+
+namespace medic {
+namespace {
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+sigset_t HandledSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  return signals;
+}
+
+}  // namespace
+
+App::App(Flags flags) : flags_(std::move(flags)) {}
+
+App::~App() = default;
+
+Config App::LoadConfig() const {
+  Config config = flags_.config_file.empty() ? LoadDefaultConfig() : LoadConfigFile(flags_.config_file);
+  if (flags_.listen_address) config.web.listen_address = *flags_.listen_address;
+  if (flags_.telemetry_path) config.web.telemetry_path = *flags_.telemetry_path;
+  if (flags_.web_config_file) config.web.config_file = *flags_.web_config_file;
+  if (flags_.dry_run) config.dry_run = true;
+  ApplyCollectorOverrides(config.collectors, flags_.collectors);
+  return config;
+}
+
+std::shared_ptr<Runtime> App::BuildRuntime(Config config) const {
+  auto runtime = std::make_shared<Runtime>();
+  runtime->registry = std::make_shared<CollectorRegistry>(config.collectors.timeout);
+  for (auto& collector : BuildCollectors(config)) runtime->registry->Add(std::move(collector));
+  runtime->config = std::move(config);
+  return runtime;
+}
+
+std::shared_ptr<const Runtime> App::runtime() const {
+  std::lock_guard lock(runtime_mutex_);
+  return runtime_;
+}
+
+std::string App::Reload() {
+  std::lock_guard reload_lock(reload_mutex_);
+  try {
+    Config config = LoadConfig();
+    const Config& current = runtime()->config;
+    if (config.web.listen_address != current.web.listen_address ||
+        config.web.telemetry_path != current.web.telemetry_path ||
+        config.web.config_file != current.web.config_file) {
+      spdlog::warn("reload: web settings changed; they take effect after a restart");
+    }
+    auto next = BuildRuntime(std::move(config));
+    {
+      std::lock_guard lock(runtime_mutex_);
+      runtime_ = std::move(next);
+    }
+    last_reload_ok_ = true;
+    last_reload_success_seconds_ = NowSeconds();
+    spdlog::info("reload: configuration reloaded from {}", runtime()->config.source_name);
+    return "";
+  } catch (const std::exception& error) {
+    last_reload_ok_ = false;
+    spdlog::error("reload: new configuration rejected, keeping the running one: {}", error.what());
+    return error.what();
+  }
+}
+
+std::string App::RenderMetrics() const {
+  auto families = runtime()->registry->Collect();
+  families.push_back(BuildInfoFamily());
+  MetricFamilyBuilder::Gauge("medic_config_last_reload_successful",
+                             "Whether the last configuration reload attempt was successful.")
+      .Add(last_reload_ok_ ? 1 : 0)
+      .MoveInto(families);
+  MetricFamilyBuilder::Gauge("medic_config_last_reload_success_timestamp_seconds",
+                             "Timestamp of the last successful configuration reload.")
+      .Add(last_reload_success_seconds_)
+      .MoveInto(families);
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+void App::RegisterRoutes() {
+  const std::string telemetry_path = runtime()->config.web.telemetry_path;
+  server_->Handle("GET", telemetry_path, [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server_->Handle("GET", "/", [this, telemetry_path](const httplib::Request&, httplib::Response& res) {
+    auto current = runtime();
+    http::LandingPageModel model;
+    model.version = kVersion;
+    model.revision = kRevision;
+    model.config_source = current->config.source_name;
+    model.telemetry_path = telemetry_path;
+    model.links = {{"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
+    model.collectors = current->registry->Statuses();
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
+    res.set_content(http::RenderLandingPage(model), "text/html; charset=utf-8");
+  });
+  server_->Handle(
+      "GET", "/-/healthy",
+      [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("Healthy\n", "text/plain; charset=utf-8");
+      },
+      http::Access::kPublic);
+  server_->Handle(
+      "GET", "/-/ready",
+      [this](const httplib::Request&, httplib::Response& res) {
+        if (ready_) {
+          res.set_content("Ready\n", "text/plain; charset=utf-8");
+        } else {
+          res.status = 503;
+          res.set_content("Not ready: first collection still running\n", "text/plain; charset=utf-8");
+        }
+      },
+      http::Access::kPublic);
+  server_->Handle("POST", "/-/reload", [this](const httplib::Request&, httplib::Response& res) {
+    const std::string error = Reload();
+    if (error.empty()) {
+      res.set_content("configuration reloaded\n", "text/plain; charset=utf-8");
+    } else {
+      res.status = 500;
+      res.set_content("failed to reload config: " + error + "\n", "text/plain; charset=utf-8");
+    }
+  });
+}
+
+void App::WaitForSignals() {
+  const sigset_t signals = HandledSignals();
+  while (true) {
+    int signal_number = 0;
+    if (sigwait(&signals, &signal_number) != 0) continue;
+    if (signal_number == SIGHUP) {
+      spdlog::info("received SIGHUP, reloading configuration");
+      Reload();
+      continue;
+    }
+    spdlog::info("received {}, shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+    const Duration bound = runtime()->config.web.shutdown_timeout;
+    // In-flight requests get `bound` to finish; past that, exit anyway rather than hang a deploy.
+    std::thread([bound] {
+      std::this_thread::sleep_for(bound);
+      spdlog::error("shutdown did not finish within {}, exiting", FormatDuration(bound));
+      std::_Exit(1);
+    }).detach();
+    server_->Stop();
+    return;
+  }
+}
+
+int App::Run() {
+  // Block the handled signals in every thread; one thread takes them with sigwait.
+  const sigset_t signals = HandledSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto initial = BuildRuntime(LoadConfig());
+  runtime_ = initial;
+  last_reload_success_seconds_ = NowSeconds();
+  const Config& config = initial->config;
+
+  http::ServerOptions options;
+  options.listen_address = config.web.listen_address;
+  options.max_body_bytes = config.web.max_request_body_bytes;
+  if (config.webhook) {
+    options.max_body_bytes = std::max(options.max_body_bytes, config.webhook->max_body_bytes);
+  }
+  options.read_timeout = config.web.read_timeout;
+  options.write_timeout = config.web.write_timeout;
+  if (!config.web.config_file.empty()) {
+    options.web_config = http::LoadWebConfigFile(config.web.config_file);
+  }
+  server_ = std::make_unique<http::HttpServer>(std::move(options));
+  RegisterRoutes();
+  server_->Bind();
+  spdlog::info("medic {} (revision {}) listening on {}://{}; metrics at {}, config {}", kVersion,
+               kRevision, server_->tls() ? "https" : "http", config.web.listen_address,
+               config.web.telemetry_path, config.source_name);
+
+  std::thread first_collection([this] {
+    runtime()->registry->Collect();
+    ready_ = true;
+  });
+  std::thread signal_waiter([this] { WaitForSignals(); });
+  server_->Serve();
+  signal_waiter.join();
+  first_collection.join();
+  spdlog::info("medic stopped");
+  return 0;
+}
+
+}  // namespace medic

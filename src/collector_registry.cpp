@@ -1,0 +1,134 @@
+#include "medic/collector_registry.h"
+
+#include "medic/metric_family_builder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <thread>
+
+namespace medic {
+namespace {
+
+struct Outcome {
+  std::vector<prometheus::MetricFamily> families;
+  bool success = false;
+  std::string error;
+  double duration_seconds = 0;
+};
+
+}  // namespace
+
+struct CollectorRegistry::Entry {
+  std::shared_ptr<Collector> collector;
+  std::string name;
+  std::mutex mutex;
+  std::shared_future<Outcome> in_flight;  // guarded by mutex
+  std::chrono::steady_clock::time_point in_flight_started;
+  CollectorStatus status;  // guarded by mutex
+};
+
+CollectorRegistry::CollectorRegistry(Duration timeout) : timeout_(timeout) {}
+
+CollectorRegistry::~CollectorRegistry() = default;
+
+void CollectorRegistry::Add(std::shared_ptr<Collector> collector) {
+  auto entry = std::make_shared<Entry>();
+  entry->name = std::string(collector->Name());
+  entry->status.name = entry->name;
+  entry->collector = std::move(collector);
+  entries_.push_back(std::move(entry));
+}
+
+std::vector<std::string> CollectorRegistry::Names() const {
+  std::vector<std::string> names;
+  for (const auto& entry : entries_) names.push_back(entry->name);
+  return names;
+}
+
+std::vector<CollectorStatus> CollectorRegistry::Statuses() const {
+  std::vector<CollectorStatus> statuses;
+  for (const auto& entry : entries_) {
+    std::lock_guard lock(entry->mutex);
+    statuses.push_back(entry->status);
+  }
+  return statuses;
+}
+
+std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + timeout_;
+
+  std::vector<std::shared_future<Outcome>> runs;
+  runs.reserve(entries_.size());
+  for (const auto& entry : entries_) {
+    std::lock_guard lock(entry->mutex);
+    const bool reusable =
+        entry->in_flight.valid() &&
+        entry->in_flight.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+    if (!reusable) {
+      std::promise<Outcome> promise;
+      entry->in_flight = promise.get_future().share();
+      entry->in_flight_started = started;
+      // Detached so a hung collector never blocks the scrape; the thread owns what it uses.
+      std::thread([entry, promise = std::move(promise)]() mutable {
+        Outcome outcome;
+        const auto begin = std::chrono::steady_clock::now();
+        try {
+          outcome.families = entry->collector->Collect();
+          outcome.success = true;
+        } catch (const std::exception& error) {
+          outcome.error = error.what();
+        } catch (...) {
+          outcome.error = "unknown exception";
+        }
+        outcome.duration_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+        promise.set_value(std::move(outcome));
+      }).detach();
+    }
+    runs.push_back(entry->in_flight);
+  }
+
+  std::vector<prometheus::MetricFamily> families;
+  auto durations = MetricFamilyBuilder::Gauge("medic_scrape_collector_duration_seconds",
+                                              "Duration of a collector's last run.");
+  auto successes = MetricFamilyBuilder::Gauge(
+      "medic_scrape_collector_success", "Whether a collector succeeded (1) or failed (0).");
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    Entry& entry = *entries_[i];
+    Outcome outcome;
+    const bool finished = runs[i].wait_until(deadline) == std::future_status::ready;
+    if (finished) {
+      outcome = runs[i].get();
+    } else {
+      std::lock_guard lock(entry.mutex);
+      outcome.error = "timed out after " + FormatDuration(timeout_) + " (still running)";
+      outcome.duration_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        entry.in_flight_started)
+              .count();
+    }
+    {
+      std::lock_guard lock(entry.mutex);
+      if (!outcome.success && (entry.status.success || entry.status.last_error != outcome.error)) {
+        spdlog::warn("collector {} failed: {}", entry.name, outcome.error);
+      }
+      entry.status.ran = true;
+      entry.status.success = outcome.success;
+      entry.status.duration_seconds = outcome.duration_seconds;
+      entry.status.last_run = std::chrono::system_clock::now();
+      if (!outcome.success) entry.status.last_error = outcome.error;
+    }
+    durations.Add(outcome.duration_seconds, {{"collector", entry.name}});
+    successes.Add(outcome.success ? 1 : 0, {{"collector", entry.name}});
+    if (outcome.success) {
+      for (auto& family : outcome.families) families.push_back(std::move(family));
+    }
+  }
+  durations.MoveInto(families);
+  successes.MoveInto(families);
+  return families;
+}
+
+}  // namespace medic

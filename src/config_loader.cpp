@@ -1,0 +1,523 @@
+#include "medic/config_loader.h"
+
+#include <re2/re2.h>
+
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace medic {
+namespace {
+
+constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
+
+std::string_view kEmbeddedDefault = R"(# medic's embedded default configuration.
+web:
+  listen_address: 127.0.0.1:9469
+  telemetry_path: /metrics
+collectors:
+  filesystem:
+    mountpoints: [/]
+)";
+
+void CheckListenAddress(const ConfigNode& node, const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) {
+    node.Fail("expected host:port, got \"" + address + "\"");
+  }
+  const std::string port = address.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+      std::stoi(port) > 65535) {
+    node.Fail("invalid port in \"" + address + "\"");
+  }
+}
+
+std::string HttpPath(const ConfigNode& node) {
+  std::string path = node.NonEmptyString();
+  if (path.front() != '/') node.Fail("must start with /");
+  return path;
+}
+
+WebSettings ParseWeb(const ConfigNode& node) {
+  WebSettings web;
+  MapReader map(node);
+  if (auto v = map.Optional("listen_address")) {
+    web.listen_address = v->NonEmptyString();
+    CheckListenAddress(*v, web.listen_address);
+  }
+  if (auto v = map.Optional("telemetry_path")) web.telemetry_path = HttpPath(*v);
+  if (auto v = map.Optional("config_file")) web.config_file = v->String();
+  if (auto v = map.Optional("max_request_body_bytes")) {
+    web.max_request_body_bytes = static_cast<std::size_t>(v->Int(1, 1LL << 30));
+  }
+  if (auto v = map.Optional("read_timeout")) web.read_timeout = v->DurationValue();
+  if (auto v = map.Optional("write_timeout")) web.write_timeout = v->DurationValue();
+  if (auto v = map.Optional("shutdown_timeout")) web.shutdown_timeout = v->DurationValue();
+  map.Finish();
+  return web;
+}
+
+FilesystemSettings ParseFilesystem(const ConfigNode& node) {
+  FilesystemSettings settings;
+  MapReader map(node);
+  if (auto v = map.Optional("mountpoints")) {
+    settings.mountpoints = v->StringList();
+    for (const ConfigNode& item : v->Items()) {
+      if (item.String().front() != '/') item.Fail("mount point must be an absolute path");
+    }
+  }
+  map.Finish();
+  return settings;
+}
+
+void CheckUniqueName(std::set<std::string>& names, const ConfigNode& where,
+                     const std::string& name) {
+  if (!names.insert(name).second) where.Fail("duplicate name \"" + name + "\"");
+}
+
+std::vector<BackupTarget> ParseBackup(const ConfigNode& node) {
+  std::vector<BackupTarget> targets;
+  std::set<std::string> names;
+  for (const ConfigNode& item : node.Items()) {
+    BackupTarget target;
+    MapReader map(item);
+    target.name = map.Required("name").NonEmptyString();
+    CheckUniqueName(names, item, target.name);
+    target.path = map.Required("path").NonEmptyString();
+    if (auto v = map.Optional("glob")) target.glob = v->NonEmptyString();
+    map.Finish();
+    targets.push_back(std::move(target));
+  }
+  return targets;
+}
+
+std::vector<ProbeTarget> ParseProbe(const ConfigNode& node) {
+  std::vector<ProbeTarget> targets;
+  std::set<std::string> names;
+  for (const ConfigNode& item : node.Items()) {
+    ProbeTarget target;
+    MapReader map(item);
+    target.name = map.Required("name").NonEmptyString();
+    CheckUniqueName(names, item, target.name);
+    ConfigNode url = map.Required("url");
+    target.url = url.NonEmptyString();
+    if (target.url.rfind("http://", 0) != 0 && target.url.rfind("https://", 0) != 0) {
+      url.Fail("must be an http:// or https:// URL");
+    }
+    if (auto v = map.Optional("method")) {
+      target.method = v->NonEmptyString();
+      static const std::set<std::string> kMethods{"GET", "HEAD", "POST", "PUT", "OPTIONS"};
+      if (kMethods.count(target.method) == 0) v->Fail("unsupported method " + target.method);
+    }
+    if (auto v = map.Optional("expected_status")) {
+      target.expected_status = static_cast<int>(v->Int(100, 599));
+    }
+    if (auto v = map.Optional("timeout")) target.timeout = v->DurationValue();
+    if (auto v = map.Optional("ca_file")) target.ca_file = v->String();
+    if (auto v = map.Optional("insecure_skip_verify")) target.insecure_skip_verify = v->Bool();
+    map.Finish();
+    targets.push_back(std::move(target));
+  }
+  return targets;
+}
+
+std::string DockerHost(const ConfigNode& node) {
+  std::string host = node.NonEmptyString();
+  if (host.rfind("unix://", 0) != 0) node.Fail("only unix:// Docker hosts are supported");
+  return host;
+}
+
+ContainerSettings ParseContainer(const ConfigNode& node) {
+  ContainerSettings settings;
+  MapReader map(node);
+  if (auto v = map.Optional("docker_host")) settings.docker_host = DockerHost(*v);
+  if (auto v = map.Optional("names")) settings.names = v->StringList();
+  if (auto v = map.Optional("labels")) settings.labels = v->StringMap();
+  if (auto v = map.Optional("timeout")) settings.timeout = v->DurationValue();
+  if (auto v = map.Optional("max_parallel_stats")) {
+    settings.max_parallel_stats = static_cast<std::size_t>(v->Int(1, 64));
+  }
+  if (auto v = map.Optional("disk_usage_interval")) settings.disk_usage_interval = v->DurationValue();
+  map.Finish();
+  return settings;
+}
+
+CertSettings ParseCert(const ConfigNode& node) {
+  CertSettings settings;
+  MapReader map(node);
+  std::set<std::string> names;
+  if (auto endpoints = map.Optional("endpoints")) {
+    for (const ConfigNode& item : endpoints->Items()) {
+      CertEndpoint endpoint;
+      MapReader entry(item);
+      endpoint.address = entry.Required("address").NonEmptyString();
+      CheckListenAddress(*entry.Optional("address"), endpoint.address);
+      endpoint.name = endpoint.address;
+      if (auto v = entry.Optional("name")) endpoint.name = v->NonEmptyString();
+      CheckUniqueName(names, item, endpoint.name);
+      if (auto v = entry.Optional("server_name")) endpoint.server_name = v->String();
+      if (auto v = entry.Optional("ca_file")) endpoint.ca_file = v->String();
+      if (auto v = entry.Optional("timeout")) endpoint.timeout = v->DurationValue();
+      entry.Finish();
+      settings.endpoints.push_back(std::move(endpoint));
+    }
+  }
+  if (auto v = map.Optional("files")) settings.files = v->StringList();
+  map.Finish();
+  return settings;
+}
+
+RedisSettings ParseRedis(const ConfigNode& node) {
+  RedisSettings settings;
+  MapReader map(node);
+  if (auto v = map.Optional("address")) settings.address = v->NonEmptyString();
+  if (auto v = map.Optional("username")) settings.username = v->String();
+  settings.password = map.Secret("password");
+  if (auto v = map.Optional("db")) settings.db = static_cast<int>(v->Int(0, 1 << 16));
+  if (auto v = map.Optional("timeout")) settings.timeout = v->DurationValue();
+  map.Finish();
+  return settings;
+}
+
+void CheckRegex(const ConfigNode& where, const std::string& pattern, const std::string& what) {
+  RE2 regex(pattern, RE2::Quiet);
+  if (!regex.ok()) where.Fail("invalid regex for " + what + ": " + regex.error());
+}
+
+LogSettings ParseLogs(const ConfigNode& node) {
+  LogSettings settings;
+  MapReader map(node);
+  std::set<std::string> source_names;
+  if (auto sources = map.Optional("sources")) {
+    for (const ConfigNode& item : sources->Items()) {
+      LogSource source;
+      MapReader entry(item);
+      source.name = entry.Required("name").NonEmptyString();
+      CheckUniqueName(source_names, item, source.name);
+      if (auto v = entry.Optional("path")) source.path = v->NonEmptyString();
+      if (auto v = entry.Optional("container")) source.container = v->NonEmptyString();
+      if (source.path.empty() == source.container.empty()) {
+        item.Fail("a log source needs exactly one of path or container");
+      }
+      if (auto v = entry.Optional("from")) {
+        const std::string from = v->String();
+        if (from != "beginning" && from != "end") v->Fail("must be beginning or end");
+        source.from_beginning = from == "beginning";
+      }
+      entry.Finish();
+      settings.sources.push_back(std::move(source));
+    }
+  }
+  std::set<std::string> rule_names;
+  if (auto rules = map.Optional("rules")) {
+    for (const ConfigNode& item : rules->Items()) {
+      LogRule rule;
+      MapReader entry(item);
+      ConfigNode name = entry.Required("name");
+      rule.name = name.NonEmptyString();
+      static const RE2 kRuleName("[a-zA-Z_][a-zA-Z0-9_]*");
+      if (!RE2::FullMatch(rule.name, kRuleName)) {
+        name.Fail("rule names must match [a-zA-Z_][a-zA-Z0-9_]*");
+      }
+      CheckUniqueName(rule_names, item, rule.name);
+      ConfigNode regex = entry.Required("regex");
+      rule.regex = regex.NonEmptyString();
+      CheckRegex(regex, rule.regex, "rule \"" + rule.name + "\"");
+      if (auto v = entry.Optional("source")) rule.sources.push_back(v->NonEmptyString());
+      if (auto v = entry.Optional("sources")) rule.sources = v->StringList();
+      for (const std::string& source : rule.sources) {
+        if (source_names.count(source) == 0) item.Fail("unknown log source \"" + source + "\"");
+      }
+      entry.Finish();
+      settings.rules.push_back(std::move(rule));
+    }
+  }
+  if (auto v = map.Optional("top_k")) settings.top_k = static_cast<std::size_t>(v->Int(1, 1000));
+  if (auto v = map.Optional("max_line_bytes")) {
+    settings.max_line_bytes = static_cast<std::size_t>(v->Int(256, 16 << 20));
+  }
+  if (auto v = map.Optional("poll_interval")) settings.poll_interval = v->DurationValue();
+  if (auto v = map.Optional("state_file")) settings.state_file = v->String();
+  if (auto v = map.Optional("docker_host")) settings.docker_host = DockerHost(*v);
+  map.Finish();
+  return settings;
+}
+
+CollectorSettings ParseCollectors(const ConfigNode& node) {
+  CollectorSettings settings;
+  MapReader map(node);
+  if (auto v = map.Optional("filesystem")) settings.filesystem = ParseFilesystem(*v);
+  if (auto v = map.Optional("backup")) settings.backup = ParseBackup(*v);
+  if (auto v = map.Optional("probe")) settings.probe = ParseProbe(*v);
+  if (auto v = map.Optional("container")) settings.container = ParseContainer(*v);
+  if (auto v = map.Optional("cert")) settings.cert = ParseCert(*v);
+  if (auto v = map.Optional("redis")) settings.redis = ParseRedis(*v);
+  if (auto v = map.Optional("logs")) settings.logs = ParseLogs(*v);
+  if (auto v = map.Optional("process")) settings.process = v->Bool();
+  if (auto v = map.Optional("timeout")) settings.timeout = v->DurationValue();
+  map.Finish();
+  return settings;
+}
+
+WebhookSettings ParseWebhook(const ConfigNode& node) {
+  WebhookSettings settings;
+  MapReader map(node);
+  if (auto v = map.Optional("path")) settings.path = HttpPath(*v);
+  settings.bearer_token = map.Secret("bearer_token");
+  if (auto basic = map.Optional("basic_auth")) {
+    MapReader auth(*basic);
+    settings.basic_username = auth.Required("username").NonEmptyString();
+    settings.basic_password = auth.Secret("password");
+    if (settings.basic_password.empty()) basic->Fail("basic_auth needs password or password_file");
+    auth.Finish();
+  }
+  if (auto v = map.Optional("max_body_bytes")) {
+    settings.max_body_bytes = static_cast<std::size_t>(v->Int(1024, 64LL << 20));
+  }
+  map.Finish();
+  return settings;
+}
+
+JournalSettings ParseJournal(const ConfigNode& node) {
+  JournalSettings settings;
+  MapReader map(node);
+  if (auto v = map.Optional("path")) settings.path = v->NonEmptyString();
+  if (auto v = map.Optional("retention")) settings.retention = v->DurationValue();
+  if (auto v = map.Optional("max_rows")) {
+    settings.max_rows = static_cast<std::size_t>(v->Int(100, 100000000));
+  }
+  map.Finish();
+  return settings;
+}
+
+std::map<std::string, NotifierSettings> ParseNotifiers(const ConfigNode& node) {
+  std::map<std::string, NotifierSettings> notifiers;
+  if (node.IsNull()) return notifiers;
+  if (!node.IsMap()) node.Fail("expected a mapping of notifier name to settings");
+  for (const auto& entry : node.yaml()) {
+    const std::string name = entry.first.Scalar();
+    ConfigNode child = node.Child(entry.second, node.key_path() + "." + name, entry.first);
+    NotifierSettings settings;
+    settings.name = name;
+    MapReader map(child);
+    settings.url = map.Secret("url");
+    if (settings.url.empty()) child.Fail("notifier needs url or url_file");
+    if (settings.url.rfind("http://", 0) != 0 && settings.url.rfind("https://", 0) != 0) {
+      child.Fail("notifier url must be http:// or https:// (value not shown: it is a secret)");
+    }
+    if (auto v = map.Optional("timeout")) settings.timeout = v->DurationValue();
+    if (auto v = map.Optional("attempts")) settings.attempts = static_cast<int>(v->Int(1, 20));
+    map.Finish();
+    notifiers.emplace(name, std::move(settings));
+  }
+  return notifiers;
+}
+
+LabelMatcher ParseMatcherExpression(const ConfigNode& where, const std::string& text) {
+  static const RE2 kMatcher(R"(\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*)");
+  std::string label;
+  std::string op;
+  std::string value;
+  if (!RE2::FullMatch(text, kMatcher, &label, &op, &value)) {
+    where.Fail("invalid matcher \"" + text + "\" (use label=value, !=, =~ or !~)");
+  }
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    value = value.substr(1, value.size() - 2);
+  }
+  LabelMatcher matcher{label, LabelMatcher::Kind::kEqual, value};
+  if (op == "!=") matcher.kind = LabelMatcher::Kind::kNotEqual;
+  if (op == "=~") matcher.kind = LabelMatcher::Kind::kRegex;
+  if (op == "!~") matcher.kind = LabelMatcher::Kind::kNotRegex;
+  if (matcher.kind == LabelMatcher::Kind::kRegex || matcher.kind == LabelMatcher::Kind::kNotRegex) {
+    CheckRegex(where, value, "matcher on " + label);
+  }
+  return matcher;
+}
+
+StepSettings ParseStep(const ConfigNode& item, const Config& config) {
+  StepSettings step;
+  std::string kind;
+  std::optional<ConfigNode> params;
+  if (item.IsScalar()) {
+    kind = item.String();
+  } else if (item.IsMap() && item.yaml().size() == 1) {
+    const auto entry = *item.yaml().begin();
+    kind = entry.first.Scalar();
+    params = item.Child(entry.second, item.key_path() + "." + kind, entry.first);
+  } else {
+    item.Fail("a step is a name (restart) or a single-key mapping ({restart: {timeout: 10s}})");
+  }
+  auto map_params = [&]() { return MapReader(params ? *params : item.Child({}, item.key_path())); };
+  if (kind == "restart") {
+    step.kind = StepSettings::Kind::kRestart;
+    MapReader map = map_params();
+    if (auto v = map.Optional("timeout")) step.timeout = v->DurationValue();
+    map.Finish();
+  } else if (kind == "verify") {
+    step.kind = StepSettings::Kind::kVerify;
+    MapReader map = map_params();
+    if (auto v = map.Optional("url")) step.url = v->String();
+    if (auto v = map.Optional("attempts")) step.attempts = static_cast<int>(v->Int(1, 1000));
+    if (auto v = map.Optional("interval")) step.interval = v->DurationValue();
+    if (auto v = map.Optional("timeout")) step.timeout = v->DurationValue();
+    map.Finish();
+  } else if (kind == "escalate") {
+    step.kind = StepSettings::Kind::kEscalate;
+    if (params && params->IsScalar()) {
+      step.escalation = params->String();
+      if (step.escalation != "recreate") params->Fail("escalate is recreate or {exec: [argv]}");
+    } else {
+      MapReader map = map_params();
+      if (auto v = map.Optional("exec")) {
+        step.escalation = "exec";
+        step.argv = v->StringList();
+        if (step.argv.empty()) v->Fail("exec needs a non-empty argv list");
+      }
+      if (auto v = map.Optional("timeout")) step.timeout = v->DurationValue();
+      map.Finish();
+    }
+  } else if (kind == "diagnostics") {
+    step.kind = StepSettings::Kind::kDiagnostics;
+    MapReader map = map_params();
+    if (auto v = map.Optional("log_lines")) step.log_lines = static_cast<std::size_t>(v->Int(0, 100000));
+    if (auto v = map.Optional("keep")) step.keep = static_cast<std::size_t>(v->Int(1, 1000));
+    map.Finish();
+  } else if (kind == "prune") {
+    step.kind = StepSettings::Kind::kPrune;
+    MapReader map = map_params();
+    map.Finish();
+  } else if (kind == "exec") {
+    step.kind = StepSettings::Kind::kExec;
+    step.timeout = std::chrono::seconds(60);
+    if (params && params->IsSequence()) {
+      step.argv = params->StringList();
+    } else {
+      MapReader map = map_params();
+      step.argv = map.Required("argv").StringList();
+      if (auto v = map.Optional("timeout")) step.timeout = v->DurationValue();
+      map.Finish();
+    }
+    if (step.argv.empty()) item.Fail("exec needs a non-empty argv list");
+    if (step.argv.front().front() != '/') item.Fail("exec argv[0] must be an absolute path");
+  } else if (kind == "notify") {
+    step.kind = StepSettings::Kind::kNotify;
+    if (!params || !params->IsScalar()) item.Fail("notify names a notifier: {notify: slack}");
+    step.notifier = params->NonEmptyString();
+    if (config.notifiers.count(step.notifier) == 0) {
+      params->Fail("unknown notifier \"" + step.notifier + "\" (define it under notifiers:)");
+    }
+  } else {
+    item.Fail("unknown step \"" + kind +
+              "\" (known: restart, verify, escalate, diagnostics, prune, exec, notify)");
+  }
+  return step;
+}
+
+std::vector<RemediationSettings> ParseRemediations(const ConfigNode& node, const Config& config) {
+  std::vector<RemediationSettings> remediations;
+  std::set<std::string> names;
+  const std::set<std::string> targets(config.targets.begin(), config.targets.end());
+  for (const ConfigNode& item : node.Items()) {
+    RemediationSettings rule;
+    MapReader map(item);
+    rule.name = map.Required("name").NonEmptyString();
+    CheckUniqueName(names, item, rule.name);
+    if (auto v = map.Optional("match")) {
+      for (const auto& [label, value] : v->StringMap()) {
+        rule.match.push_back({label, LabelMatcher::Kind::kEqual, value});
+      }
+    }
+    if (auto v = map.Optional("match_re")) {
+      for (const auto& [label, value] : v->StringMap()) {
+        CheckRegex(*v, value, "match_re." + label);
+        rule.match.push_back({label, LabelMatcher::Kind::kRegex, value});
+      }
+    }
+    if (auto v = map.Optional("matchers")) {
+      for (const ConfigNode& matcher : v->Items()) {
+        rule.match.push_back(ParseMatcherExpression(matcher, matcher.String()));
+      }
+    }
+    if (rule.match.empty()) item.Fail("a remediation needs match, match_re or matchers");
+    if (auto v = map.Optional("target")) {
+      rule.target = v->NonEmptyString();
+      if (targets.count(rule.target) == 0) {
+        v->Fail("target \"" + rule.target + "\" is not in the targets: allowlist");
+      }
+    }
+    if (auto v = map.Optional("target_label")) rule.target_label = v->NonEmptyString();
+    if (rule.target.empty() == rule.target_label.empty()) {
+      item.Fail("a remediation needs exactly one of target or target_label");
+    }
+    if (auto v = map.Optional("cooldown")) rule.cooldown = v->DurationValue();
+    if (auto v = map.Optional("max_per_hour")) rule.max_per_hour = static_cast<int>(v->Int(1, 1000));
+    if (auto v = map.Optional("dry_run")) rule.dry_run = v->Bool();
+    ConfigNode steps = map.Required("steps");
+    for (const ConfigNode& step : steps.Items()) rule.steps.push_back(ParseStep(step, config));
+    if (rule.steps.empty()) steps.Fail("a remediation needs at least one step");
+    map.Finish();
+    remediations.push_back(std::move(rule));
+  }
+  return remediations;
+}
+
+Config ParseRoot(const ConfigNode& root, const std::string& source_name) {
+  Config config;
+  config.source_name = source_name;
+  MapReader map(root);
+  if (auto v = map.Optional("web")) config.web = ParseWeb(*v);
+  if (auto v = map.Optional("collectors")) config.collectors = ParseCollectors(*v);
+  if (auto v = map.Optional("data_dir")) config.data_dir = v->NonEmptyString();
+  config.journal.path = config.data_dir + "/journal.db";
+  if (auto v = map.Optional("journal")) config.journal = ParseJournal(*v);
+  if (auto v = map.Optional("webhook")) config.webhook = ParseWebhook(*v);
+  if (auto v = map.Optional("targets")) config.targets = v->StringList();
+  if (auto v = map.Optional("notifiers")) config.notifiers = ParseNotifiers(*v);
+  if (auto v = map.Optional("dry_run")) config.dry_run = v->Bool();
+  if (auto v = map.Optional("workers")) config.workers = static_cast<std::size_t>(v->Int(1, 64));
+  if (auto v = map.Optional("queue_size")) {
+    config.queue_size = static_cast<std::size_t>(v->Int(1, 1000000));
+  }
+  if (auto v = map.Optional("remediations")) config.remediations = ParseRemediations(*v, config);
+  if (config.collectors.logs && config.collectors.logs->state_file.empty()) {
+    config.collectors.logs->state_file = config.data_dir + "/log-offsets.json";
+  }
+  map.Finish();
+  return config;
+}
+
+}  // namespace
+
+std::string_view EmbeddedDefaultConfigText() { return kEmbeddedDefault; }
+
+Config LoadConfigText(const std::string& text, const std::string& source_name) {
+  YAML::Node document;
+  try {
+    document = YAML::Load(text);
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(source_name, error.mark.line + 1, error.mark.column + 1, "",
+                      "invalid YAML: " + error.msg);
+  }
+  auto source = std::make_shared<const std::string>(source_name);
+  ConfigNode root(document, "", source);
+  if (!root.IsNull() && !root.IsMap()) root.Fail("the configuration must be a mapping");
+  return ParseRoot(root, source_name);
+}
+
+Config LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open configuration file");
+  std::stringstream content;
+  content << in.rdbuf();
+  if (in.bad()) throw ConfigError(path + ": cannot read configuration file");
+  return LoadConfigText(content.str(), path);
+}
+
+Config LoadDefaultConfig() {
+  return LoadConfigText(std::string(kEmbeddedDefault), "<embedded default>");
+}
+
+}  // namespace medic

@@ -1,0 +1,128 @@
+#include "medic/collectors/probe.h"
+
+#include "support/test_support.h"
+
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// A real HTTP server on loopback, in this process.
+class LocalServer {
+ public:
+  LocalServer() {
+    server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok", "text/plain");
+    });
+    server_.Get("/broken", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 503;
+    });
+    server_.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+      std::this_thread::sleep_for(3s);
+      res.set_content("late", "text/plain");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~LocalServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+// Accepts TCP connections and never answers: the timeout must end the probe.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(::listen(fd_, 16) == 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+medic::ProbeTarget Target(std::string name, std::string url,
+                          std::chrono::milliseconds timeout = 2s) {
+  medic::ProbeTarget target;
+  target.name = std::move(name);
+  target.url = std::move(url);
+  target.timeout = timeout;
+  return target;
+}
+
+}  // namespace
+
+TEST_CASE("probes against a real server, a closed port and a silent listener") {
+  LocalServer server;
+  SilentListener silent;
+  const int closed_port = medic::test::FreePort();
+  auto expect_503 = Target("expect-503", server.Url("/broken"));
+  expect_503.expected_status = 503;
+  const std::vector<medic::ProbeTarget> targets{
+      Target("healthy", server.Url("/health")),
+      Target("broken", server.Url("/broken")),
+      expect_503,
+      Target("closed", "http://127.0.0.1:" + std::to_string(closed_port) + "/health"),
+      Target("silent", "http://127.0.0.1:" + std::to_string(silent.port()) + "/health", 700ms),
+      Target("slow", server.Url("/slow"), 500ms),
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const auto results = medic::RunProbes(targets);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+
+  REQUIRE(results.size() == targets.size());
+  CHECK(results[0].success);
+  CHECK(results[0].http_status == 200);
+  CHECK(results[0].duration_seconds > 0);
+  CHECK_FALSE(results[1].success);
+  CHECK(results[1].http_status == 503);
+  CHECK(results[1].error == "unexpected HTTP status 503");
+  CHECK(results[2].success);
+  CHECK_FALSE(results[3].success);
+  CHECK(results[3].http_status == 0);
+  CHECK_FALSE(results[4].success);
+  INFO("silent listener error: " << results[4].error);
+  CHECK(results[4].error.find("imed out") != std::string::npos);
+  CHECK_FALSE(results[5].success);
+  // Probes run concurrently: the whole set costs about the longest timeout, not their sum.
+  CHECK(elapsed < 1500ms);
+}
+
+TEST_CASE("the probe collector exports success, duration and status per target") {
+  LocalServer server;
+  medic::ProbeCollector collector({Target("bot", server.Url("/health"))});
+  const auto families = collector.Collect();
+  REQUIRE(families.size() == 3);
+  CHECK(families[0].name == "medic_probe_success");
+  CHECK(families[0].metric.at(0).gauge.value == 1);
+  CHECK(families[0].metric.at(0).label.at(0).value == "bot");
+  CHECK(families[2].name == "medic_probe_http_status_code");
+  CHECK(families[2].metric.at(0).gauge.value == 200);
+}

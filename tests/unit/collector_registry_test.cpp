@@ -1,0 +1,107 @@
+#include "medic/collector_registry.h"
+
+#include "medic/metric_family_builder.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+class FixedCollector : public medic::Collector {
+ public:
+  explicit FixedCollector(std::string name, std::chrono::milliseconds delay = 0ms,
+                          bool throws = false)
+      : name_(std::move(name)), delay_(delay), throws_(throws) {}
+  std::string_view Name() const override { return name_; }
+  std::vector<prometheus::MetricFamily> Collect() override {
+    ++runs;
+    std::this_thread::sleep_for(delay_);
+    if (throws_) throw medic::CollectorError("boom from " + name_);
+    return {medic::MetricFamilyBuilder::Gauge("test_" + name_, "help").Add(1).Build()};
+  }
+  std::atomic<int> runs{0};
+
+ private:
+  std::string name_;
+  std::chrono::milliseconds delay_;
+  bool throws_;
+};
+
+const prometheus::MetricFamily* Find(const std::vector<prometheus::MetricFamily>& families,
+                                     const std::string& name) {
+  for (const auto& family : families) {
+    if (family.name == name) return &family;
+  }
+  return nullptr;
+}
+
+double SuccessOf(const std::vector<prometheus::MetricFamily>& families, const std::string& name) {
+  const auto* family = Find(families, "medic_scrape_collector_success");
+  REQUIRE(family != nullptr);
+  for (const auto& metric : family->metric) {
+    if (metric.label.at(0).value == name) return metric.gauge.value;
+  }
+  FAIL("no success sample for " << name);
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("a throwing and a hanging collector fail alone; the scrape answers within the bound") {
+  medic::CollectorRegistry registry(300ms);
+  registry.Add(std::make_shared<FixedCollector>("good"));
+  registry.Add(std::make_shared<FixedCollector>("throws", 0ms, true));
+  registry.Add(std::make_shared<FixedCollector>("slow", 3s));
+
+  const auto started = std::chrono::steady_clock::now();
+  const auto families = registry.Collect();
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  CHECK(elapsed < 2s);
+  CHECK(elapsed >= 250ms);
+  CHECK(Find(families, "test_good") != nullptr);
+  CHECK(Find(families, "test_throws") == nullptr);
+  CHECK(Find(families, "test_slow") == nullptr);
+  CHECK(SuccessOf(families, "good") == 1);
+  CHECK(SuccessOf(families, "throws") == 0);
+  CHECK(SuccessOf(families, "slow") == 0);
+
+  const auto statuses = registry.Statuses();
+  REQUIRE(statuses.size() == 3);
+  CHECK(statuses[1].last_error == "boom from throws");
+  CHECK(statuses[2].last_error.find("timed out after 300ms") == 0);
+  CHECK(statuses[0].success);
+}
+
+TEST_CASE("concurrent scrapes share one in-flight run of a slow collector") {
+  medic::CollectorRegistry registry(2s);
+  auto slow = std::make_shared<FixedCollector>("slow", 300ms);
+  registry.Add(slow);
+  std::vector<std::thread> scrapers;
+  std::atomic<int> succeeded{0};
+  for (int i = 0; i < 4; ++i) {
+    scrapers.emplace_back([&] {
+      if (SuccessOf(registry.Collect(), "slow") == 1) ++succeeded;
+    });
+  }
+  for (auto& thread : scrapers) thread.join();
+  CHECK(succeeded == 4);
+  CHECK(slow->runs <= 2);
+  registry.Collect();
+  CHECK(slow->runs >= 2);  // a new scrape after the run finished starts a fresh one
+}
+
+TEST_CASE("a hung collector is not started twice while it still runs") {
+  medic::CollectorRegistry registry(100ms);
+  auto hung = std::make_shared<FixedCollector>("hung", 1500ms);
+  registry.Add(hung);
+  registry.Collect();
+  registry.Collect();
+  registry.Collect();
+  CHECK(hung->runs == 1);
+  std::this_thread::sleep_for(1600ms);
+}

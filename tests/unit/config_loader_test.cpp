@@ -1,0 +1,215 @@
+#include "medic/config_loader.h"
+
+#include "support/test_support.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+
+using medic::ConfigError;
+using medic::LoadConfigText;
+
+namespace {
+
+// Returns the error message a config text produces, or "" when it loads.
+std::string ErrorOf(const std::string& text) {
+  try {
+    LoadConfigText(text, "medic.yml");
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("the embedded default config loads and watches only the root filesystem") {
+  const medic::Config config = medic::LoadDefaultConfig();
+  CHECK(config.web.listen_address == "127.0.0.1:9469");
+  CHECK(config.web.telemetry_path == "/metrics");
+  REQUIRE(config.collectors.filesystem);
+  CHECK(config.collectors.filesystem->mountpoints == std::vector<std::string>{"/"});
+  CHECK_FALSE(config.collectors.container);
+  CHECK_FALSE(config.collectors.redis);
+  CHECK_FALSE(config.collectors.cert);
+  CHECK_FALSE(config.webhook);
+  CHECK(config.remediations.empty());
+}
+
+TEST_CASE("the design's config sketch loads with every section") {
+  medic::test::TempDir dir;
+  dir.Write("token", "s3cret\n");
+  dir.Write("slack", "https://hooks.example.invalid/T000\n");
+  dir.Write("redis-pass", "hunter2");
+  const std::string text = R"(
+web:
+  listen_address: 127.0.0.1:9469
+  telemetry_path: /metrics
+  config_file: ""
+collectors:
+  filesystem: {mountpoints: [/]}
+  backup:
+    - {name: review-bot, path: /opt/backups/review-bot, glob: "*.tar.gz"}
+  probe:
+    - {name: review-bot, url: "https://review-bot.example.com/health", timeout: 5s}
+  container:
+    docker_host: unix:///var/run/docker.sock
+    names: [review-bot, redis]
+  cert:
+    endpoints:
+      - {name: review-bot, address: "review-bot.example.com:443", server_name: review-bot.example.com, timeout: 5s}
+    files: [/etc/ssl/certs/review-bot.pem]
+  redis: {address: "127.0.0.1:6379", password_file: ")" + dir.Join("redis-pass") + R"(", timeout: 2s}
+  logs:
+    sources:
+      - {name: app, path: /var/log/review-bot/app.log}
+      - {name: review-bot, container: review-bot}
+    rules:
+      - {name: auth_failure, regex: "(?i)unauthorized|authentication failed|forbidden"}
+webhook:
+  path: /webhook
+  bearer_token_file: )" + dir.Join("token") + R"(
+  max_body_bytes: 1048576
+journal: {path: /var/lib/medic/journal.db, retention: 30d}
+targets: [review-bot]
+notifiers:
+  slack: {url_file: )" + dir.Join("slack") + R"(}
+remediations:
+  - name: service-down
+    match: {alertname: ServiceDown, severity: critical}
+    target: review-bot
+    cooldown: 10m
+    max_per_hour: 3
+    steps:
+      - restart: {timeout: 10s}
+      - verify: {url: "http://127.0.0.1:8000/health", attempts: 10, interval: 10s}
+      - escalate: recreate
+      - notify: slack
+  - {name: high-error-rate, match: {alertname: HighErrorRate}, target: review-bot, steps: [diagnostics, {notify: slack}]}
+  - {name: high-memory, match: {alertname: HighMemoryUsage}, target: review-bot, steps: [prune, restart, {notify: slack}]}
+)";
+  const medic::Config config = LoadConfigText(text, "sketch.yml");
+  REQUIRE(config.collectors.backup);
+  CHECK(config.collectors.backup->at(0).glob == "*.tar.gz");
+  REQUIRE(config.collectors.probe);
+  CHECK(config.collectors.probe->at(0).timeout == std::chrono::seconds(5));
+  REQUIRE(config.collectors.redis);
+  CHECK(config.collectors.redis->password == "hunter2");
+  REQUIRE(config.collectors.logs);
+  CHECK(config.collectors.logs->sources.at(1).container == "review-bot");
+  REQUIRE(config.webhook);
+  CHECK(config.webhook->bearer_token == "s3cret");
+  CHECK(config.journal.retention == std::chrono::hours(24 * 30));
+  CHECK(config.notifiers.at("slack").url == "https://hooks.example.invalid/T000");
+  REQUIRE(config.remediations.size() == 3);
+  const auto& service_down = config.remediations[0];
+  CHECK(service_down.match.size() == 2);
+  REQUIRE(service_down.steps.size() == 4);
+  CHECK(service_down.steps[1].kind == medic::StepSettings::Kind::kVerify);
+  CHECK(service_down.steps[1].attempts == 10);
+  CHECK(service_down.steps[2].escalation == "recreate");
+  CHECK(service_down.steps[3].notifier == "slack");
+  CHECK(config.remediations[2].steps[0].kind == medic::StepSettings::Kind::kPrune);
+}
+
+TEST_CASE("malformed YAML names the line") {
+  const std::string error = ErrorOf("web:\n  listen_address: [unclosed\n");
+  CHECK(error.find("medic.yml:") == 0);
+  CHECK(error.find("invalid YAML") != std::string::npos);
+}
+
+TEST_CASE("an unknown key is rejected with its path, line and column") {
+  const std::string error = ErrorOf("web:\n  listen_address: 127.0.0.1:1\n  listen_adress: x\n");
+  CHECK(error == "medic.yml:3:3: web.listen_adress: unknown key \"listen_adress\" (allowed here: "
+                 "config_file, listen_address, max_request_body_bytes, read_timeout, "
+                 "shutdown_timeout, telemetry_path, write_timeout)");
+}
+
+TEST_CASE("wrong types and bad values name the key") {
+  CHECK(ErrorOf("collectors:\n  probe:\n    - {name: a, url: http://x, timeout: 5x}\n") ==
+        "medic.yml:3:41: collectors.probe[0].timeout: invalid duration \"5x\" (use e.g. 500ms, "
+        "10s, 5m, 1h, 7d)");
+  CHECK(ErrorOf("collectors:\n  filesystem: {mountpoints: relative}\n").find(
+            "collectors.filesystem.mountpoints: expected a list") != std::string::npos);
+  CHECK(ErrorOf("collectors:\n  filesystem: {mountpoints: [relative]}\n").find(
+            "must be an absolute path") != std::string::npos);
+  CHECK(ErrorOf("web: {listen_address: nohost}\n").find("expected host:port") !=
+        std::string::npos);
+  CHECK(ErrorOf("collectors:\n  process: maybe\n").find("collectors.process: expected true or false") !=
+        std::string::npos);
+  CHECK(ErrorOf("collectors:\n  probe:\n    - {name: a, url: ftp://x}\n").find(
+            "must be an http:// or https:// URL") != std::string::npos);
+  CHECK(ErrorOf("collectors:\n  probe:\n    - {url: http://x}\n").find(
+            "missing required key \"name\"") != std::string::npos);
+  CHECK(ErrorOf("collectors:\n  backup:\n    - {name: a, path: /x}\n    - {name: a, path: /y}\n")
+            .find("duplicate name \"a\"") != std::string::npos);
+  CHECK(ErrorOf("web: {telemetry_path: /a}\nweb: {telemetry_path: /b}\n").find("duplicate key") !=
+        std::string::npos);
+  CHECK(ErrorOf("- just\n- a list\n").find("must be a mapping") != std::string::npos);
+}
+
+TEST_CASE("an invalid log rule regex is rejected with the rule name") {
+  const std::string error = ErrorOf(
+      "collectors:\n  logs:\n    sources: [{name: app, path: /tmp/x.log}]\n    rules:\n"
+      "      - {name: broken, regex: \"(unclosed\"}\n");
+  CHECK(error.find("medic.yml:5:") == 0);
+  CHECK(error.find("collectors.logs.rules[0].regex: invalid regex for rule \"broken\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("secrets come from files or the environment, and failures name the key") {
+  medic::test::TempDir dir;
+  CHECK(ErrorOf("webhook:\n  bearer_token_file: /nonexistent/token\n")
+            .find("webhook.bearer_token_file: cannot read secret file") != std::string::npos);
+  dir.Write("empty", "");
+  CHECK(ErrorOf("webhook:\n  bearer_token_file: " + dir.Join("empty") + "\n").find("is empty") !=
+        std::string::npos);
+  CHECK(ErrorOf("webhook:\n  bearer_token: a\n  bearer_token_file: b\n").find("not both") !=
+        std::string::npos);
+  ::setenv("MEDIC_TEST_TOKEN", "from-env", 1);
+  const auto config = LoadConfigText("webhook:\n  bearer_token: ${MEDIC_TEST_TOKEN}\n", "x");
+  CHECK(config.webhook->bearer_token == "from-env");
+  ::unsetenv("MEDIC_TEST_UNSET_VARIABLE");
+  CHECK(ErrorOf("webhook:\n  bearer_token: ${MEDIC_TEST_UNSET_VARIABLE}\n")
+            .find("environment variable \"MEDIC_TEST_UNSET_VARIABLE\" is not set") !=
+        std::string::npos);
+  CHECK(LoadConfigText("webhook:\n  bearer_token: a$$b\n", "x").webhook->bearer_token == "a$b");
+}
+
+TEST_CASE("remediations are checked against the allowlist, notifiers and step names") {
+  const std::string base = "targets: [review-bot]\n";
+  CHECK(ErrorOf(base + "remediations:\n  - {name: r, match: {alertname: A}, target: other, "
+                       "steps: [restart]}\n")
+            .find("remediations[0].target: target \"other\" is not in the targets: allowlist") !=
+        std::string::npos);
+  CHECK(ErrorOf(base + "remediations:\n  - {name: r, match: {alertname: A}, target: review-bot, "
+                       "steps: [{notify: nowhere}]}\n")
+            .find("unknown notifier \"nowhere\"") != std::string::npos);
+  CHECK(ErrorOf(base + "remediations:\n  - {name: r, match: {alertname: A}, target: review-bot, "
+                       "steps: [reboot]}\n")
+            .find("unknown step \"reboot\"") != std::string::npos);
+  CHECK(ErrorOf(base + "remediations:\n  - {name: r, target: review-bot, steps: [restart]}\n")
+            .find("needs match") != std::string::npos);
+  CHECK(ErrorOf(base + "remediations:\n  - {name: r, match: {alertname: A}, target: review-bot, "
+                       "steps: [{exec: [rm, -rf]}]}\n")
+            .find("argv[0] must be an absolute path") != std::string::npos);
+  const auto config = LoadConfigText(
+      base + "remediations:\n  - name: r\n    matchers: ['alertname=~\"Service.*\"', "
+             "'env!=\"dev\"']\n    target_label: name\n    steps:\n      - exec: {argv: "
+             "[/bin/true, x], timeout: 5s}\n",
+      "x");
+  REQUIRE(config.remediations.at(0).match.size() == 2);
+  CHECK(config.remediations[0].match[0].kind == medic::LabelMatcher::Kind::kRegex);
+  CHECK(config.remediations[0].match[0].value == "Service.*");
+  CHECK(config.remediations[0].match[1].kind == medic::LabelMatcher::Kind::kNotEqual);
+  CHECK(config.remediations[0].steps[0].argv == std::vector<std::string>{"/bin/true", "x"});
+}
+
+TEST_CASE("a missing file is a clear error") {
+  try {
+    medic::LoadConfigFile("/nonexistent/medic.yml");
+    FAIL("expected an error");
+  } catch (const ConfigError& error) {
+    CHECK(std::string(error.what()) == "/nonexistent/medic.yml: cannot open configuration file");
+  }
+}
