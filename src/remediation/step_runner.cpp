@@ -174,9 +174,7 @@ StepOutcome StepRunner::Verify(const StepSettings& step, JobContext& context) {
   std::string last;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     if (!step.url.empty()) {
-      const HttpResponse response =
-          HttpGetUrl(step.url, std::min<Duration>(step.interval, std::chrono::seconds(10)) +
-                                   std::chrono::seconds(1));
+      const HttpResponse response = HttpGetUrl(step.url, step.timeout);
       if (response.status >= 200 && response.status < 300) {
         return {StepState::kSucceeded, "healthy after " + std::to_string(attempt) +
                                            " attempt(s): HTTP " + std::to_string(response.status)};
