@@ -5,6 +5,7 @@
 #include "medic/config_loader.h"
 #include "medic/http/landing_page.h"
 #include "medic/metric_family_builder.h"
+#include "medic/remediation/docker_container_engine.h"
 #include "medic/version.h"
 
 #include <prometheus/text_serializer.h>
@@ -19,8 +20,7 @@ namespace medic {
 namespace {
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 sigset_t HandledSignals() {
@@ -39,7 +39,8 @@ App::App(Flags flags) : flags_(std::move(flags)) {}
 App::~App() = default;
 
 Config App::LoadConfig() const {
-  Config config = flags_.config_file.empty() ? LoadDefaultConfig() : LoadConfigFile(flags_.config_file);
+  Config config =
+      flags_.config_file.empty() ? LoadDefaultConfig() : LoadConfigFile(flags_.config_file);
   if (flags_.listen_address) config.web.listen_address = *flags_.listen_address;
   if (flags_.telemetry_path) config.web.telemetry_path = *flags_.telemetry_path;
   if (flags_.web_config_file) config.web.config_file = *flags_.web_config_file;
@@ -52,6 +53,7 @@ std::shared_ptr<Runtime> App::BuildRuntime(Config config) const {
   auto runtime = std::make_shared<Runtime>();
   runtime->registry = std::make_shared<CollectorRegistry>(config.collectors.timeout);
   for (auto& collector : BuildCollectors(config)) runtime->registry->Add(std::move(collector));
+  if (webhook_) runtime->registry->Add(webhook_->metrics());
   runtime->config = std::move(config);
   return runtime;
 }
@@ -70,6 +72,11 @@ std::string App::Reload() {
         config.web.telemetry_path != current.web.telemetry_path ||
         config.web.config_file != current.web.config_file) {
       spdlog::warn("reload: web settings changed; they take effect after a restart");
+    }
+    if (webhook_) {
+      spdlog::warn(
+          "reload: webhook, journal, targets and remediations settings take effect after a "
+          "restart");
     }
     auto next = BuildRuntime(std::move(config));
     {
@@ -106,19 +113,20 @@ void App::RegisterRoutes() {
   server_->Handle("GET", telemetry_path, [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  server_->Handle("GET", "/", [this, telemetry_path](const httplib::Request&, httplib::Response& res) {
-    auto current = runtime();
-    http::LandingPageModel model;
-    model.version = kVersion;
-    model.revision = kRevision;
-    model.config_source = current->config.source_name;
-    model.telemetry_path = telemetry_path;
-    model.links = {{"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
-    model.collectors = current->registry->Statuses();
-    res.set_header("Content-Security-Policy",
-                   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
-    res.set_content(http::RenderLandingPage(model), "text/html; charset=utf-8");
-  });
+  server_->Handle("GET", "/",
+                  [this, telemetry_path](const httplib::Request&, httplib::Response& res) {
+                    auto current = runtime();
+                    http::LandingPageModel model;
+                    model.version = kVersion;
+                    model.revision = kRevision;
+                    model.config_source = current->config.source_name;
+                    model.telemetry_path = telemetry_path;
+                    model.links = {{"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
+                    model.collectors = current->registry->Statuses();
+                    res.set_header("Content-Security-Policy",
+                                   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
+                    res.set_content(http::RenderLandingPage(model), "text/html; charset=utf-8");
+                  });
   server_->Handle(
       "GET", "/-/healthy",
       [](const httplib::Request&, httplib::Response& res) {
@@ -132,10 +140,25 @@ void App::RegisterRoutes() {
           res.set_content("Ready\n", "text/plain; charset=utf-8");
         } else {
           res.status = 503;
-          res.set_content("Not ready: first collection still running\n", "text/plain; charset=utf-8");
+          res.set_content("Not ready: first collection still running\n",
+                          "text/plain; charset=utf-8");
         }
       },
       http::Access::kPublic);
+  if (webhook_) {
+    const std::string webhook_path = runtime()->config.webhook->path;
+    // The webhook checks its own credentials (bearer/basic from the webhook section).
+    server_->Handle(
+        "POST", webhook_path,
+        [this](const httplib::Request& req, httplib::Response& res) {
+          webhook_->HandleWebhook(req, res);
+        },
+        http::Access::kPublic);
+    server_->Handle("GET", "/api/v1/remediations",
+                    [this](const httplib::Request& req, httplib::Response& res) {
+                      webhook_->HandleHistory(req, res);
+                    });
+  }
   server_->Handle("POST", "/-/reload", [this](const httplib::Request&, httplib::Response& res) {
     const std::string error = Reload();
     if (error.empty()) {
@@ -175,7 +198,15 @@ int App::Run() {
   const sigset_t signals = HandledSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto initial = BuildRuntime(LoadConfig());
+  Config loaded = LoadConfig();
+  if (loaded.webhook) {
+    // Opening the journal checks its integrity: a damaged journal stops start-up here.
+    webhook::WebhookService::Options webhook_options;
+    webhook_options.container_engine = MakeRemediationContainerEngine(*loaded.webhook);
+    webhook_options.metrics_text = [this] { return RenderMetrics(); };
+    webhook_ = std::make_unique<webhook::WebhookService>(loaded, std::move(webhook_options));
+  }
+  auto initial = BuildRuntime(std::move(loaded));
   runtime_ = initial;
   last_reload_success_seconds_ = NowSeconds();
   const Config& config = initial->config;
@@ -202,9 +233,11 @@ int App::Run() {
     runtime()->registry->Collect();
     ready_ = true;
   });
+  if (webhook_) webhook_->Start();  // resumes journaled work before new work arrives
   std::thread signal_waiter([this] { WaitForSignals(); });
   server_->Serve();
   signal_waiter.join();
+  if (webhook_) webhook_->Stop();
   first_collection.join();
   spdlog::info("medic stopped");
   return 0;

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,26 +32,6 @@ class FileDescriptor {
 
  private:
   int fd_;
-};
-
-class SpawnFileActions {
- public:
-  SpawnFileActions() { posix_spawn_file_actions_init(&actions_); }
-  ~SpawnFileActions() { posix_spawn_file_actions_destroy(&actions_); }
-  posix_spawn_file_actions_t* get() { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_;
-};
-
-class SpawnAttributes {
- public:
-  SpawnAttributes() { posix_spawnattr_init(&attributes_); }
-  ~SpawnAttributes() { posix_spawnattr_destroy(&attributes_); }
-  posix_spawnattr_t* get() { return &attributes_; }
-
- private:
-  posix_spawnattr_t attributes_;
 };
 
 // Resolves a bare program name against the child's PATH (not medic's own environment).
@@ -94,6 +74,10 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     result.error = "program not found: " + argv[0];
     return result;
   }
+  if (::access(program.c_str(), X_OK) != 0) {
+    result.error = "cannot start " + program + ": " + std::strerror(errno);
+    return result;
+  }
 
   std::vector<std::string> env_storage;
   env_storage.reserve(env.size());
@@ -114,30 +98,36 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   FileDescriptor read_end(pipe_fds[0]);
   FileDescriptor write_end(pipe_fds[1]);
 
-  SpawnFileActions actions;
-  posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), STDERR_FILENO);
-  posix_spawn_file_actions_addclosefrom_np(actions.get(), 3);
-  SpawnAttributes attributes;
-  posix_spawnattr_setpgroup(attributes.get(), 0);
-  sigset_t default_signals;
-  sigfillset(&default_signals);
-  posix_spawnattr_setsigdefault(attributes.get(), &default_signals);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  posix_spawnattr_setsigmask(attributes.get(), &no_signals);
-  posix_spawnattr_setflags(attributes.get(),
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
-  pid_t pid = -1;
-  const int spawn_error =
-      posix_spawn(&pid, program.c_str(), actions.get(), attributes.get(), args.data(), envp.data());
-  write_end.Close();
-  if (spawn_error != 0) {
-    result.error = "cannot start " + program + ": " + std::strerror(spawn_error);
+  // fork + execve rather than posix_spawn: the child needs PR_SET_PDEATHSIG so that a
+  // remediation never outlives a medic killed with -9 (the journal marks that step
+  // interrupted; a leftover process would keep acting on the target). Between fork and exec
+  // the child only makes async-signal-safe system calls.
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    result.error = std::string("fork: ") + std::strerror(errno);
     return result;
   }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(127);
+    sigset_t no_signals;
+    sigemptyset(&no_signals);
+    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
+    for (int signal_number = 1; signal_number < NSIG; ++signal_number) {
+      ::signal(signal_number, SIG_DFL);
+    }
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull < 0 || ::dup2(devnull, STDIN_FILENO) < 0) _exit(127);
+    if (::dup2(write_end.get(), STDOUT_FILENO) < 0 || ::dup2(write_end.get(), STDERR_FILENO) < 0) {
+      _exit(127);
+    }
+    ::close_range(3, ~0U, 0);
+    ::execve(program.c_str(), args.data(), envp.data());
+    _exit(126);
+  }
+  write_end.Close();
 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buffer[4096];
