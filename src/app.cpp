@@ -20,7 +20,8 @@ namespace medic {
 namespace {
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 sigset_t HandledSignals() {
@@ -39,8 +40,7 @@ App::App(Flags flags) : flags_(std::move(flags)) {}
 App::~App() = default;
 
 Config App::LoadConfig() const {
-  Config config =
-      flags_.config_file.empty() ? LoadDefaultConfig() : LoadConfigFile(flags_.config_file);
+  Config config = flags_.config_file.empty() ? LoadDefaultConfig() : LoadConfigFile(flags_.config_file);
   if (flags_.listen_address) config.web.listen_address = *flags_.listen_address;
   if (flags_.telemetry_path) config.web.telemetry_path = *flags_.telemetry_path;
   if (flags_.web_config_file) config.web.config_file = *flags_.web_config_file;
@@ -95,15 +95,19 @@ std::string App::Reload() {
 }
 
 std::string App::RenderMetrics() const {
+  // Read the reload state before the runtime: Reload() swaps the runtime first, so a scrape
+  // that reports a successful reload always shows the new configuration's collectors.
+  const bool reload_ok = last_reload_ok_;
+  const double reload_seconds = last_reload_success_seconds_;
   auto families = runtime()->registry->Collect();
   families.push_back(BuildInfoFamily());
   MetricFamilyBuilder::Gauge("medic_config_last_reload_successful",
                              "Whether the last configuration reload attempt was successful.")
-      .Add(last_reload_ok_ ? 1 : 0)
+      .Add(reload_ok ? 1 : 0)
       .MoveInto(families);
   MetricFamilyBuilder::Gauge("medic_config_last_reload_success_timestamp_seconds",
                              "Timestamp of the last successful configuration reload.")
-      .Add(last_reload_success_seconds_)
+      .Add(reload_seconds)
       .MoveInto(families);
   return prometheus::TextSerializer().Serialize(families);
 }
@@ -113,20 +117,19 @@ void App::RegisterRoutes() {
   server_->Handle("GET", telemetry_path, [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  server_->Handle("GET", "/",
-                  [this, telemetry_path](const httplib::Request&, httplib::Response& res) {
-                    auto current = runtime();
-                    http::LandingPageModel model;
-                    model.version = kVersion;
-                    model.revision = kRevision;
-                    model.config_source = current->config.source_name;
-                    model.telemetry_path = telemetry_path;
-                    model.links = {{"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
-                    model.collectors = current->registry->Statuses();
-                    res.set_header("Content-Security-Policy",
-                                   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
-                    res.set_content(http::RenderLandingPage(model), "text/html; charset=utf-8");
-                  });
+  server_->Handle("GET", "/", [this, telemetry_path](const httplib::Request&, httplib::Response& res) {
+    auto current = runtime();
+    http::LandingPageModel model;
+    model.version = kVersion;
+    model.revision = kRevision;
+    model.config_source = current->config.source_name;
+    model.telemetry_path = telemetry_path;
+    model.links = {{"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
+    model.collectors = current->registry->Statuses();
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
+    res.set_content(http::RenderLandingPage(model), "text/html; charset=utf-8");
+  });
   server_->Handle(
       "GET", "/-/healthy",
       [](const httplib::Request&, httplib::Response& res) {
@@ -140,8 +143,7 @@ void App::RegisterRoutes() {
           res.set_content("Ready\n", "text/plain; charset=utf-8");
         } else {
           res.status = 503;
-          res.set_content("Not ready: first collection still running\n",
-                          "text/plain; charset=utf-8");
+          res.set_content("Not ready: first collection still running\n", "text/plain; charset=utf-8");
         }
       },
       http::Access::kPublic);
