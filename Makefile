@@ -7,7 +7,7 @@ TSAN_DIR ?= build/tsan
 LISTEN ?= 127.0.0.1:9469
 CMAKE_FLAGS ?=
 
-.PHONY: run build test test-tsan deps deps-test bench format tidy clean
+.PHONY: run build test test-asan test-tsan fuzz-smoke deps deps-test bench format tidy clean
 
 deps:
 	@bash scripts/install-deps.sh build
@@ -23,17 +23,25 @@ run: build
 	@echo "medic: open http://$(LISTEN)/ in a browser; point Prometheus at http://$(LISTEN)/metrics"
 	@exec $(RELEASE_DIR)/medic --web.listen-address=$(LISTEN)
 
+# Everything CI runs: the whole suite under ASan+UBSan, the concurrent parts under TSan, and a
+# bounded run of every fuzzer.
+test: test-asan test-tsan fuzz-smoke
+
 # The whole suite, built with AddressSanitizer + UndefinedBehaviorSanitizer.
-test: deps-test
+test-asan: deps-test
 	@cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DMEDIC_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(TEST_DIR) -j $(JOBS)
 	@bash scripts/run-tests.sh $(TEST_DIR)
 
-# The concurrent parts again under ThreadSanitizer.
+# The concurrent parts (registry, HTTP server, journal, worker pool) under ThreadSanitizer.
 test-tsan: deps-test
 	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DMEDIC_TSAN=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(TSAN_DIR) -j $(JOBS)
 	@bash scripts/run-tests.sh $(TSAN_DIR) -L tsan
+
+# Every libFuzzer target for FUZZ_SECONDS each (default 30) from its seed corpus.
+fuzz-smoke: deps-test
+	@bash scripts/fuzz-smoke.sh build/fuzz
 
 bench: deps
 	@bash scripts/install-deps.sh all

@@ -12,7 +12,6 @@
 namespace medic {
 namespace {
 
-constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
 
 std::string_view kEmbeddedDefault = R"(# medic's embedded default configuration.
 web:

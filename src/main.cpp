@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  medic::InitCurlOnce();
+  // curl (and with it OpenSSL) is initialised lazily by the first collector that needs it,
+  // which keeps the idle footprint of a config without probes small.
   try {
     return medic::App(std::move(flags)).Run();
   } catch (const std::exception& error) {

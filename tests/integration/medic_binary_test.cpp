@@ -1,3 +1,4 @@
+// ctest-labels: tsan
 // Starts the built medic binary as a user would and checks what it serves.
 #include "support/test_support.h"
 

@@ -1,3 +1,4 @@
+// ctest-labels: tsan
 #include "medic/collectors/probe.h"
 
 #include "support/test_support.h"

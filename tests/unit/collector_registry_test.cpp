@@ -1,3 +1,4 @@
+// ctest-labels: tsan
 #include "medic/collector_registry.h"
 
 #include "medic/metric_family_builder.h"
