@@ -1,6 +1,7 @@
 #include "medic/collector_factory.h"
 
 #include "medic/collectors/backup.h"
+#include "medic/collectors/container.h"
 #include "medic/collectors/filesystem.h"
 #include "medic/collectors/probe.h"
 #include "medic/collectors/process.h"
@@ -44,6 +45,9 @@ std::vector<std::shared_ptr<Collector>> BuildCollectors(const Config& config) {
   }
   if (settings.backup) collectors.push_back(std::make_shared<BackupCollector>(*settings.backup));
   if (settings.probe) collectors.push_back(std::make_shared<ProbeCollector>(*settings.probe));
+  if (settings.container) {
+    collectors.push_back(std::make_shared<ContainerCollector>(*settings.container));
+  }
   if (settings.process) collectors.push_back(std::make_shared<ProcessCollector>());
   return collectors;
 }

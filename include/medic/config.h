@@ -47,7 +47,7 @@ struct ProbeTarget {
 };
 
 struct ContainerSettings {
-  std::string docker_host = "unix:///var/run/docker.sock";
+  std::string docker_host;  // empty: $DOCKER_HOST, else unix:///var/run/docker.sock (docker CLI order)
   std::vector<std::string> names;               // empty: all containers
   std::map<std::string, std::string> labels;    // container label filters (all must match)
   Duration timeout = 5s;                        // per Docker API call
