@@ -62,21 +62,24 @@ class Alertmanager {
                "receivers:\n"
                "  - name: medic\n"
                "    webhook_configs:\n"
-               "      - url: http://127.0.0.1:" + std::to_string(medic_port) + "/webhook\n" +
-               "        send_resolved: true\n"
-               "        http_config:\n"
-               "          authorization:\n"
-               "            credentials_file: " + token_file + "\n");
+               "      - url: http://127.0.0.1:" +
+                   std::to_string(medic_port) + "/webhook\n" +
+                   "        send_resolved: true\n"
+                   "        http_config:\n"
+                   "          authorization:\n"
+                   "            credentials_file: " +
+                   token_file + "\n");
     std::filesystem::create_directories(dir_.Join("data"));
     process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{"/usr/bin/prometheus-alertmanager",
-                                 "--config.file=" + dir_.Join("alertmanager.yml"),
-                                 "--storage.path=" + dir_.Join("data"),
-                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                 "--cluster.listen-address="},
-        Subprocess::Options{.stdout_path = dir_.Join("am.log"), .stderr_path = dir_.Join("am.log")});
+        std::vector<std::string>{
+            "/usr/bin/prometheus-alertmanager", "--config.file=" + dir_.Join("alertmanager.yml"),
+            "--storage.path=" + dir_.Join("data"),
+            "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="},
+        Subprocess::Options{.stdout_path = dir_.Join("am.log"),
+                            .stderr_path = dir_.Join("am.log")});
     const bool ready = WaitFor([&] { return HttpGet(port_, "/-/ready").status == 200; }, 60s);
-    if (!ready) throw std::runtime_error("alertmanager not ready:\n" + ReadFile(dir_.Join("am.log")));
+    if (!ready)
+      throw std::runtime_error("alertmanager not ready:\n" + ReadFile(dir_.Join("am.log")));
   }
 
   void Fire(const json& labels, const json& annotations = json::object()) {
@@ -102,28 +105,30 @@ json History(int port) {
 
 }  // namespace
 
-TEST_CASE("Alertmanager -> medic: exec with hostile labels stays inert, notify delivered, allowlist") {
+TEST_CASE(
+    "Alertmanager -> medic: exec with hostile labels stays inert, notify delivered, allowlist") {
   TempDir data;
   NotificationReceiver receiver;
   data.Write("token", "am-t0ken\n");
   const std::string marker = data.Join("pwned");
   const std::string env_dump = data.Join("env.txt");
-  const std::string config =
-      "data_dir: " + data.path() + "\n" +
-      "collectors: {filesystem: {mountpoints: [/]}}\n"
-      "webhook:\n"
-      "  bearer_token_file: " + data.Join("token") + "\n" +
-      "targets: [review-bot]\n"
-      "notifiers:\n"
-      "  slack: {url: \"" + receiver.url() + "\"}\n" +
-      "remediations:\n"
-      "  - name: disk-cleanup\n"
-      "    match: {alertname: DiskFull}\n"
-      "    target_label: name\n"
-      "    steps:\n"
-      "      - exec: {argv: [/usr/bin/env], timeout: 10s}\n"
-      "      - exec: {argv: [/bin/sh, -c, 'printenv > " + env_dump + "'], timeout: 10s}\n" +
-      "      - notify: slack\n";
+  const std::string config = "data_dir: " + data.path() + "\n" +
+                             "collectors: {filesystem: {mountpoints: [/]}}\n"
+                             "webhook:\n"
+                             "  bearer_token_file: " +
+                             data.Join("token") + "\n" +
+                             "targets: [review-bot]\n"
+                             "notifiers:\n"
+                             "  slack: {url: \"" +
+                             receiver.url() + "\"}\n" +
+                             "remediations:\n"
+                             "  - name: disk-cleanup\n"
+                             "    match: {alertname: DiskFull}\n"
+                             "    target_label: name\n"
+                             "    steps:\n"
+                             "      - exec: {argv: [/usr/bin/env], timeout: 10s}\n"
+                             "      - exec: {argv: [/bin/sh, -c, 'printenv > " +
+                             env_dump + "'], timeout: 10s}\n" + "      - notify: slack\n";
   MedicProcess medic(config);
   Alertmanager alertmanager(medic.port(), data.Join("token"));
 
@@ -172,8 +177,8 @@ TEST_CASE("Alertmanager with wrong credentials gets 401 and drops the notificati
   const std::string config = "data_dir: " + data.path() + "\n" +
                              "collectors: {filesystem: {mountpoints: [/]}}\n"
                              "webhook:\n"
-                             "  bearer_token_file: " + data.Join("token") + "\n" +
-                             "targets: [review-bot]\n";
+                             "  bearer_token_file: " +
+                             data.Join("token") + "\n" + "targets: [review-bot]\n";
   MedicProcess medic(config);
   Alertmanager alertmanager(medic.port(), data.Join("wrong-token"));
   alertmanager.Fire({{"alertname", "Anything"}});
