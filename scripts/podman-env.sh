@@ -5,6 +5,7 @@
 #   scripts/podman-env.sh start DIR   # idempotent; prints the socket path (unix socket file)
 #   scripts/podman-env.sh stop DIR    # stops only the service started for DIR (pid file)
 #   scripts/podman-env.sh env DIR     # prints export lines for running `podman` against DIR
+#   scripts/podman-env.sh destroy DIR # stop, unmount podman's overlay bind mount, remove DIR
 #
 # MEDIC_PODMAN_IDLE_SECONDS (default 0 = never) makes the service exit by itself after that many
 # idle seconds; the test helper uses it so a shared engine does not outlive the test run.
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 start|stop|env DIR" >&2
+  echo "usage: $0 start|stop|env|destroy DIR" >&2
   exit 2
 }
 
@@ -160,6 +161,16 @@ case "$command" in
     echo "export CONTAINERS_STORAGE_CONF='$CONTAINERS_STORAGE_CONF'"
     echo "export CONTAINERS_REGISTRIES_CONF='$CONTAINERS_REGISTRIES_CONF'"
     echo "export DOCKER_HOST='unix://$socket'"
+    ;;
+  destroy)
+    stop
+    # The overlay driver bind-mounts graphroot/overlay onto itself; unmount before removing.
+    while read -r _ mount_point _; do
+      case "$mount_point" in
+        "$dir"/*) umount -l "$mount_point" 2>/dev/null || true ;;
+      esac
+    done < <(tac /proc/mounts)
+    rm -rf "$dir"
     ;;
   *) usage ;;
 esac

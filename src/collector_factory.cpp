@@ -1,10 +1,13 @@
 #include "medic/collector_factory.h"
 
 #include "medic/collectors/backup.h"
+#include "medic/collectors/cert.h"
 #include "medic/collectors/container.h"
 #include "medic/collectors/filesystem.h"
+#include "medic/collectors/logs.h"
 #include "medic/collectors/probe.h"
 #include "medic/collectors/process.h"
+#include "medic/collectors/redis.h"
 
 namespace medic {
 
@@ -48,6 +51,9 @@ std::vector<std::shared_ptr<Collector>> BuildCollectors(const Config& config) {
   if (settings.container) {
     collectors.push_back(std::make_shared<ContainerCollector>(*settings.container));
   }
+  if (settings.cert) collectors.push_back(std::make_shared<CertCollector>(*settings.cert));
+  if (settings.redis) collectors.push_back(std::make_shared<RedisCollector>(*settings.redis));
+  if (settings.logs) collectors.push_back(std::make_shared<LogsCollector>(*settings.logs));
   if (settings.process) collectors.push_back(std::make_shared<ProcessCollector>());
   return collectors;
 }

@@ -149,7 +149,7 @@ PrivatePodman::PrivatePodman() { Start(); }
 
 PrivatePodman::~PrivatePodman() {
   try {
-    RunPodmanEnvScript("stop", dir_.path());
+    RunPodmanEnvScript("destroy", dir_.path());
   } catch (const std::exception&) {
     // Best effort: the directory still goes away with dir_.
   }

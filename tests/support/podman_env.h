@@ -90,7 +90,7 @@ class TestContainer {
 class PrivatePodman {
  public:
   PrivatePodman();   // starts it
-  ~PrivatePodman();  // stops it and removes the directory
+  ~PrivatePodman();  // stops it, unmounts its storage and removes the directory
   PrivatePodman(const PrivatePodman&) = delete;
   PrivatePodman& operator=(const PrivatePodman&) = delete;
 
