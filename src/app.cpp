@@ -5,6 +5,7 @@
 #include "medic/config_loader.h"
 #include "medic/http/landing_page.h"
 #include "medic/metric_family_builder.h"
+#include "medic/remediation/docker_container_engine.h"
 #include "medic/version.h"
 
 #include <prometheus/text_serializer.h>
@@ -53,6 +54,7 @@ std::shared_ptr<Runtime> App::BuildRuntime(Config config) const {
   auto runtime = std::make_shared<Runtime>();
   runtime->registry = std::make_shared<CollectorRegistry>(config.collectors.timeout);
   for (auto& collector : BuildCollectors(config)) runtime->registry->Add(std::move(collector));
+  if (webhook_) runtime->registry->Add(webhook_->metrics());
   runtime->config = std::move(config);
   return runtime;
 }
@@ -71,6 +73,11 @@ std::string App::Reload() {
         config.web.telemetry_path != current.web.telemetry_path ||
         config.web.config_file != current.web.config_file) {
       spdlog::warn("reload: web settings changed; they take effect after a restart");
+    }
+    if (webhook_) {
+      spdlog::warn(
+          "reload: webhook, journal, targets and remediations settings take effect after a "
+          "restart");
     }
     auto next = BuildRuntime(std::move(config));
     {
@@ -143,6 +150,20 @@ void App::RegisterRoutes() {
         }
       },
       http::Access::kPublic);
+  if (webhook_) {
+    const std::string webhook_path = runtime()->config.webhook->path;
+    // The webhook checks its own credentials (bearer/basic from the webhook section).
+    server_->Handle(
+        "POST", webhook_path,
+        [this](const httplib::Request& req, httplib::Response& res) {
+          webhook_->HandleWebhook(req, res);
+        },
+        http::Access::kPublic);
+    server_->Handle("GET", "/api/v1/remediations",
+                    [this](const httplib::Request& req, httplib::Response& res) {
+                      webhook_->HandleHistory(req, res);
+                    });
+  }
   server_->Handle("POST", "/-/reload", [this](const httplib::Request&, httplib::Response& res) {
     const std::string error = Reload();
     if (error.empty()) {
@@ -184,7 +205,15 @@ int App::Run() {
   // A peer that hangs up mid-write (scraper, Redis, TLS endpoint) must not kill the daemon.
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto initial = BuildRuntime(LoadConfig());
+  Config loaded = LoadConfig();
+  if (loaded.webhook) {
+    // Opening the journal checks its integrity: a damaged journal stops start-up here.
+    webhook::WebhookService::Options webhook_options;
+    webhook_options.container_engine = MakeRemediationContainerEngine(*loaded.webhook);
+    webhook_options.metrics_text = [this] { return RenderMetrics(); };
+    webhook_ = std::make_unique<webhook::WebhookService>(loaded, std::move(webhook_options));
+  }
+  auto initial = BuildRuntime(std::move(loaded));
   runtime_ = initial;
   last_reload_success_seconds_ = NowSeconds();
   const Config& config = initial->config;
@@ -211,9 +240,11 @@ int App::Run() {
     runtime()->registry->Collect();
     ready_ = true;
   });
+  if (webhook_) webhook_->Start();  // resumes journaled work before new work arrives
   std::thread signal_waiter([this] { WaitForSignals(); });
   server_->Serve();
   signal_waiter.join();
+  if (webhook_) webhook_->Stop();
   first_collection.join();
   spdlog::info("medic stopped");
   return 0;

@@ -282,6 +282,7 @@ WebhookSettings ParseWebhook(const ConfigNode& node) {
   if (auto v = map.Optional("max_body_bytes")) {
     settings.max_body_bytes = static_cast<std::size_t>(v->Int(1024, 64LL << 20));
   }
+  if (auto v = map.Optional("docker_host")) settings.docker_host = DockerHost(*v);
   map.Finish();
   return settings;
 }

@@ -4,6 +4,7 @@
 #include "medic/config.h"
 #include "medic/flags.h"
 #include "medic/http/server.h"
+#include "medic/webhook/service.h"
 
 #include <atomic>
 #include <memory>
@@ -45,6 +46,8 @@ class App {
   mutable std::mutex runtime_mutex_;
   std::shared_ptr<const Runtime> runtime_;
   std::unique_ptr<http::HttpServer> server_;
+  // Built once (journal, remediation engine); survives reloads. Null without a webhook section.
+  std::unique_ptr<webhook::WebhookService> webhook_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> last_reload_ok_{true};
   std::atomic<double> last_reload_success_seconds_{0};

@@ -118,6 +118,8 @@ struct WebhookSettings {
   std::string basic_username;
   std::string basic_password;  // resolved secret
   std::size_t max_body_bytes = 1 << 20;
+  // The engine remediation steps act on (restart, prune, diagnostics).
+  std::string docker_host;  // empty: $DOCKER_HOST, else unix:///var/run/docker.sock
 };
 
 struct JournalSettings {

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "medic/config.h"
+#include "medic/remediation/journal.h"
+#include "medic/remediation/remediation_metrics.h"
+#include "medic/remediation/router.h"
+#include "medic/remediation/step_runner.h"
+#include "medic/webhook/payload.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace medic::remediation {
+
+// Turns journaled alerts into remediation runs. Accept() only journals (the webhook handler
+// calls it and answers once it returns); a bounded pool of workers claims queued jobs from the
+// journal, applies the safety rules (cooldown per remediation and target, max_per_hour per
+// target with a circuit breaker, one job per target at a time, dry run) and runs the steps,
+// journaling each. The queue lives in the journal, so a crash loses nothing and Start()
+// resumes unfinished work exactly once.
+class RemediationEngine {
+ public:
+  RemediationEngine(const Config& config, Journal& journal, RemediationMetrics& metrics,
+                    StepRunner& runner);
+  ~RemediationEngine();
+  RemediationEngine(const RemediationEngine&) = delete;
+  RemediationEngine& operator=(const RemediationEngine&) = delete;
+
+  // Recovers unfinished jobs, then starts the workers and the retention cleanup.
+  void Start();
+  // Stops taking jobs and waits for running ones to finish.
+  void Stop();
+
+  // Journals the notification and its planned jobs (durable on return) and wakes the
+  // workers. Throws QueueFullError or SqliteError; nothing runs in the caller's thread.
+  IntakeResult Accept(const webhook::Notification& notification, const std::string& peer);
+
+  std::size_t QueueCapacity() const { return queue_capacity_; }
+
+ private:
+  void WorkerLoop();
+  void MaintenanceLoop();
+  void RunJob(JobRecord job);
+  const RemediationSettings* FindRemediation(const std::string& name) const;
+  void RefreshQueueDepth();
+
+  Config config_;
+  Journal& journal_;
+  RemediationMetrics& metrics_;
+  StepRunner& runner_;
+  Router router_;
+  std::size_t queue_capacity_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::set<std::string> busy_targets_;
+  bool stopping_ = false;
+  bool started_ = false;
+  std::vector<std::thread> workers_;
+  std::thread maintenance_;
+};
+
+}  // namespace medic::remediation

@@ -1,0 +1,79 @@
+#pragma once
+
+#include "medic/config.h"
+#include "medic/remediation/container_engine.h"
+#include "medic/remediation/journal.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace medic::remediation {
+
+// What a job has done so far; steps read it (escalate runs only after a failure, notify
+// reports every step) and add to it.
+struct JobContext {
+  const JobRecord* job = nullptr;
+  const RemediationSettings* remediation = nullptr;
+  nlohmann::json alert;  // the alert as received
+  bool dry_run = false;
+  bool failed = false;  // the chain has failed so far (a later escalate may recover it)
+  std::vector<std::pair<std::string, std::string>> step_outcomes;  // kind -> state
+  std::string bundle_path;
+  const StepSettings* last_verify = nullptr;  // escalate re-verifies with it
+};
+
+enum class StepState { kSucceeded, kFailed, kSkipped };
+
+struct StepOutcome {
+  StepState state = StepState::kSucceeded;
+  std::string output;  // bounded excerpt for the journal
+};
+
+std::string StepKindName(StepSettings::Kind kind);
+std::string StepStateName(StepState state);
+// Whether a step caught mid-way by a crash may simply run again on resume. Restart, escalate,
+// exec and notify have effects outside medic that must not happen twice.
+bool StepIsRepeatable(const std::string& kind);
+
+// The alert's data as MEDIC_ALERT_* environment variables for exec steps.
+std::map<std::string, std::string> AlertEnvironment(const nlohmann::json& alert,
+                                                    const std::string& remediation,
+                                                    const std::string& target);
+
+// Executes the built-in steps. Container operations go through `engine` (may be null when no
+// engine is configured: container steps then fail with a clear message).
+class StepRunner {
+ public:
+  struct Options {
+    ContainerEngine* engine = nullptr;
+    std::map<std::string, NotifierSettings> notifiers;
+    std::string data_dir;
+    std::function<std::string()> metrics_text;  // medic's own exposition for bundles
+    std::size_t max_output_bytes = 16 * 1024;
+    std::chrono::milliseconds notify_base_delay{500};
+  };
+  explicit StepRunner(Options options);
+
+  StepOutcome Run(const StepSettings& step, JobContext& context);
+  // "Giving up" message for a target whose circuit opened.
+  void NotifyGivingUp(const RemediationSettings& remediation, const std::string& target,
+                      int runs_last_hour);
+
+ private:
+  StepOutcome Restart(const StepSettings& step, JobContext& context);
+  StepOutcome Verify(const StepSettings& step, JobContext& context);
+  StepOutcome Escalate(const StepSettings& step, JobContext& context);
+  StepOutcome Diagnostics(const StepSettings& step, JobContext& context);
+  StepOutcome Prune(JobContext& context);
+  StepOutcome Exec(const std::vector<std::string>& argv, Duration timeout, JobContext& context);
+  StepOutcome Notify(const StepSettings& step, JobContext& context);
+  ContainerEngine& Engine();
+
+  Options options_;
+};
+
+}  // namespace medic::remediation

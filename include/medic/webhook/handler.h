@@ -1,0 +1,32 @@
+#pragma once
+
+#include "medic/config.h"
+#include "medic/remediation/engine.h"
+#include "medic/remediation/remediation_metrics.h"
+#include "medic/webhook/auth.h"
+
+#include <httplib.h>
+
+namespace medic::webhook {
+
+// POST /webhook. Answers with the status codes Alertmanager's retry logic needs:
+// 200 only once every alert of the request is durably journaled; 400 (naming the bad field),
+// 401, 413, 415 for requests a retry cannot fix; 503 only when persisting failed or the job
+// queue is full, so the retry is useful. Never runs a remediation itself.
+class WebhookHandler {
+ public:
+  WebhookHandler(const WebhookSettings& settings, remediation::RemediationEngine& engine,
+                 remediation::RemediationMetrics& metrics);
+
+  void Handle(const httplib::Request& request, httplib::Response& response);
+
+ private:
+  void Reply(httplib::Response& response, int code, const nlohmann::json& body);
+
+  WebhookSettings settings_;
+  WebhookAuthenticator authenticator_;
+  remediation::RemediationEngine& engine_;
+  remediation::RemediationMetrics& metrics_;
+};
+
+}  // namespace medic::webhook

@@ -1,0 +1,79 @@
+#include "medic/remediation/docker_container_engine.h"
+
+#include "medic/docker/client.h"
+
+#include <stdexcept>
+
+namespace medic {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+int Seconds(Duration duration) { return static_cast<int>((duration.count() + 999) / 1000); }
+
+// Remediation steps through the shared Docker client. Raw JSON is kept for diagnostics
+// bundles (the operator wants the engine's own words, not medic's decoding of them).
+class DockerContainerEngine : public remediation::ContainerEngine {
+ public:
+  explicit DockerContainerEngine(const std::string& host) : client_(host, 30s) {}
+
+  void Restart(const std::string& name, Duration stop_timeout) override {
+    Check(client_.Restart(name, Seconds(stop_timeout)), name, "restart");
+  }
+  void Stop(const std::string& name, Duration stop_timeout) override {
+    Check(client_.Stop(name, Seconds(stop_timeout)), name, "stop");
+  }
+  void Start(const std::string& name) override { Check(client_.Start(name), name, "start"); }
+
+  std::string InspectJson(const std::string& name) override {
+    return client_.Request("GET", "/containers/" + docker::UrlEncode(name) + "/json", 30s).body;
+  }
+  std::string LogTail(const std::string& name, std::size_t lines) override {
+    docker::LogOptions options;
+    options.tail = lines;
+    options.max_bytes = 8 << 20;
+    return client_.GetLogs(name, options).All();
+  }
+  std::string StatsJson(const std::string& name) override {
+    return client_
+        .Request("GET",
+                 "/containers/" + docker::UrlEncode(name) + "/stats?stream=false&one-shot=true",
+                 30s)
+        .body;
+  }
+  std::string SystemDfJson() override { return client_.Request("GET", "/system/df", 60s).body; }
+
+  remediation::PruneReport Prune() override {
+    const docker::PruneReport report = client_.PruneAll(true);
+    remediation::PruneReport out;
+    out.space_reclaimed_bytes = static_cast<std::int64_t>(report.TotalReclaimed());
+    auto describe = [](const char* kind, const docker::PruneResult& result) {
+      if (!result.supported) return std::string(kind) + ": not supported by the engine";
+      return std::string(kind) + ": " + std::to_string(result.deleted.size()) + " deleted, " +
+             std::to_string(result.space_reclaimed) + " bytes";
+    };
+    out.detail = describe("containers", report.containers) + "; " +
+                 describe("images", report.images) + "; " + describe("networks", report.networks) +
+                 "; " + describe("build cache", report.build_cache);
+    return out;
+  }
+
+ private:
+  static void Check(docker::ActionOutcome outcome, const std::string& name, const char* action) {
+    if (outcome == docker::ActionOutcome::kNotFound) {
+      throw std::runtime_error(std::string(action) + ": no such container " + name);
+    }
+  }
+
+  docker::DockerClient client_;
+};
+
+}  // namespace
+
+std::unique_ptr<remediation::ContainerEngine> MakeRemediationContainerEngine(
+    const WebhookSettings& settings) {
+  return std::make_unique<DockerContainerEngine>(docker::ResolveDockerHost(settings.docker_host));
+}
+
+}  // namespace medic

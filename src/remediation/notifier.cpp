@@ -1,0 +1,65 @@
+#include "medic/remediation/notifier.h"
+
+#include "medic/remediation/http_client.h"
+
+#include <algorithm>
+#include <thread>
+
+namespace medic::remediation {
+
+bool IsSlackCompatibleUrl(const std::string& url) {
+  return url.find("hooks.slack.com/") != std::string::npos ||
+         url.find("/services/") != std::string::npos || url.find("/hooks/") != std::string::npos;
+}
+
+nlohmann::json RenderNotification(const NotificationMessage& message, bool slack_format) {
+  if (slack_format) {
+    nlohmann::json fields = nlohmann::json::array();
+    for (const auto& [title, value] : message.fields) {
+      fields.push_back({{"title", title}, {"value", value}, {"short", value.size() < 40}});
+    }
+    return {{"text", message.title},
+            {"attachments", nlohmann::json::array(
+                                {{{"fallback", message.title}, {"fields", std::move(fields)}}})}};
+  }
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& [title, value] : message.fields) fields[title] = value;
+  return {{"source", "medic"},
+          {"text", message.title},
+          {"fields", std::move(fields)},
+          {"alert", message.alert}};
+}
+
+NotifyResult SendNotification(const NotifierSettings& settings, const NotificationMessage& message,
+                              std::chrono::milliseconds base_delay) {
+  NotifyResult result;
+  if (settings.url.empty()) {
+    result.detail = "notifier " + settings.name + " has no URL";
+    return result;
+  }
+  const std::string body = RenderNotification(message, IsSlackCompatibleUrl(settings.url))
+                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto delay = base_delay;
+  const int attempts = std::max(1, settings.attempts);
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    result.attempts = attempt;
+    const HttpResponse response = HttpPostJson(settings.url, body, settings.timeout);
+    if (response.status >= 200 && response.status < 300) {
+      result.delivered = true;
+      result.detail = "delivered (HTTP " + std::to_string(response.status) + ")";
+      return result;
+    }
+    // Never log the URL: for Slack it is the secret.
+    result.detail = response.status == 0 ? "transport error: " + response.error
+                                         : "HTTP " + std::to_string(response.status);
+    const bool retryable = response.status == 0 || response.status == 429 || response.status >= 500;
+    if (!retryable || attempt == attempts) break;
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(30000));
+  }
+  result.detail =
+      "not delivered after " + std::to_string(result.attempts) + " attempt(s): " + result.detail;
+  return result;
+}
+
+}  // namespace medic::remediation

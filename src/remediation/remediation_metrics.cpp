@@ -1,0 +1,189 @@
+#include "medic/remediation/remediation_metrics.h"
+
+#include "medic/metric_family_builder.h"
+
+#include <limits>
+
+namespace medic::remediation {
+
+namespace {
+
+const std::vector<double>& DurationBuckets() {
+  static const std::vector<double> buckets{0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
+  return buckets;
+}
+
+}  // namespace
+
+const std::vector<std::string>& RemediationMetrics::Results() {
+  static const std::vector<std::string> results{
+      "success",         "failed",  "skipped_cooldown", "skipped_duplicate",
+      "skipped_circuit", "dry_run", "cancelled",        "refused"};
+  return results;
+}
+
+const std::vector<int>& RemediationMetrics::ResponseCodes() {
+  static const std::vector<int> codes{200, 400, 401, 413, 415, 503};
+  return codes;
+}
+
+RemediationMetrics::RemediationMetrics(const Config& config) {
+  for (int code : ResponseCodes()) requests_[code] = 0;
+  for (const auto& remediation : config.remediations) {
+    for (const auto& result : Results()) remediations_[{remediation.name, result}] = 0;
+    durations_[remediation.name].counts.assign(DurationBuckets().size() + 1, 0);
+    for (const auto& matcher : remediation.match) {
+      if (matcher.label == "alertname" && matcher.kind == LabelMatcher::Kind::kEqual) {
+        alerts_[{matcher.value, "firing"}] = 0;
+        alerts_[{matcher.value, "resolved"}] = 0;
+      }
+    }
+  }
+  for (const auto& target : config.targets) circuit_open_[target] = 0;
+}
+
+void RemediationMetrics::CountRequest(int code) {
+  std::lock_guard lock(mutex_);
+  requests_[code] += 1;
+}
+
+void RemediationMetrics::CountAlert(const std::string& alertname, const std::string& status) {
+  std::lock_guard lock(mutex_);
+  // Alertnames come from the network: bound the series a hostile sender can create.
+  auto key = std::make_pair(alertname, status);
+  if (alerts_.count(key) == 0 && alerts_.size() >= 1000) key.first = "_other";
+  alerts_[key] += 1;
+}
+
+void RemediationMetrics::CountRemediation(const std::string& remediation,
+                                          const std::string& result) {
+  std::lock_guard lock(mutex_);
+  remediations_[{remediation, result}] += 1;
+}
+
+void RemediationMetrics::ObserveDuration(const std::string& remediation, double seconds) {
+  std::lock_guard lock(mutex_);
+  Histogram& histogram = durations_[remediation];
+  if (histogram.counts.empty()) histogram.counts.assign(DurationBuckets().size() + 1, 0);
+  std::size_t bucket = 0;
+  while (bucket < DurationBuckets().size() && seconds > DurationBuckets()[bucket]) ++bucket;
+  histogram.counts[bucket] += 1;
+  histogram.count += 1;
+  histogram.sum += seconds;
+}
+
+void RemediationMetrics::SetQueueDepth(std::size_t depth) {
+  std::lock_guard lock(mutex_);
+  queue_depth_ = static_cast<double>(depth);
+}
+
+void RemediationMetrics::SetLastRun(const std::string& remediation, const std::string& target,
+                                    double timestamp) {
+  std::lock_guard lock(mutex_);
+  last_run_[{remediation, target}] = timestamp;
+}
+
+void RemediationMetrics::SetCircuitOpen(const std::string& target, bool open) {
+  std::lock_guard lock(mutex_);
+  circuit_open_[target] = open ? 1 : 0;
+}
+
+void RemediationMetrics::CountJournalWriteError() {
+  std::lock_guard lock(mutex_);
+  journal_write_errors_ += 1;
+}
+
+void RemediationMetrics::CountTruncatedAlerts(std::int64_t count) {
+  std::lock_guard lock(mutex_);
+  truncated_alerts_ += static_cast<double>(count);
+}
+
+double RemediationMetrics::RemediationCount(const std::string& remediation,
+                                            const std::string& result) {
+  std::lock_guard lock(mutex_);
+  auto it = remediations_.find({remediation, result});
+  return it == remediations_.end() ? 0 : it->second;
+}
+
+double RemediationMetrics::RequestCount(int code) {
+  std::lock_guard lock(mutex_);
+  auto it = requests_.find(code);
+  return it == requests_.end() ? 0 : it->second;
+}
+
+std::vector<prometheus::MetricFamily> RemediationMetrics::Collect() {
+  std::lock_guard lock(mutex_);
+  std::vector<prometheus::MetricFamily> families;
+  auto requests = MetricFamilyBuilder::Counter("medic_webhook_requests_total",
+                                               "Webhook requests by HTTP response code.");
+  for (const auto& [code, value] : requests_) requests.Add(value, {{"code", std::to_string(code)}});
+  std::move(requests).MoveInto(families);
+
+  auto alerts = MetricFamilyBuilder::Counter("medic_alerts_received_total",
+                                             "Alerts received by alertname and status.");
+  for (const auto& [key, value] : alerts_) {
+    alerts.Add(value, {{"alertname", key.first}, {"status", key.second}});
+  }
+  std::move(alerts).MoveInto(families);
+
+  auto remediations = MetricFamilyBuilder::Counter("medic_remediations_total",
+                                                   "Remediation jobs by remediation and result.");
+  for (const auto& [key, value] : remediations_) {
+    remediations.Add(value, {{"remediation", key.first}, {"result", key.second}});
+  }
+  std::move(remediations).MoveInto(families);
+
+  prometheus::MetricFamily durations;
+  durations.name = "medic_remediation_duration_seconds";
+  durations.help = "Wall time of executed remediation jobs.";
+  durations.type = prometheus::MetricType::Histogram;
+  for (const auto& [name, histogram] : durations_) {
+    prometheus::ClientMetric metric;
+    metric.label = {{"remediation", name}};
+    metric.histogram.sample_count = histogram.count;
+    metric.histogram.sample_sum = histogram.sum;
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i <= DurationBuckets().size(); ++i) {
+      cumulative += histogram.counts[i];
+      prometheus::ClientMetric::Bucket bucket;
+      bucket.cumulative_count = cumulative;
+      bucket.upper_bound = i < DurationBuckets().size() ? DurationBuckets()[i]
+                                                        : std::numeric_limits<double>::infinity();
+      metric.histogram.bucket.push_back(bucket);
+    }
+    durations.metric.push_back(std::move(metric));
+  }
+  if (!durations.metric.empty()) families.push_back(std::move(durations));
+
+  auto depth = MetricFamilyBuilder::Gauge("medic_remediation_queue_depth",
+                                          "Remediation jobs waiting to run.");
+  depth.Add(queue_depth_);
+  std::move(depth).MoveInto(families);
+
+  auto last_run = MetricFamilyBuilder::Gauge(
+      "medic_remediation_last_run_timestamp_seconds",
+      "When a remediation last finished running on a target (unix time).");
+  for (const auto& [key, value] : last_run_) {
+    last_run.Add(value, {{"remediation", key.first}, {"target", key.second}});
+  }
+  std::move(last_run).MoveInto(families);
+
+  auto circuit = MetricFamilyBuilder::Gauge(
+      "medic_remediation_circuit_open",
+      "1 while a target hit max_per_hour and medic gave up remediating it.");
+  for (const auto& [target, value] : circuit_open_) circuit.Add(value, {{"target", target}});
+  std::move(circuit).MoveInto(families);
+
+  auto write_errors = MetricFamilyBuilder::Counter("medic_journal_write_errors_total",
+                                                   "Failed writes to the remediation journal.");
+  write_errors.Add(journal_write_errors_);
+  std::move(write_errors).MoveInto(families);
+  auto truncated = MetricFamilyBuilder::Counter(
+      "medic_webhook_truncated_alerts_total",
+      "Alerts Alertmanager left out of notifications (truncatedAlerts).");
+  truncated.Add(truncated_alerts_);
+  std::move(truncated).MoveInto(families);
+  return families;
+}
+
+}  // namespace medic::remediation

@@ -1,0 +1,308 @@
+#include "medic/remediation/step_runner.h"
+
+#include "medic/remediation/diagnostics.h"
+#include "medic/remediation/http_client.h"
+#include "medic/remediation/notifier.h"
+#include "medic/remediation/process_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace medic::remediation {
+
+namespace {
+
+constexpr std::size_t kMaxEnvValue = 8 * 1024;
+
+std::string EnvName(const std::string& prefix, const std::string& label) {
+  std::string name = prefix;
+  for (char c : label.substr(0, 64)) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    name += ok ? c : '_';
+  }
+  return name;
+}
+
+std::string Bounded(std::string text) {
+  // Strip NULs: they would silently cut an environment entry.
+  std::erase(text, '\0');
+  if (text.size() > kMaxEnvValue) text.resize(kMaxEnvValue);
+  return text;
+}
+
+std::string JsonString(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string Dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string StepKindName(StepSettings::Kind kind) {
+  switch (kind) {
+    case StepSettings::Kind::kRestart:
+      return "restart";
+    case StepSettings::Kind::kVerify:
+      return "verify";
+    case StepSettings::Kind::kEscalate:
+      return "escalate";
+    case StepSettings::Kind::kDiagnostics:
+      return "diagnostics";
+    case StepSettings::Kind::kPrune:
+      return "prune";
+    case StepSettings::Kind::kExec:
+      return "exec";
+    case StepSettings::Kind::kNotify:
+      return "notify";
+  }
+  return "unknown";
+}
+
+std::string StepStateName(StepState state) {
+  switch (state) {
+    case StepState::kSucceeded:
+      return "succeeded";
+    case StepState::kFailed:
+      return "failed";
+    case StepState::kSkipped:
+      return "skipped";
+  }
+  return "unknown";
+}
+
+bool StepIsRepeatable(const std::string& kind) {
+  return kind == "verify" || kind == "diagnostics" || kind == "prune";
+}
+
+std::map<std::string, std::string> AlertEnvironment(const nlohmann::json& alert,
+                                                    const std::string& remediation,
+                                                    const std::string& target) {
+  std::map<std::string, std::string> env;
+  const nlohmann::json labels = alert.value("labels", nlohmann::json::object());
+  const nlohmann::json annotations = alert.value("annotations", nlohmann::json::object());
+  env["MEDIC_REMEDIATION"] = Bounded(remediation);
+  env["MEDIC_TARGET"] = Bounded(target);
+  env["MEDIC_ALERT_NAME"] = Bounded(JsonString(labels, "alertname"));
+  env["MEDIC_ALERT_STATUS"] = Bounded(JsonString(alert, "status"));
+  env["MEDIC_ALERT_FINGERPRINT"] = Bounded(JsonString(alert, "fingerprint"));
+  env["MEDIC_ALERT_STARTS_AT"] = Bounded(JsonString(alert, "startsAt"));
+  env["MEDIC_ALERT_LABELS"] = Bounded(Dump(labels));
+  env["MEDIC_ALERT_ANNOTATIONS"] = Bounded(Dump(annotations));
+  std::size_t count = 0;
+  for (const auto& [name, value] : labels.items()) {
+    if (++count > 64) break;
+    if (value.is_string())
+      env[EnvName("MEDIC_ALERT_LABEL_", name)] = Bounded(value.get<std::string>());
+  }
+  count = 0;
+  for (const auto& [name, value] : annotations.items()) {
+    if (++count > 64) break;
+    if (value.is_string()) {
+      env[EnvName("MEDIC_ALERT_ANNOTATION_", name)] = Bounded(value.get<std::string>());
+    }
+  }
+  return env;
+}
+
+StepRunner::StepRunner(Options options) : options_(std::move(options)) {}
+
+ContainerEngine& StepRunner::Engine() {
+  if (options_.engine == nullptr) throw std::runtime_error("no container engine configured");
+  return *options_.engine;
+}
+
+StepOutcome StepRunner::Run(const StepSettings& step, JobContext& context) {
+  const std::string kind = StepKindName(step.kind);
+  const std::string& target = context.job->target;
+  // After a failure only escalate (the remedy) and notify (the report) still run; escalate
+  // runs only after a failure.
+  if (step.kind == StepSettings::Kind::kEscalate && !context.failed) {
+    return {StepState::kSkipped, "not needed: previous steps succeeded"};
+  }
+  if (context.failed && step.kind != StepSettings::Kind::kEscalate &&
+      step.kind != StepSettings::Kind::kNotify) {
+    return {StepState::kSkipped, "skipped after an earlier failure"};
+  }
+  if (context.dry_run && step.kind != StepSettings::Kind::kVerify) {
+    std::string what = "dry run: would " + kind + " " + target;
+    if (step.kind == StepSettings::Kind::kExec) {
+      what += " running";
+      for (const auto& arg : step.argv) what += " " + arg;
+    }
+    if (step.kind == StepSettings::Kind::kNotify) what = "dry run: would notify " + step.notifier;
+    return {StepState::kSucceeded, what};
+  }
+  if (context.dry_run) return {StepState::kSucceeded, "dry run: would verify " + target};
+  try {
+    switch (step.kind) {
+      case StepSettings::Kind::kRestart:
+        return Restart(step, context);
+      case StepSettings::Kind::kVerify:
+        context.last_verify = &step;
+        return Verify(step, context);
+      case StepSettings::Kind::kEscalate:
+        return Escalate(step, context);
+      case StepSettings::Kind::kDiagnostics:
+        return Diagnostics(step, context);
+      case StepSettings::Kind::kPrune:
+        return Prune(context);
+      case StepSettings::Kind::kExec:
+        return Exec(step.argv, step.timeout, context);
+      case StepSettings::Kind::kNotify:
+        return Notify(step, context);
+    }
+  } catch (const std::exception& error) {
+    return {StepState::kFailed, std::string("error: ") + error.what()};
+  }
+  return {StepState::kFailed, "unknown step"};
+}
+
+StepOutcome StepRunner::Restart(const StepSettings& step, JobContext& context) {
+  Engine().Restart(context.job->target, step.timeout);
+  return {StepState::kSucceeded,
+          "restarted " + context.job->target + " (t=" + FormatDuration(step.timeout) + ")"};
+}
+
+StepOutcome StepRunner::Verify(const StepSettings& step, JobContext& context) {
+  const int attempts = std::max(1, step.attempts);
+  std::string last;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    if (!step.url.empty()) {
+      const HttpResponse response = HttpGetUrl(step.url, step.timeout);
+      if (response.status >= 200 && response.status < 300) {
+        return {StepState::kSucceeded, "healthy after " + std::to_string(attempt) +
+                                           " attempt(s): HTTP " + std::to_string(response.status)};
+      }
+      last = response.status == 0 ? response.error : "HTTP " + std::to_string(response.status);
+    } else {
+      const auto inspect =
+          nlohmann::json::parse(Engine().InspectJson(context.job->target), nullptr, false);
+      const auto state = inspect.is_object() ? inspect.value("State", nlohmann::json::object())
+                                             : nlohmann::json::object();
+      const bool running = state.value("Running", false);
+      std::string health;
+      if (state.contains("Health") && state["Health"].is_object()) {
+        health = state["Health"].value("Status", "");
+      }
+      // With a HEALTHCHECK, wait for "healthy"; without one, running is the best signal.
+      if (running && (health.empty() || health == "healthy")) {
+        return {StepState::kSucceeded, "container running" +
+                                           (health.empty() ? std::string() : " and healthy") +
+                                           " after " + std::to_string(attempt) + " attempt(s)"};
+      }
+      last = running ? "health " + health : "not running";
+    }
+    if (attempt < attempts) std::this_thread::sleep_for(step.interval);
+  }
+  return {StepState::kFailed,
+          "still unhealthy after " + std::to_string(attempts) + " attempt(s): " + last};
+}
+
+StepOutcome StepRunner::Escalate(const StepSettings& step, JobContext& context) {
+  StepOutcome outcome;
+  if (step.escalation == "exec") {
+    outcome = Exec(step.argv, step.timeout, context);
+  } else {
+    Engine().Stop(context.job->target, step.timeout);
+    Engine().Start(context.job->target);
+    outcome = {StepState::kSucceeded, "recreated " + context.job->target + " (stop + start)"};
+  }
+  if (outcome.state == StepState::kSucceeded && context.last_verify != nullptr) {
+    const StepOutcome verified = Verify(*context.last_verify, context);
+    outcome.output += "; verify: " + verified.output;
+    outcome.state = verified.state;
+  }
+  if (outcome.state == StepState::kSucceeded) context.failed = false;
+  return outcome;
+}
+
+StepOutcome StepRunner::Diagnostics(const StepSettings& step, JobContext& context) {
+  DiagnosticsRequest request;
+  request.data_dir = options_.data_dir;
+  request.remediation = context.job->remediation;
+  request.target = context.job->target;
+  request.alert_json = context.alert.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  request.log_lines = step.log_lines;
+  request.keep = step.keep;
+  const DiagnosticsResult result =
+      WriteDiagnosticsBundle(request, options_.engine, options_.metrics_text);
+  context.bundle_path = result.archive_path;
+  return {StepState::kSucceeded, "bundle " + result.archive_path + "\n" + result.summary};
+}
+
+StepOutcome StepRunner::Prune(JobContext&) {
+  const PruneReport report = Engine().Prune();
+  return {StepState::kSucceeded, "SpaceReclaimed " + std::to_string(report.space_reclaimed_bytes) +
+                                     " bytes; " + report.detail};
+}
+
+StepOutcome StepRunner::Exec(const std::vector<std::string>& argv, Duration timeout,
+                             JobContext& context) {
+  const ProcessResult result = RunProcess(
+      argv, AlertEnvironment(context.alert, context.job->remediation, context.job->target), timeout,
+      options_.max_output_bytes);
+  if (!result.error.empty()) return {StepState::kFailed, result.error};
+  std::string summary = "exit " + std::to_string(result.exit_code);
+  if (result.timed_out) summary = "killed after timeout " + FormatDuration(timeout);
+  if (result.truncated) summary += " (output truncated)";
+  const bool ok = !result.timed_out && result.exit_code == 0;
+  return {ok ? StepState::kSucceeded : StepState::kFailed, summary + "\n" + result.output};
+}
+
+StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
+  auto it = options_.notifiers.find(step.notifier);
+  if (it == options_.notifiers.end()) {
+    return {StepState::kFailed, "unknown notifier " + step.notifier};
+  }
+  const nlohmann::json labels = context.alert.value("labels", nlohmann::json::object());
+  const std::string alertname = JsonString(labels, "alertname");
+  NotificationMessage message;
+  message.title = std::string("[medic] ") + (context.failed ? "FAILED" : "OK") + ": " +
+                  context.job->remediation + " on " + context.job->target + " for " + alertname;
+  message.fields.emplace_back("alert",
+                              alertname + " (" + JsonString(context.alert, "status") + ")");
+  message.fields.emplace_back("target", context.job->target);
+  std::string steps;
+  for (const auto& [kind, state] : context.step_outcomes) steps += kind + ": " + state + "\n";
+  message.fields.emplace_back("steps", steps.empty() ? "(none)" : steps);
+  if (!context.bundle_path.empty()) message.fields.emplace_back("bundle", context.bundle_path);
+  const nlohmann::json annotations = context.alert.value("annotations", nlohmann::json::object());
+  if (const std::string summary = JsonString(annotations, "summary"); !summary.empty()) {
+    message.fields.emplace_back("summary", summary);
+  }
+  message.alert = context.alert;
+  NotifierSettings settings = it->second;
+  if (settings.name.empty()) settings.name = step.notifier;
+  const NotifyResult result = SendNotification(settings, message, options_.notify_base_delay);
+  // A failed notification does not undo the remediation; it is recorded as a failed step.
+  return {result.delivered ? StepState::kSucceeded : StepState::kFailed, result.detail};
+}
+
+void StepRunner::NotifyGivingUp(const RemediationSettings& remediation, const std::string& target,
+                                int runs_last_hour) {
+  std::vector<std::string> notifiers;
+  for (const auto& step : remediation.steps) {
+    if (step.kind == StepSettings::Kind::kNotify) notifiers.push_back(step.notifier);
+  }
+  NotificationMessage message;
+  message.title = "[medic] giving up on " + target + ": " + std::to_string(runs_last_hour) +
+                  " remediations in the last hour (max_per_hour " +
+                  std::to_string(remediation.max_per_hour) + "); manual action needed";
+  message.fields.emplace_back("target", target);
+  message.fields.emplace_back("remediation", remediation.name);
+  for (const auto& name : notifiers) {
+    auto it = options_.notifiers.find(name);
+    if (it == options_.notifiers.end()) continue;
+    const NotifyResult result = SendNotification(it->second, message, options_.notify_base_delay);
+    if (!result.delivered)
+      spdlog::warn("giving-up notification via {} failed: {}", name, result.detail);
+  }
+}
+
+}  // namespace medic::remediation

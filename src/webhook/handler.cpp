@@ -1,0 +1,98 @@
+#include "medic/webhook/handler.h"
+
+#include "medic/remediation/journal.h"
+#include "medic/webhook/payload.h"
+
+#include <spdlog/spdlog.h>
+
+namespace medic::webhook {
+
+namespace {
+
+bool IsJsonContentType(const std::string& value) {
+  std::string media = value.substr(0, value.find(';'));
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  for (auto& c : media) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return media == "application/json";
+}
+
+std::string Peer(const httplib::Request& request) {
+  return request.remote_addr + ":" + std::to_string(request.remote_port);
+}
+
+}  // namespace
+
+WebhookHandler::WebhookHandler(const WebhookSettings& settings,
+                               remediation::RemediationEngine& engine,
+                               remediation::RemediationMetrics& metrics)
+    : settings_(settings), authenticator_(settings), engine_(engine), metrics_(metrics) {
+  if (!authenticator_.Configured()) {
+    spdlog::warn(
+        "webhook: no bearer_token_file or basic_auth configured; every webhook request will be "
+        "refused with 401 until a credential is set");
+  }
+}
+
+void WebhookHandler::Reply(httplib::Response& response, int code, const nlohmann::json& body) {
+  metrics_.CountRequest(code);
+  response.status = code;
+  response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                       "application/json");
+}
+
+void WebhookHandler::Handle(const httplib::Request& request, httplib::Response& response) {
+  if (!authenticator_.Allows(request.get_header_value("Authorization"))) {
+    spdlog::warn("webhook: refused request from {}: {}", Peer(request),
+                 request.has_header("Authorization") ? "bad credentials" : "no credentials");
+    response.set_header("WWW-Authenticate", "Bearer realm=\"medic\"");
+    Reply(response, 401, {{"error", "unauthorized"}});
+    return;
+  }
+  if (request.body.size() > settings_.max_body_bytes) {
+    Reply(response, 413,
+          {{"error",
+            "request body larger than " + std::to_string(settings_.max_body_bytes) + " bytes"}});
+    return;
+  }
+  if (!IsJsonContentType(request.get_header_value("Content-Type"))) {
+    Reply(response, 415, {{"error", "Content-Type must be application/json"}});
+    return;
+  }
+  Notification notification;
+  try {
+    notification = ParseNotification(request.body);
+  } catch (const PayloadError& error) {
+    spdlog::info("webhook: bad payload from {}: {}", Peer(request), error.what());
+    Reply(response, 400, {{"error", error.what()}});
+    return;
+  }
+  if (notification.truncated_alerts > 0) {
+    spdlog::warn("webhook: Alertmanager truncated {} alert(s) of group {} (max_alerts)",
+                 notification.truncated_alerts, notification.group_key);
+  }
+  try {
+    const auto result = engine_.Accept(notification, Peer(request));
+    std::size_t queued = 0;
+    for (const auto& job : result.jobs) {
+      if (job.outcome == remediation::IntakeOutcome::kQueued) ++queued;
+    }
+    Reply(response, 200,
+          {{"status", "accepted"},
+           {"notification_id", result.notification_id},
+           {"alerts", notification.alerts.size()},
+           {"jobs_queued", queued},
+           {"jobs_cancelled", result.cancelled_remediations.size()}});
+  } catch (const remediation::QueueFullError& error) {
+    spdlog::warn("webhook: {}; answering 503 so Alertmanager retries", error.what());
+    response.set_header("Retry-After", "10");
+    Reply(response, 503, {{"error", error.what()}});
+  } catch (const std::exception& error) {
+    spdlog::error("webhook: cannot journal notification: {}; answering 503", error.what());
+    response.set_header("Retry-After", "5");
+    Reply(response, 503, {{"error", "cannot persist the notification"}});
+  }
+}
+
+}  // namespace medic::webhook

@@ -1,0 +1,232 @@
+// End to end on a real engine: Alertmanager -> medic -> podman's Docker API. Uses a private
+// podman engine because the prune step removes every stopped container of the engine it
+// talks to, and the shared test engine serves other tests in parallel.
+#include "support/podman_env.h"
+#include "support/test_support.h"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+using namespace medic::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+class NotificationReceiver {
+ public:
+  NotificationReceiver() : port_(FreePort()) {
+    server_.Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
+      std::lock_guard lock(mutex_);
+      bodies_.push_back(request.body);
+      response.set_content("ok", "text/plain");
+    });
+    thread_ = std::thread([this] { server_.listen("127.0.0.1", port_); });
+    WaitFor([this] { return server_.is_running(); }, 10s);
+  }
+  ~NotificationReceiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/services/T/B/X";
+  }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mutex_);
+    return bodies_;
+  }
+  bool Received(const std::string& needle) {
+    for (const auto& body : bodies()) {
+      if (body.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  int port_;
+  httplib::Server server_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<std::string> bodies_;
+};
+
+class Alertmanager {
+ public:
+  Alertmanager(int medic_port, const std::string& token_file) : port_(FreePort()) {
+    dir_.Write("alertmanager.yml",
+               "route:\n"
+               "  receiver: medic\n"
+               "  group_by: [alertname]\n"
+               "  group_wait: 1s\n"
+               "  group_interval: 1s\n"
+               "  repeat_interval: 1h\n"
+               "receivers:\n"
+               "  - name: medic\n"
+               "    webhook_configs:\n"
+               "      - url: http://127.0.0.1:" +
+                   std::to_string(medic_port) + "/webhook\n" +
+                   "        http_config:\n"
+                   "          authorization:\n"
+                   "            credentials_file: " +
+                   token_file + "\n");
+    std::filesystem::create_directories(dir_.Join("data"));
+    process_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{
+            "/usr/bin/prometheus-alertmanager", "--config.file=" + dir_.Join("alertmanager.yml"),
+            "--storage.path=" + dir_.Join("data"),
+            "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="},
+        Subprocess::Options{.stdout_path = dir_.Join("am.log"),
+                            .stderr_path = dir_.Join("am.log")});
+    if (!WaitFor([&] { return HttpGet(port_, "/-/ready").status == 200; }, 60s)) {
+      throw std::runtime_error("alertmanager not ready:\n" + ReadFile(dir_.Join("am.log")));
+    }
+  }
+  void Fire(const json& labels) {
+    json alerts = json::array({{{"labels", labels}, {"annotations", {{"summary", "test"}}}}});
+    REQUIRE(HttpPost(port_, "/api/v2/alerts", alerts.dump(), "application/json").status == 200);
+  }
+
+ private:
+  TempDir dir_;
+  int port_;
+  std::unique_ptr<Subprocess> process_;
+};
+
+std::string Inspect(const PrivatePodman& engine, const std::string& name,
+                    const std::string& format) {
+  auto result = Podman({"inspect", "-f", format, name}, 60s, engine.host());
+  while (!result.output.empty() && result.output.back() == '\n') result.output.pop_back();
+  return result.output;
+}
+
+json History(int port) {
+  return json::parse(HttpGet(port, "/api/v1/remediations?limit=100").body)["remediations"];
+}
+
+json JobFor(int port, const std::string& remediation) {
+  for (const auto& job : History(port)) {
+    if (job["remediation"] == remediation) return job;
+  }
+  return nullptr;
+}
+
+bool Finished(const json& job) {
+  return job.is_object() && job["state"] != "queued" && job["state"] != "running";
+}
+
+}  // namespace
+
+TEST_CASE("ServiceDown restarts, HighMemoryUsage prunes and restarts, HighErrorRate bundles") {
+  PrivatePodman engine;
+  // `sh` with a TERM trap so restart does not wait for the full stop timeout.
+  const std::vector<std::string> command{
+      "sh", "-c", "trap 'exit 0' TERM; echo review-bot started; while true; do sleep 1; done"};
+  TestContainer bot({.command = command, .host = engine.host()});
+  TestContainer leftover({.command = {"true"}, .start = false, .host = engine.host()});
+
+  TempDir data;
+  NotificationReceiver receiver;
+  data.Write("token", "am-t0ken\n");
+  const std::string config =
+      "data_dir: " + data.path() + "\n" +
+      "collectors: {filesystem: {mountpoints: [/]}}\n"
+      "webhook:\n"
+      "  bearer_token_file: " +
+      data.Join("token") + "\n" + "  docker_host: " + engine.host() + "\n" + "targets: [" +
+      bot.name() + "]\n" +
+      "notifiers:\n"
+      "  slack: {url: \"" +
+      receiver.url() + "\"}\n" +
+      "workers: 2\n"
+      "remediations:\n"
+      "  - name: service-down\n"
+      "    match: {alertname: ServiceDown, severity: critical}\n"
+      "    target_label: name\n"
+      "    cooldown: 0s\n"
+      "    steps:\n"
+      "      - restart: {timeout: 2s}\n"
+      "      - verify: {attempts: 20, interval: 500ms}\n"
+      "      - escalate: recreate\n"
+      "      - notify: slack\n"
+      "  - name: high-error-rate\n"
+      "    match: {alertname: HighErrorRate}\n"
+      "    target_label: name\n"
+      "    steps: [{diagnostics: {log_lines: 50, keep: 3}}, {notify: slack}]\n"
+      "  - name: high-memory\n"
+      "    match: {alertname: HighMemoryUsage}\n"
+      "    target_label: name\n"
+      "    cooldown: 0s\n"
+      "    steps: [prune, {restart: {timeout: 2s}}, {notify: slack}]\n";
+  MedicProcess medic(config);
+  Alertmanager alertmanager(medic.port(), data.Join("token"));
+
+  {  // ServiceDown
+    bot.Stop();
+    REQUIRE(Inspect(engine, bot.name(), "{{.State.Running}}") == "false");
+    alertmanager.Fire(
+        {{"alertname", "ServiceDown"}, {"severity", "critical"}, {"name", bot.name()}});
+    REQUIRE(WaitFor([&] { return Finished(JobFor(medic.port(), "service-down")); }, 90s));
+    const json job = JobFor(medic.port(), "service-down");
+    CHECK(job["state"] == "succeeded");
+    CHECK(Inspect(engine, bot.name(), "{{.State.Running}}") == "true");
+    REQUIRE(job["steps"].size() == 4);
+    CHECK(job["steps"][0]["kind"] == "restart");
+    CHECK(job["steps"][0]["state"] == "succeeded");
+    CHECK(job["steps"][1]["kind"] == "verify");
+    CHECK(job["steps"][1]["state"] == "succeeded");
+    CHECK(job["steps"][2]["state"] == "skipped");  // escalate only after a failure
+    CHECK(job["steps"][3]["state"] == "succeeded");
+    CHECK(receiver.Received("OK: service-down on " + bot.name()));
+  }
+
+  {  // HighMemoryUsage
+    const std::string started_before = Inspect(engine, bot.name(), "{{.State.StartedAt}}");
+    REQUIRE(!Inspect(engine, leftover.name(), "{{.Id}}").empty());
+    alertmanager.Fire({{"alertname", "HighMemoryUsage"}, {"name", bot.name()}});
+    REQUIRE(WaitFor([&] { return Finished(JobFor(medic.port(), "high-memory")); }, 90s));
+    const json job = JobFor(medic.port(), "high-memory");
+    CHECK(job["state"] == "succeeded");
+    CHECK(job["steps"][0]["output"].get<std::string>().find("SpaceReclaimed") == 0);
+    // Observed on the engine: the stopped container is gone, the target was restarted.
+    CHECK(Podman({"inspect", leftover.name()}, 60s, engine.host()).exit_code != 0);
+    CHECK(Inspect(engine, bot.name(), "{{.State.Running}}") == "true");
+    CHECK(Inspect(engine, bot.name(), "{{.State.StartedAt}}") != started_before);
+    CHECK(receiver.Received("OK: high-memory on " + bot.name()));
+  }
+
+  {  // HighErrorRate
+    alertmanager.Fire({{"alertname", "HighErrorRate"}, {"name", bot.name()}});
+    REQUIRE(WaitFor([&] { return Finished(JobFor(medic.port(), "high-error-rate")); }, 90s));
+    CHECK(JobFor(medic.port(), "high-error-rate")["state"] == "succeeded");
+    namespace fs = std::filesystem;
+    std::vector<fs::path> bundles;
+    std::vector<fs::path> archives;
+    for (const auto& entry : fs::directory_iterator(data.Join("diagnostics"))) {
+      (entry.is_directory() ? bundles : archives).push_back(entry.path());
+    }
+    REQUIRE(bundles.size() == 1);
+    REQUIRE(archives.size() == 1);
+    CHECK(archives[0].string() == bundles[0].string() + ".tar.gz");
+    for (const char* file : {"inspect.json", "logs.txt", "stats.json", "system-df.json",
+                             "filesystem.txt", "alert.json", "metrics.txt"}) {
+      CAPTURE(file);
+      CHECK(fs::file_size(bundles[0] / file) > 0);
+      CHECK(ReadFile((bundles[0] / file).string()).rfind("error:", 0) != 0);
+    }
+    CHECK(ReadFile((bundles[0] / "logs.txt").string()).find("review-bot started") !=
+          std::string::npos);
+    CHECK(ReadFile((bundles[0] / "metrics.txt").string()).find("medic_webhook_requests_total") !=
+          std::string::npos);
+    CHECK(ReadFile((bundles[0] / "alert.json").string()).find("HighErrorRate") !=
+          std::string::npos);
+    const auto listing = RunCommand({"/bin/tar", "-tzf", archives[0].string()});
+    CHECK(listing.exit_code == 0);
+    CHECK(listing.output.find("/inspect.json") != std::string::npos);
+    CHECK(receiver.Received(archives[0].string()));
+  }
+}

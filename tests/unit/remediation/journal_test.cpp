@@ -1,0 +1,262 @@
+#include "medic/remediation/journal.h"
+
+#include "support/test_support.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <thread>
+
+using namespace medic::remediation;
+using medic::JournalSettings;
+using medic::test::TempDir;
+using medic::webhook::Alert;
+using medic::webhook::Notification;
+
+namespace {
+
+Alert MakeAlert(const std::string& fingerprint, const std::string& status = "firing",
+                const std::string& starts_at = "2026-11-29T03:00:00Z") {
+  Alert alert;
+  alert.status = status;
+  alert.labels = {{"alertname", "ServiceDown"}, {"name", "review-bot"}};
+  alert.starts_at = starts_at;
+  alert.fingerprint = fingerprint;
+  return alert;
+}
+
+Notification MakeNotification(std::vector<Alert> alerts) {
+  Notification notification;
+  notification.version = "4";
+  notification.status = alerts.front().status;
+  notification.receiver = "medic";
+  notification.alerts = std::move(alerts);
+  return notification;
+}
+
+std::vector<std::vector<PlannedJob>> Plan(std::size_t alerts,
+                                          const std::string& remediation = "service-down") {
+  return std::vector<std::vector<PlannedJob>>(alerts,
+                                              {PlannedJob{remediation, "review-bot", false, ""}});
+}
+
+JournalSettings Settings(const TempDir& dir) {
+  JournalSettings settings;
+  settings.path = dir.Join("journal.db");
+  return settings;
+}
+
+}  // namespace
+
+TEST_CASE("idempotency: the same alert delivered five times creates one job") {
+  TempDir dir;
+  Journal journal(Settings(dir));
+  int queued = 0;
+  int duplicates = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto result =
+        journal.RecordNotification(MakeNotification({MakeAlert("aa")}), Plan(1), "peer", 100);
+    REQUIRE(result.jobs.size() == 1);
+    if (result.jobs[0].outcome == IntakeOutcome::kQueued) ++queued;
+    if (result.jobs[0].outcome == IntakeOutcome::kDuplicate) ++duplicates;
+  }
+  CHECK(queued == 1);
+  CHECK(duplicates == 4);
+  CHECK(journal.QueuedJobs() == 1);
+  // A new firing (different startsAt) is a new alert instance.
+  auto result = journal.RecordNotification(
+      MakeNotification({MakeAlert("aa", "firing", "2026-11-29T04:00:00Z")}), Plan(1), "peer", 100);
+  CHECK(result.jobs[0].outcome == IntakeOutcome::kQueued);
+  CHECK(journal.QueuedJobs() == 2);
+}
+
+TEST_CASE("journal survives close and reopen") {
+  TempDir dir;
+  {
+    Journal journal(Settings(dir));
+    journal.RecordNotification(MakeNotification({MakeAlert("aa"), MakeAlert("bb")}), Plan(2),
+                               "peer", 100);
+  }
+  Journal journal(Settings(dir));
+  CHECK(journal.QueuedJobs() == 2);
+  auto again =
+      journal.RecordNotification(MakeNotification({MakeAlert("aa")}), Plan(1), "peer", 100);
+  CHECK(again.jobs[0].outcome == IntakeOutcome::kDuplicate);
+  CHECK(journal.History(10, 0).size() == 2);
+}
+
+TEST_CASE("a file that is not a database is refused with a clear error") {
+  TempDir dir;
+  dir.Write("journal.db", std::string(8192, 'x'));
+  CHECK_THROWS_WITH_AS(Journal(Settings(dir)), doctest::Contains("will not start"),
+                       JournalOpenError);
+}
+
+TEST_CASE("a corrupted journal fails the integrity check and is refused") {
+  TempDir dir;
+  {
+    Journal journal(Settings(dir));
+    for (int i = 0; i < 200; ++i) {
+      journal.RecordNotification(MakeNotification({MakeAlert("fp" + std::to_string(i))}), Plan(1),
+                                 "peer", 100000);
+    }
+  }  // closing checkpoints the WAL into the main file
+  {
+    std::fstream file(dir.Join("journal.db"), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(4096 * 3 + 100);
+    const std::string garbage(2000, '\x5a');
+    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  CHECK_THROWS_AS(Journal(Settings(dir)), JournalOpenError);
+}
+
+TEST_CASE("queue bound: a notification that would overflow the queue writes nothing") {
+  TempDir dir;
+  Journal journal(Settings(dir));
+  journal.RecordNotification(MakeNotification({MakeAlert("a1"), MakeAlert("a2")}), Plan(2), "p", 3);
+  CHECK_THROWS_AS(journal.RecordNotification(MakeNotification({MakeAlert("a3"), MakeAlert("a4")}),
+                                             Plan(2), "p", 3),
+                  QueueFullError);
+  CHECK(journal.QueuedJobs() == 2);
+  // Rolled back entirely: a3 can still be accepted later.
+  auto result = journal.RecordNotification(MakeNotification({MakeAlert("a3")}), Plan(1), "p", 3);
+  CHECK(result.jobs[0].outcome == IntakeOutcome::kQueued);
+}
+
+TEST_CASE("resolved alerts cancel queued jobs, not running ones") {
+  TempDir dir;
+  Journal journal(Settings(dir));
+  journal.RecordNotification(MakeNotification({MakeAlert("run")}), Plan(1), "p", 100);
+  auto claimed = journal.ClaimNextJob({});
+  REQUIRE(claimed);
+  journal.RecordNotification(MakeNotification({MakeAlert("queued")}), Plan(1), "p", 100);
+  auto resolved = journal.RecordNotification(
+      MakeNotification({MakeAlert("run", "resolved"), MakeAlert("queued", "resolved")}), {}, "p",
+      100);
+  CHECK(resolved.cancelled_remediations == std::vector<std::string>{"service-down"});
+  CHECK(journal.GetJob(claimed->id)->state == "running");
+  CHECK(journal.QueuedJobs() == 0);
+  CHECK(journal.CountJobs("service-down", "cancelled") == 1);
+}
+
+TEST_CASE("refused jobs are journaled, never queued") {
+  TempDir dir;
+  Journal journal(Settings(dir));
+  std::vector<std::vector<PlannedJob>> plans{{PlannedJob{"r", "evil", false, "not allowed"}}};
+  for (int i = 0; i < 2; ++i) {
+    auto result = journal.RecordNotification(MakeNotification({MakeAlert("x")}), plans, "p", 100);
+    CHECK(result.jobs[0].outcome == IntakeOutcome::kRefused);
+  }
+  CHECK(journal.QueuedJobs() == 0);
+  CHECK(journal.CountJobs("r", "refused") == 2);
+}
+
+TEST_CASE("claiming respects busy targets and is exclusive") {
+  TempDir dir;
+  Journal journal(Settings(dir));
+  journal.RecordNotification(MakeNotification({MakeAlert("a"), MakeAlert("b")}), Plan(2), "p", 100);
+  CHECK_FALSE(journal.ClaimNextJob({"review-bot"}));
+  auto first = journal.ClaimNextJob({});
+  auto second = journal.ClaimNextJob({});
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->id != second->id);
+  CHECK_FALSE(journal.ClaimNextJob({}));
+}
+
+TEST_CASE("recovery resumes repeatable steps and interrupts unsafe ones, exactly once") {
+  TempDir dir;
+  std::int64_t mid_restart = 0;
+  std::int64_t between_steps = 0;
+  std::int64_t mid_verify = 0;
+  {
+    Journal journal(Settings(dir));
+    journal.RecordNotification(
+        MakeNotification({MakeAlert("a"), MakeAlert("b"), MakeAlert("c"), MakeAlert("d")}), Plan(4),
+        "p", 100);
+    mid_restart = journal.ClaimNextJob({})->id;
+    journal.RecordStepStart(mid_restart, 0, "restart");
+    between_steps = journal.ClaimNextJob({})->id;
+    journal.RecordStepStart(between_steps, 0, "restart");
+    journal.RecordStepEnd(between_steps, 0, "succeeded", "ok");
+    mid_verify = journal.ClaimNextJob({})->id;
+    journal.RecordStepStart(mid_verify, 0, "restart");
+    journal.RecordStepEnd(mid_verify, 0, "succeeded", "ok");
+    journal.RecordStepStart(mid_verify, 1, "verify");
+    // "d" stays queued. The journal closes here as if medic was killed.
+  }
+  Journal journal(Settings(dir));
+  auto report = journal.RecoverUnfinished(
+      [](const std::string& kind) { return kind == "verify" || kind == "diagnostics"; });
+  CHECK(report.interrupted == 1);
+  CHECK(report.requeued == 2);
+  CHECK(journal.GetJob(mid_restart)->state == "interrupted");
+  CHECK(journal.GetJob(between_steps)->state == "queued");
+  CHECK(journal.GetJob(between_steps)->next_step == 1);
+  CHECK(journal.GetJob(mid_verify)->next_step == 1);
+  CHECK(journal.QueuedJobs() == 3);
+  auto second = journal.RecoverUnfinished([](const std::string&) { return true; });
+  CHECK(second.requeued == 0);
+  CHECK(second.interrupted == 0);
+  CHECK(journal.GetJob(mid_restart)->state == "interrupted");
+}
+
+TEST_CASE("cooldown and circuit bookkeeping") {
+  TempDir dir;
+  Journal journal(Settings(dir));
+  journal.RecordNotification(MakeNotification({MakeAlert("a"), MakeAlert("b")}), Plan(2), "p", 100);
+  auto job = journal.ClaimNextJob({});
+  CHECK_FALSE(journal.LastRunStart("service-down", "review-bot"));
+  journal.FinishJob(job->id, "succeeded", "success", "");
+  CHECK(journal.LastRunStart("service-down", "review-bot"));
+  CHECK(journal.CountRunsSince("review-bot", UnixNow() - 3600) == 1);
+  auto other = journal.ClaimNextJob({});
+  CHECK(journal.CountRunsSince("review-bot", UnixNow() - 3600, other->id) == 1);
+  const double now = UnixNow();
+  CHECK(journal.MarkCircuitOpen("review-bot", now, now - 3600));
+  CHECK_FALSE(journal.MarkCircuitOpen("review-bot", now + 1, now - 3599));
+  CHECK(journal.OpenCircuits().count("review-bot") == 1);
+  journal.CloseCircuit("review-bot");
+  CHECK(journal.OpenCircuits().empty());
+}
+
+TEST_CASE("retention deletes old finished records and caps rows") {
+  TempDir dir;
+  JournalSettings settings = Settings(dir);
+  settings.retention = std::chrono::hours(1);
+  settings.max_rows = 3;
+  Journal journal(settings);
+  for (int i = 0; i < 6; ++i) {
+    journal.RecordNotification(MakeNotification({MakeAlert("f" + std::to_string(i))}), Plan(1), "p",
+                               100);
+  }
+  for (int i = 0; i < 5; ++i) {
+    auto job = journal.ClaimNextJob({});
+    journal.FinishJob(job->id, "succeeded", "success", "");
+  }
+  journal.Cleanup(UnixNow());
+  // Six jobs, one still queued: the cap of 3 drops the oldest finished ones only.
+  auto history = journal.History(100, 0);
+  CHECK(history.size() == 3);
+  CHECK(journal.QueuedJobs() == 1);
+  // Everything finished is older than the retention two hours from now.
+  journal.Cleanup(UnixNow() + 7200);
+  CHECK(journal.History(100, 0).size() == 1);
+}
+
+TEST_CASE("concurrent writers are all committed (group commit)") {
+  TempDir dir;
+  Journal journal(Settings(dir));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&journal, t] {
+      for (int i = 0; i < 50; ++i) {
+        journal.RecordNotification(
+            MakeNotification({MakeAlert("t" + std::to_string(t) + "-" + std::to_string(i))}),
+            Plan(1), "p", 100000);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(journal.QueuedJobs() == 200);
+}

@@ -1,0 +1,327 @@
+// The webhook handler and remediation engine together, with real processes for exec steps and
+// a real HTTP receiver for notify steps (no container engine needed here).
+#include "medic/webhook/service.h"
+
+#include "support/test_support.h"
+
+#include <doctest/doctest.h>
+#include <httplib.h>
+#include <prometheus/text_serializer.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+using namespace medic;
+using namespace std::chrono_literals;
+using medic::test::TempDir;
+using medic::test::WaitFor;
+using nlohmann::json;
+
+namespace {
+
+// A local incoming-webhook receiver that records every POST body.
+class Receiver {
+ public:
+  Receiver() : port_(test::FreePort()) {
+    server_.Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
+      std::lock_guard lock(mutex_);
+      bodies_.push_back(request.body);
+      response.set_content("ok", "text/plain");
+    });
+    thread_ = std::thread([this] { server_.listen("127.0.0.1", port_); });
+    test::WaitFor([this] { return server_.is_running(); }, 10s);
+  }
+  ~Receiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/services/T/B/X";
+  }
+  std::vector<std::string> bodies() {
+    std::lock_guard lock(mutex_);
+    return bodies_;
+  }
+
+ private:
+  int port_;
+  httplib::Server server_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<std::string> bodies_;
+};
+
+json Alert(const std::string& fingerprint, const std::string& status = "firing",
+           const std::string& starts_at = "2026-11-29T03:00:00Z",
+           json labels = {{"alertname", "ServiceDown"}, {"severity", "critical"}}) {
+  return {{"status", status},
+          {"labels", labels},
+          {"annotations", json::object()},
+          {"startsAt", starts_at},
+          {"endsAt", "0001-01-01T00:00:00Z"},
+          {"generatorURL", ""},
+          {"fingerprint", fingerprint}};
+}
+
+std::string Payload(std::vector<json> alerts) {
+  json payload = {{"version", "4"},
+                  {"groupKey", "g"},
+                  {"truncatedAlerts", 0},
+                  {"status", alerts.front()["status"]},
+                  {"receiver", "medic"},
+                  {"groupLabels", json::object()},
+                  {"commonLabels", json::object()},
+                  {"commonAnnotations", json::object()},
+                  {"externalURL", "http://127.0.0.1:9093"},
+                  {"alerts", alerts}};
+  return payload.dump();
+}
+
+struct Fixture {
+  TempDir dir;
+  Receiver receiver;
+  Config config;
+  std::unique_ptr<webhook::WebhookService> service;
+
+  explicit Fixture(std::function<void(Config&)> adjust = {}) {
+    config.data_dir = dir.path();
+    config.journal.path = dir.Join("journal.db");
+    config.webhook = WebhookSettings{};
+    config.webhook->bearer_token = "s3cret";
+    config.targets = {"review-bot"};
+    config.notifiers["slack"] = NotifierSettings{"slack", receiver.url(), 5s, 3};
+    RemediationSettings rule;
+    rule.name = "service-down";
+    rule.match = {{"alertname", LabelMatcher::Kind::kEqual, "ServiceDown"}};
+    rule.target = "review-bot";
+    rule.cooldown = 0ms;
+    rule.max_per_hour = 100;
+    StepSettings exec;
+    exec.kind = StepSettings::Kind::kExec;
+    exec.argv = {"/bin/sh", "-c", "echo \"$MEDIC_ALERT_FINGERPRINT\" >> " + dir.Join("runs.txt")};
+    exec.timeout = 10s;
+    StepSettings notify;
+    notify.kind = StepSettings::Kind::kNotify;
+    notify.notifier = "slack";
+    rule.steps = {exec, notify};
+    config.remediations = {rule};
+    if (adjust) adjust(config);
+    webhook::WebhookService::Options options;
+    options.notify_base_delay = 10ms;
+    service = std::make_unique<webhook::WebhookService>(config, std::move(options));
+    service->Start();
+  }
+
+  httplib::Response Post(const std::string& body,
+                         const std::string& authorization = "Bearer s3cret",
+                         const std::string& content_type = "application/json") {
+    httplib::Request request;
+    request.method = "POST";
+    request.path = "/webhook";
+    request.remote_addr = "127.0.0.1";
+    request.remote_port = 40000;
+    request.body = body;
+    if (!authorization.empty()) request.headers.emplace("Authorization", authorization);
+    if (!content_type.empty()) request.headers.emplace("Content-Type", content_type);
+    httplib::Response response;
+    service->HandleWebhook(request, response);
+    return response;
+  }
+
+  std::vector<std::string> Runs() {
+    std::vector<std::string> lines;
+    std::istringstream in(test::ReadFile(dir.Join("runs.txt")));
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+
+  double Count(const std::string& result, const std::string& remediation = "service-down") {
+    return service->metrics()->RemediationCount(remediation, result);
+  }
+
+  std::string Exposition() {
+    return prometheus::TextSerializer().Serialize(service->metrics()->Collect());
+  }
+
+  bool Idle() {
+    return service->journal().QueuedJobs() == 0 &&
+           service->journal().History(1000, 0).dump().find("\"running\"") == std::string::npos;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("status codes: 401, 415, 413, 400 naming the field, 200") {
+  Fixture f;
+  CHECK(f.Post(Payload({Alert("a")}), "").status == 401);
+  CHECK(f.Post(Payload({Alert("a")}), "Bearer wrong").status == 401);
+  CHECK(f.Post(Payload({Alert("a")}), "Bearer s3cret", "text/plain").status == 415);
+  CHECK(f.Post(Payload({Alert("a")}), "Bearer s3cret", "").status == 415);
+  CHECK(f.Post(std::string(2 << 20, ' ')).status == 413);
+  auto bad = f.Post("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":1}]}");
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("alerts[0].status") != std::string::npos);
+  CHECK(f.Post("{").status == 400);
+  CHECK(f.Post(std::string(100000, '[')).status == 400);
+  CHECK(f.Post(Payload({Alert("a")}), "Bearer s3cret", "application/json; charset=utf-8").status ==
+        200);
+  CHECK(f.service->metrics()->RequestCount(401) == 2);
+  CHECK(f.service->metrics()->RequestCount(415) == 2);
+  CHECK(f.service->metrics()->RequestCount(413) == 1);
+  CHECK(f.service->metrics()->RequestCount(400) == 3);
+  CHECK(f.service->metrics()->RequestCount(200) == 1);
+  REQUIRE(WaitFor([&] { return f.Count("success") == 1; }, 30s));
+}
+
+TEST_CASE("no credential configured: every request is refused") {
+  Fixture f([](Config& config) { config.webhook->bearer_token.clear(); });
+  CHECK(f.Post(Payload({Alert("a")}), "").status == 401);
+  CHECK(f.Post(Payload({Alert("a")}), "Bearer ").status == 401);
+  CHECK(f.Post(Payload({Alert("a")}), "Bearer s3cret").status == 401);
+}
+
+TEST_CASE("every counter is exported at 0 from start-up") {
+  Fixture f;
+  const std::string text = f.Exposition();
+  for (const auto& result : remediation::RemediationMetrics::Results()) {
+    CHECK(test::FindSample(text, "medic_remediations_total",
+                           "remediation=\"service-down\",result=\"" + result + "\"") == 0.0);
+  }
+  for (int code : remediation::RemediationMetrics::ResponseCodes()) {
+    CHECK(test::FindSample(text, "medic_webhook_requests_total",
+                           "code=\"" + std::to_string(code) + "\"") == 0.0);
+  }
+  CHECK(test::FindSample(text, "medic_alerts_received_total",
+                         "alertname=\"ServiceDown\",status=\"firing\"") == 0.0);
+  CHECK(test::FindSample(text, "medic_remediation_queue_depth") == 0.0);
+  CHECK(test::FindSample(text, "medic_remediation_circuit_open", "target=\"review-bot\"") == 0.0);
+  CHECK(test::FindSample(text, "medic_journal_write_errors_total") == 0.0);
+  CHECK(test::FindSample(text, "medic_webhook_truncated_alerts_total") == 0.0);
+  CHECK(test::FindSample(text, "medic_remediation_duration_seconds_count",
+                         "remediation=\"service-down\"") == 0.0);
+}
+
+TEST_CASE("the same notification five times runs one job, and notify reaches the receiver") {
+  Fixture f;
+  for (int i = 0; i < 5; ++i) CHECK(f.Post(Payload({Alert("fp-1")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("success") == 1 && f.Idle(); }, 30s));
+  CHECK(f.Runs() == std::vector<std::string>{"fp-1"});
+  CHECK(f.Count("skipped_duplicate") == 4);
+  REQUIRE(f.receiver.bodies().size() == 1);
+  const json message = json::parse(f.receiver.bodies()[0]);
+  CHECK(message["text"].get<std::string>().find("service-down on review-bot") != std::string::npos);
+  CHECK(message["attachments"][0]["fields"].dump().find("exec: succeeded") != std::string::npos);
+  const auto history = f.service->journal().History(10, 0);
+  REQUIRE(history.size() == 1);
+  CHECK(history[0]["steps"].size() == 2);
+  CHECK(history[0]["steps"][0]["output"].get<std::string>().find("exit 0") == 0);
+  const std::string text = f.Exposition();
+  CHECK(test::FindSample(text, "medic_alerts_received_total",
+                         "alertname=\"ServiceDown\",status=\"firing\"") == 5.0);
+  CHECK(test::FindSample(text, "medic_remediation_duration_seconds_count",
+                         "remediation=\"service-down\"") == 1.0);
+}
+
+TEST_CASE("cooldown skips a new firing of the same remediation and target") {
+  Fixture f([](Config& config) { config.remediations[0].cooldown = 1h; });
+  CHECK(f.Post(Payload({Alert("fp", "firing", "2026-11-29T03:00:00Z")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("success") == 1; }, 30s));
+  CHECK(f.Post(Payload({Alert("fp", "firing", "2026-11-29T03:30:00Z")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("skipped_cooldown") == 1; }, 30s));
+  CHECK(f.Runs().size() == 1);
+}
+
+TEST_CASE("circuit breaker: max_per_hour, then one giving-up notification") {
+  Fixture f([](Config& config) { config.remediations[0].max_per_hour = 2; });
+  for (int i = 0; i < 4; ++i) {
+    CHECK(f.Post(Payload({Alert("fp" + std::to_string(i))})).status == 200);
+    REQUIRE(WaitFor([&] { return f.Idle(); }, 30s));
+  }
+  CHECK(f.Count("success") == 2);
+  CHECK(f.Count("skipped_circuit") == 2);
+  CHECK(f.Runs().size() == 2);
+  CHECK(test::FindSample(f.Exposition(), "medic_remediation_circuit_open",
+                         "target=\"review-bot\"") == 1.0);
+  int giving_up = 0;
+  for (const auto& body : f.receiver.bodies()) {
+    if (body.find("giving up on review-bot") != std::string::npos) ++giving_up;
+  }
+  CHECK(giving_up == 1);
+}
+
+TEST_CASE("a resolved alert cancels its queued job, not the running one") {
+  Fixture f([](Config& config) {
+    // One target, one job at a time: the first (slow) job keeps the second queued.
+    config.remediations[0].steps[0].argv = {
+        "/bin/sh", "-c",
+        "echo \"$MEDIC_ALERT_FINGERPRINT\" >> " + config.data_dir + "/runs.txt; sleep 2"};
+    config.workers = 2;
+  });
+  CHECK(f.Post(Payload({Alert("slow")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Runs().size() == 1; }, 30s));
+  CHECK(f.Post(Payload({Alert("queued")})).status == 200);
+  CHECK(f.service->journal().QueuedJobs() == 1);
+  CHECK(f.Post(Payload({Alert("queued", "resolved"), Alert("slow", "resolved")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("success") == 1 && f.Idle(); }, 30s));
+  CHECK(f.Count("cancelled") == 1);
+  CHECK(f.Runs() == std::vector<std::string>{"slow"});
+}
+
+TEST_CASE("a full queue answers 503 and is counted") {
+  Fixture f([](Config& config) {
+    config.queue_size = 1;
+    config.remediations[0].steps[0].argv = {"/bin/sleep", "2"};
+  });
+  CHECK(f.Post(Payload({Alert("a")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.service->journal().QueuedJobs() == 0; }, 30s));  // a is running
+  CHECK(f.Post(Payload({Alert("b")})).status == 200);
+  CHECK(f.Post(Payload({Alert("c")})).status == 503);
+  CHECK(f.service->metrics()->RequestCount(503) == 1);
+  REQUIRE(WaitFor([&] { return f.Idle(); }, 30s));
+  CHECK(f.Post(Payload({Alert("c")})).status == 200);  // Alertmanager's retry succeeds
+}
+
+TEST_CASE("a target label outside the allowlist is refused, journaled and counted") {
+  Fixture f([](Config& config) {
+    config.remediations[0].target.clear();
+    config.remediations[0].target_label = "name";
+  });
+  auto labels = json{{"alertname", "ServiceDown"}, {"name", "postgres"}};
+  CHECK(f.Post(Payload({Alert("x", "firing", "2026-11-29T03:00:00Z", labels)})).status == 200);
+  CHECK(f.Count("refused") == 1);
+  const auto history = f.service->journal().History(10, 0);
+  REQUIRE(history.size() == 1);
+  CHECK(history[0]["state"] == "refused");
+  CHECK(history[0]["detail"].get<std::string>().find("allowlist") != std::string::npos);
+  labels["name"] = "review-bot";
+  CHECK(f.Post(Payload({Alert("y", "firing", "2026-11-29T03:00:00Z", labels)})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("success") == 1; }, 30s));
+  CHECK(f.Runs() == std::vector<std::string>{"y"});
+}
+
+TEST_CASE("dry run journals what would happen without running anything") {
+  Fixture f([](Config& config) { config.dry_run = true; });
+  CHECK(f.Post(Payload({Alert("d")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("dry_run") == 1; }, 30s));
+  CHECK(f.Runs().empty());
+  CHECK(f.receiver.bodies().empty());
+  const auto history = f.service->journal().History(10, 0);
+  CHECK(history[0]["steps"][0]["output"].get<std::string>().find("dry run: would exec") == 0);
+}
+
+TEST_CASE("history API parameters") {
+  Fixture f;
+  httplib::Request request;
+  httplib::Response response;
+  request.params.emplace("limit", "0");
+  f.service->HandleHistory(request, response);
+  CHECK(response.status == 400);
+  request.params.clear();
+  request.params.emplace("limit", "5");
+  request.params.emplace("since", "1h");
+  f.service->HandleHistory(request, response);
+  CHECK(response.status == 200);
+  CHECK(json::parse(response.body)["remediations"].is_array());
+}
