@@ -1,5 +1,6 @@
 // A real Alertmanager delivering to the real medic binary: bearer credentials from
 // credentials_file, group_wait 1s, alerts injected through Alertmanager's /api/v2/alerts.
+#include "support/alertmanager.h"
 #include "support/test_support.h"
 
 #include <doctest/doctest.h>
@@ -15,89 +16,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-// A local Slack-compatible incoming webhook that records the messages it gets.
-class NotificationReceiver {
- public:
-  NotificationReceiver() : port_(FreePort()) {
-    server_.Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
-      std::lock_guard lock(mutex_);
-      bodies_.push_back(request.body);
-      response.set_content("ok", "text/plain");
-    });
-    thread_ = std::thread([this] { server_.listen("127.0.0.1", port_); });
-    WaitFor([this] { return server_.is_running(); }, 10s);
-  }
-  ~NotificationReceiver() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/services/T000/B000/XXXX";
-  }
-  std::vector<std::string> bodies() {
-    std::lock_guard lock(mutex_);
-    return bodies_;
-  }
-
- private:
-  int port_;
-  httplib::Server server_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> bodies_;
-};
-
-// prometheus-alertmanager on free loopback ports with its own storage, clustering off.
-class Alertmanager {
- public:
-  explicit Alertmanager(int medic_port, const std::string& token_file) : port_(FreePort()) {
-    dir_.Write("alertmanager.yml",
-               "route:\n"
-               "  receiver: medic\n"
-               "  group_by: [alertname]\n"
-               "  group_wait: 1s\n"
-               "  group_interval: 1s\n"
-               "  repeat_interval: 1h\n"
-               "receivers:\n"
-               "  - name: medic\n"
-               "    webhook_configs:\n"
-               "      - url: http://127.0.0.1:" +
-                   std::to_string(medic_port) + "/webhook\n" +
-                   "        send_resolved: true\n"
-                   "        http_config:\n"
-                   "          authorization:\n"
-                   "            credentials_file: " +
-                   token_file + "\n");
-    std::filesystem::create_directories(dir_.Join("data"));
-    process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{
-            "/usr/bin/prometheus-alertmanager", "--config.file=" + dir_.Join("alertmanager.yml"),
-            "--storage.path=" + dir_.Join("data"),
-            "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="},
-        Subprocess::Options{.stdout_path = dir_.Join("am.log"),
-                            .stderr_path = dir_.Join("am.log")});
-    const bool ready = WaitFor([&] { return HttpGet(port_, "/-/ready").status == 200; }, 60s);
-    if (!ready)
-      throw std::runtime_error("alertmanager not ready:\n" + ReadFile(dir_.Join("am.log")));
-  }
-
-  void Fire(const json& labels, const json& annotations = json::object()) {
-    json alerts = json::array({{{"labels", labels}, {"annotations", annotations}}});
-    const auto result = HttpPost(port_, "/api/v2/alerts", alerts.dump(), "application/json");
-    REQUIRE(result.status == 200);
-  }
-  void Resolve(const json& labels) {
-    json alerts = json::array({{{"labels", labels}, {"endsAt", "2000-01-01T00:00:00Z"}}});
-    REQUIRE(HttpPost(port_, "/api/v2/alerts", alerts.dump(), "application/json").status == 200);
-  }
-  std::string Log() const { return ReadFile(dir_.Join("am.log")); }
-
- private:
-  TempDir dir_;
-  int port_;
-  std::unique_ptr<Subprocess> process_;
-};
 
 json History(int port) {
   return json::parse(HttpGet(port, "/api/v1/remediations?limit=100").body)["remediations"];
