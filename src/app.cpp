@@ -19,8 +19,7 @@ namespace medic {
 namespace {
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 sigset_t HandledSignals() {
@@ -39,7 +38,8 @@ App::App(Flags flags) : flags_(std::move(flags)) {}
 App::~App() = default;
 
 Config App::LoadConfig() const {
-  Config config = flags_.config_file.empty() ? LoadDefaultConfig() : LoadConfigFile(flags_.config_file);
+  Config config =
+      flags_.config_file.empty() ? LoadDefaultConfig() : LoadConfigFile(flags_.config_file);
   if (flags_.listen_address) config.web.listen_address = *flags_.listen_address;
   if (flags_.telemetry_path) config.web.telemetry_path = *flags_.telemetry_path;
   if (flags_.web_config_file) config.web.config_file = *flags_.web_config_file;
@@ -110,19 +110,20 @@ void App::RegisterRoutes() {
   server_->Handle("GET", telemetry_path, [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  server_->Handle("GET", "/", [this, telemetry_path](const httplib::Request&, httplib::Response& res) {
-    auto current = runtime();
-    http::LandingPageModel model;
-    model.version = kVersion;
-    model.revision = kRevision;
-    model.config_source = current->config.source_name;
-    model.telemetry_path = telemetry_path;
-    model.links = {{"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
-    model.collectors = current->registry->Statuses();
-    res.set_header("Content-Security-Policy",
-                   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
-    res.set_content(http::RenderLandingPage(model), "text/html; charset=utf-8");
-  });
+  server_->Handle("GET", "/",
+                  [this, telemetry_path](const httplib::Request&, httplib::Response& res) {
+                    auto current = runtime();
+                    http::LandingPageModel model;
+                    model.version = kVersion;
+                    model.revision = kRevision;
+                    model.config_source = current->config.source_name;
+                    model.telemetry_path = telemetry_path;
+                    model.links = {{"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
+                    model.collectors = current->registry->Statuses();
+                    res.set_header("Content-Security-Policy",
+                                   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
+                    res.set_content(http::RenderLandingPage(model), "text/html; charset=utf-8");
+                  });
   server_->Handle(
       "GET", "/-/healthy",
       [](const httplib::Request&, httplib::Response& res) {
@@ -136,7 +137,8 @@ void App::RegisterRoutes() {
           res.set_content("Ready\n", "text/plain; charset=utf-8");
         } else {
           res.status = 503;
-          res.set_content("Not ready: first collection still running\n", "text/plain; charset=utf-8");
+          res.set_content("Not ready: first collection still running\n",
+                          "text/plain; charset=utf-8");
         }
       },
       http::Access::kPublic);

@@ -74,7 +74,8 @@ Flags ParseFlags(const std::vector<std::string>& args) {
 
 std::string FlagsUsage() {
   std::string collectors;
-  for (const auto& name : KnownCollectorNames()) collectors += (collectors.empty() ? "" : ", ") + name;
+  for (const auto& name : KnownCollectorNames())
+    collectors += (collectors.empty() ? "" : ", ") + name;
   return R"(usage: medic [flags]
        medic check  [--config.file F] [--output text|json] [--no-color]
        medic report capacity|security|performance [--prometheus URL] [--range 7d]

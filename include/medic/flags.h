@@ -21,7 +21,7 @@ struct Flags {
   bool dry_run = false;                    // --dry-run: journal remediations, touch nothing
   bool version = false;
   bool help = false;
-  std::vector<std::string> positional;     // subcommand and its arguments
+  std::vector<std::string> positional;  // subcommand and its arguments
 };
 
 class FlagError : public std::runtime_error {

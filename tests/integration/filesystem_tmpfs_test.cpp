@@ -1,0 +1,69 @@
+// The filesystem collector on a real tmpfs of known size (mounted here when we are root).
+#include "medic/collectors/filesystem.h"
+
+#include "support/test_support.h"
+
+#include <doctest/doctest.h>
+#include <sys/mount.h>
+
+#include <fstream>
+
+namespace {
+
+double Sample(const std::vector<prometheus::MetricFamily>& families, const std::string& name,
+              const std::string& mountpoint) {
+  for (const auto& family : families) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      if (metric.label.at(0).value == mountpoint) return metric.gauge.value;
+    }
+  }
+  FAIL("missing " << name);
+  return -1;
+}
+
+// Unmounts on destruction, so a failed check never leaves a mount behind.
+class TmpfsMount {
+ public:
+  explicit TmpfsMount(const std::string& path) : path_(path) {
+    mounted_ = ::mount("medic-test", path.c_str(), "tmpfs", 0, "size=16m,mode=0755") == 0;
+  }
+  ~TmpfsMount() {
+    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string path_;
+  bool mounted_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("a 16 MiB tmpfs reports its exact size, type and device, and usage moves with writes") {
+  medic::test::TempDir dir;
+  TmpfsMount mount(dir.path());
+  if (!mount.mounted()) {
+    MESSAGE("cannot mount tmpfs here (not root?); the root filesystem checks in unit tests apply");
+    return;
+  }
+  medic::FilesystemCollector collector(medic::FilesystemSettings{{dir.path()}});
+  auto families = collector.Collect();
+  CHECK(Sample(families, "medic_filesystem_size_bytes", dir.path()) == 16.0 * 1024 * 1024);
+  const double avail_before = Sample(families, "medic_filesystem_avail_bytes", dir.path());
+  CHECK(avail_before == doctest::Approx(16.0 * 1024 * 1024).epsilon(0.01));
+  CHECK(Sample(families, "medic_filesystem_readonly", dir.path()) == 0);
+  const auto& labels = families.front().metric.front().label;
+  CHECK(labels.at(1).value == "medic-test");
+  CHECK(labels.at(2).value == "tmpfs");
+
+  {
+    std::ofstream out(dir.Join("fill"), std::ios::binary);
+    out << std::string(4 * 1024 * 1024, 'x');
+  }
+  families = collector.Collect();
+  CHECK(Sample(families, "medic_filesystem_avail_bytes", dir.path()) ==
+        doctest::Approx(avail_before - 4.0 * 1024 * 1024).epsilon(0.01));
+  CHECK(Sample(families, "medic_filesystem_files_free", dir.path()) <
+        Sample(families, "medic_filesystem_files", dir.path()));
+}
