@@ -1128,7 +1128,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=int(env("BENCH_SECONDS", "3")))
     parser.add_argument("--container-seconds", type=int, default=int(env("BENCH_CONTAINER_SECONDS", "4")))
     parser.add_argument("--webhook-seconds", type=int, default=int(env("BENCH_WEBHOOK_SECONDS", "5")))
-    parser.add_argument("--log-lines", type=int, default=int(env("BENCH_LOG_LINES", "1000000")))
+    parser.add_argument("--log-lines", type=int, default=int(env("BENCH_LOG_LINES", "200000")))
     parser.add_argument("--log-timeout", type=float, default=120)
     parser.add_argument("--containers", type=int, default=int(env("BENCH_CONTAINERS", "50")))
     parser.add_argument("--all-on-seconds", type=float, default=float(env("BENCH_ALL_ON_SECONDS", "4")))

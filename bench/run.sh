@@ -4,7 +4,7 @@
 # 127.0.0.1, prints one table and writes JSON into bench/results/.
 #
 # Knobs (environment): BENCH_REPEATS (default 5), BENCH_SECONDS (wrk duration per run, default 3),
-# BENCH_LOG_LINES (default 1000000), BENCH_CONTAINERS (default 50), BENCH_WEBHOOK_SECONDS
+# BENCH_LOG_LINES (default 200000: mtail needs ~60 CPU-s per million lines here), BENCH_CONTAINERS (default 50), BENCH_WEBHOOK_SECONDS
 # (default 5), MEDIC_BINARY (skip the build and bench this binary instead).
 set -euo pipefail
 
