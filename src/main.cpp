@@ -5,6 +5,7 @@
 #include "medic/logging.h"
 #include "medic/version.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -13,6 +14,10 @@
 #include <vector>
 
 int main(int argc, char** argv) {
+  // glibc gives every thread that mallocs its own arena (up to 8 per core); the HTTP pool's
+  // threads each took one under concurrent scrapes and kept ~0.2 MiB apiece resident. Two
+  // arenas keep the steady RSS flat; medic's threads are not allocation-bound.
+  mallopt(M_ARENA_MAX, 2);
   medic::Flags flags;
   try {
     flags = medic::ParseFlags(std::vector<std::string>(argv + 1, argv + argc));
