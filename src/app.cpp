@@ -20,8 +20,7 @@ namespace medic {
 namespace {
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 sigset_t HandledSignals() {
@@ -40,7 +39,8 @@ App::App(Flags flags) : flags_(std::move(flags)) {}
 App::~App() = default;
 
 Config App::LoadConfig() const {
-  Config config = flags_.config_file.empty() ? LoadDefaultConfig() : LoadConfigFile(flags_.config_file);
+  Config config =
+      flags_.config_file.empty() ? LoadDefaultConfig() : LoadConfigFile(flags_.config_file);
   if (flags_.listen_address) config.web.listen_address = *flags_.listen_address;
   if (flags_.telemetry_path) config.web.telemetry_path = *flags_.telemetry_path;
   if (flags_.web_config_file) config.web.config_file = *flags_.web_config_file;
@@ -118,12 +118,13 @@ void App::RegisterRoutes() {
     model.revision = kRevision;
     model.config_source = current->config.source_name;
     model.telemetry_path = telemetry_path;
-    model.links = {{"/api/v1/status", "Status JSON"}, {"/-/healthy", "Health"},
-                   {"/-/ready", "Readiness"}};
+    model.links = {
+        {"/api/v1/status", "Status JSON"}, {"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
     model.families = current->registry->Collect();
     model.collectors = current->registry->Statuses();
     model.thresholds = current->config.thresholds;
-    model.report = health::Evaluate(model.families, model.thresholds, NowSeconds(), model.collectors);
+    model.report =
+        health::Evaluate(model.families, model.thresholds, NowSeconds(), model.collectors);
     // Hook for the webhook branch: set model.remediations from the journal's History() (and
     // register /api/v1/remediations, /api/v1/offenders) once those are on main.
     return model;
@@ -141,7 +142,8 @@ void App::RegisterRoutes() {
           res.set_content("Ready\n", "text/plain; charset=utf-8");
         } else {
           res.status = 503;
-          res.set_content("Not ready: first collection still running\n", "text/plain; charset=utf-8");
+          res.set_content("Not ready: first collection still running\n",
+                          "text/plain; charset=utf-8");
         }
       },
       http::Access::kPublic);

@@ -264,10 +264,11 @@ void EvaluateCache(const Families& f, const ThresholdSettings& t, Builder& out) 
                                Format(" (from %.0f lookups)", t.cache_min_lookups);
   if (hits + misses >= t.cache_min_lookups && hits + misses > 0) {
     const double ratio = hits / (hits + misses);
-    out.Add(kGroupCache, "hit ratio", ratio < t.cache_hit_ratio_warning ? State::kWarn : State::kOk,
-            ratio, Percent(ratio) + Format(" of %.0f lookups", hits + misses), hit_rule);
+    out.Add(kGroupCache, "redis hit ratio",
+            ratio < t.cache_hit_ratio_warning ? State::kWarn : State::kOk, ratio,
+            Percent(ratio) + Format(" of %.0f lookups", hits + misses), hit_rule);
   } else {
-    out.Add(kGroupCache, "hit ratio", State::kOk, 0,
+    out.Add(kGroupCache, "redis hit ratio", State::kOk, 0,
             Format("%.0f lookups, too few to judge", hits + misses), hit_rule);
   }
   const double used = f.Single("medic_redis_memory_used_bytes").value_or(0);
@@ -276,10 +277,12 @@ void EvaluateCache(const Families& f, const ThresholdSettings& t, Builder& out) 
       "WARN > " + PercentThreshold(t.redis_memory_warning_ratio) + " of maxmemory";
   if (max > 0) {
     const double ratio = used / max;
-    out.Add(kGroupCache, "memory", ratio > t.redis_memory_warning_ratio ? State::kWarn : State::kOk,
-            ratio, Percent(ratio) + " of " + Bytes(max), memory_rule);
+    out.Add(kGroupCache, "redis memory",
+            ratio > t.redis_memory_warning_ratio ? State::kWarn : State::kOk, ratio,
+            Percent(ratio) + " of " + Bytes(max), memory_rule);
   } else {
-    out.Add(kGroupCache, "memory", State::kOk, 0, Bytes(used) + ", no maxmemory", memory_rule);
+    out.Add(kGroupCache, "redis memory", State::kOk, 0, Bytes(used) + ", no maxmemory",
+            memory_rule);
   }
 }
 

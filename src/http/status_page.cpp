@@ -153,7 +153,8 @@ std::vector<CertRow> Certificates(const std::vector<MetricFamily>& families, dou
     if (rows.count(target)) rows[target].verified = ok == 1;
   }
   for (const auto& metric : Samples(families, "medic_cert_verify_error_info")) {
-    if (rows.count(Label(metric, "target"))) rows[Label(metric, "target")].reason = Label(metric, "reason");
+    if (rows.count(Label(metric, "target")))
+      rows[Label(metric, "target")].reason = Label(metric, "reason");
   }
   std::vector<CertRow> out;
   for (auto& [_, row] : rows) out.push_back(std::move(row));
@@ -206,9 +207,9 @@ std::vector<RuleRow> LogRules(const std::vector<MetricFamily>& families) {
 
 std::string Meter(double ratio, double high, double critical) {
   // <meter> colours itself (optimum low): no inline style, so the CSP can forbid it.
-  return "<meter min=\"0\" max=\"1\" low=\"" + Fixed(high, 3) + "\" high=\"" +
-         Fixed(critical, 3) + "\" optimum=\"0\" value=\"" + Fixed(std::clamp(ratio, 0.0, 1.0), 4) +
-         "\">" + Fixed(ratio * 100, 1) + "%</meter> " + Fixed(ratio * 100, 1) + "%";
+  return "<meter min=\"0\" max=\"1\" low=\"" + Fixed(high, 3) + "\" high=\"" + Fixed(critical, 3) +
+         "\" optimum=\"0\" value=\"" + Fixed(std::clamp(ratio, 0.0, 1.0), 4) + "\">" +
+         Fixed(ratio * 100, 1) + "%</meter> " + Fixed(ratio * 100, 1) + "%";
 }
 
 std::string Badge(std::string_view state) {
@@ -263,7 +264,8 @@ std::string ContainerSection(const StatusPageModel& model) {
   const double warn_ratio = model.thresholds.container_memory_warning_ratio;
   std::string rows;
   for (const auto& row : Containers(model.families)) {
-    const std::string running = row.running ? "running" : (row.state.empty() ? "not running" : row.state);
+    const std::string running =
+        row.running ? "running" : (row.state.empty() ? "not running" : row.state);
     std::string memory = Bytes(row.memory);
     if (row.limit > 0) {
       memory = Meter(row.memory / row.limit, warn_ratio, 0.97) + " <span class=\"muted\">" +
@@ -279,7 +281,9 @@ std::string ContainerSection(const StatusPageModel& model) {
   std::string probes = CheckRows(model.report, health::kGroupService);
   return Table({"container", "state", "health", "memory vs limit", "restarts"}, rows,
                "No container metrics (container collector off or no containers).") +
-         (probes.empty() ? "" : "<h3>Checks</h3>\n" + Table({"state", "check", "value", "threshold"}, probes, ""));
+         (probes.empty()
+              ? ""
+              : "<h3>Checks</h3>\n" + Table({"state", "check", "value", "threshold"}, probes, ""));
 }
 
 std::string CertificateSection(const StatusPageModel& model) {
@@ -300,7 +304,8 @@ std::string CertificateSection(const StatusPageModel& model) {
     }
     rows += "<tr class=\"" + StateClass(state) + "\"><td>" + Badge(state) + "</td>" +
             Cell(row.target) + Cell(days) + Cell(Utc(row.expiry)) +
-            Cell(row.verified ? "verified" : "not verified" + (row.reason.empty() ? "" : ": " + row.reason)) +
+            Cell(row.verified ? "verified"
+                              : "not verified" + (row.reason.empty() ? "" : ": " + row.reason)) +
             "</tr>\n";
   }
   return Table({"state", "target", "days left", "expires", "verification"}, rows,
@@ -324,9 +329,9 @@ std::string DiskSection(const StatusPageModel& model) {
   const std::string backups = CheckRows(model.report, health::kGroupBackups);
   return Table({"state", "mount point", "used", "free", "device"}, rows,
                "No filesystem metrics (filesystem collector off).") +
-         (backups.empty() ? ""
-                          : "<h3>Backups</h3>\n" +
-                                Table({"state", "backup", "age", "threshold"}, backups, ""));
+         (backups.empty()
+              ? ""
+              : "<h3>Backups</h3>\n" + Table({"state", "backup", "age", "threshold"}, backups, ""));
 }
 
 std::string RedisSection(const StatusPageModel& model) {
@@ -335,11 +340,12 @@ std::string RedisSection(const StatusPageModel& model) {
   std::string html = CheckRows(model.report, health::kGroupCache);
   const double used = Single(model.families, "medic_redis_memory_used_bytes").value_or(0);
   const double max = Single(model.families, "medic_redis_memory_max_bytes").value_or(0);
-  std::string memory = max > 0 ? "<p>Memory " +
-                                     Meter(used / max, model.thresholds.redis_memory_warning_ratio, 0.97) +
-                                     " <span class=\"muted\">" +
-                                     HtmlEscape(Bytes(used) + " of " + Bytes(max)) + "</span></p>\n"
-                               : "";
+  std::string memory =
+      max > 0
+          ? "<p>Memory " + Meter(used / max, model.thresholds.redis_memory_warning_ratio, 0.97) +
+                " <span class=\"muted\">" + HtmlEscape(Bytes(used) + " of " + Bytes(max)) +
+                "</span></p>\n"
+          : "";
   return Table({"state", "check", "value", "threshold"}, html, "") + memory;
 }
 
@@ -357,7 +363,8 @@ std::string LogSection(const StatusPageModel& model) {
     offenders += "<tr>" + Cell(offender.rule) + Cell(offender.ip) +
                  Cell(Fixed(offender.matches, 0)) + "</tr>\n";
   }
-  return "<p class=\"muted\">Matches since medic started; Prometheus has the per-hour rates.</p>\n" +
+  return "<p class=\"muted\">Matches since medic started; Prometheus has the per-hour "
+         "rates.</p>\n" +
          Table({"rule", "matches", "per source"}, rows, "No log metrics (logs collector off).") +
          "<h3>Top offenders</h3>\n" +
          Table({"rule", "client", "matches"}, offenders, "No offenders recorded.");
@@ -383,7 +390,8 @@ std::string RemediationSection(const StatusPageModel& model) {
            "</p>\n";
   }
   if (!model.remediations) {
-    return "<p class=\"muted\">No remediation journal in this medic (webhook not configured).</p>\n";
+    return "<p class=\"muted\">No remediation journal in this medic (webhook not "
+           "configured).</p>\n";
   }
   if (!model.remediations->is_array() || model.remediations->empty()) {
     return "<p class=\"muted\">No remediations yet.</p>\n";
@@ -395,8 +403,8 @@ std::string RemediationSection(const StatusPageModel& model) {
     const std::string state = JsonText(job, "state");
     const std::string result = JsonText(job, "result");
     const std::string css = state == "succeeded" || result == "succeeded" || result == "ok" ? "ok"
-                            : state == "failed" || state == "interrupted"                  ? "fail"
-                                                                                          : "warn";
+                            : state == "failed" || state == "interrupted"                   ? "fail"
+                                                                          : "warn";
     html += "<li class=\"job " + css + "\" data-job=\"" + HtmlEscape(JsonText(job, "id")) +
             "\"><div class=\"job-head\"><time>" + HtmlEscape(Utc(job.value("created_at", 0.0))) +
             "</time> <strong>" + HtmlEscape(JsonText(job, "alertname")) + "</strong> → " +
@@ -414,9 +422,8 @@ std::string RemediationSection(const StatusPageModel& model) {
         std::string output = JsonText(step, "output");
         if (output.size() > 300) output = output.substr(0, 300) + "…";
         const std::string kind = JsonText(step, "kind");
-        html += "<li><code>" + HtmlEscape(kind) + "</code> " +
-                HtmlEscape(JsonText(step, "state")) + " <span class=\"muted\">" +
-                HtmlEscape(StepDuration(step)) + "</span>";
+        html += "<li><code>" + HtmlEscape(kind) + "</code> " + HtmlEscape(JsonText(step, "state")) +
+                " <span class=\"muted\">" + HtmlEscape(StepDuration(step)) + "</span>";
         if (kind == "diagnostics") {
           html += " <a href=\"/api/v1/remediations?limit=1000\">bundle listing</a>";
         }
@@ -435,20 +442,21 @@ std::string CollectorSection(const StatusPageModel& model) {
   for (const CollectorStatus& status : model.collectors) {
     const std::string state = !status.ran ? "not run yet" : status.success ? "ok" : "failed";
     const std::string css = !status.ran ? "" : status.success ? "ok" : "fail";
-    rows += "<tr class=\"" + css + "\">" + Cell(status.name) + "<td class=\"" + css + "\">" +
-            HtmlEscape(state) + "</td>" +
-            Cell(status.ran ? Fixed(status.duration_seconds, 3) + " s" : "") +
-            Cell(status.ran ? Utc(std::chrono::duration<double>(
-                                      status.last_run.time_since_epoch())
-                                      .count())
-                            : "") +
-            Cell(status.last_error) + "</tr>\n";
+    rows +=
+        "<tr class=\"" + css + "\">" + Cell(status.name) + "<td class=\"" + css + "\">" +
+        HtmlEscape(state) + "</td>" +
+        Cell(status.ran ? Fixed(status.duration_seconds, 3) + " s" : "") +
+        Cell(status.ran
+                 ? Utc(std::chrono::duration<double>(status.last_run.time_since_epoch()).count())
+                 : "") +
+        Cell(status.last_error) + "</tr>\n";
   }
   return Table({"collector", "state", "last duration", "last run", "last error"}, rows,
                "No collectors enabled.");
 }
 
-const char kStylesheet[] = R"(:root{color-scheme:light dark;--ok:#1a7f37;--warn:#9a6700;--fail:#cf222e;--line:#8884}
+const char kStylesheet[] =
+    R"(:root{color-scheme:light dark;--ok:#1a7f37;--warn:#9a6700;--fail:#cf222e;--line:#8884}
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:1rem;max-width:72rem;line-height:1.4}
 header{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:baseline}
@@ -487,12 +495,13 @@ std::string_view StatusPageContentSecurityPolicy() {
 
 std::string RenderStatusPage(const StatusPageModel& model) {
   const std::string state(health::StateName(model.report.overall));
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                     "<meta http-equiv=\"refresh\" content=\"" +
-                     std::to_string(std::max(model.refresh_seconds, 1)) + "\">\n<title>" +
-                     HtmlEscape(state) + " · medic</title>\n<link rel=\"stylesheet\" href=\"" +
-                     std::string(kStatusStylesheetPath) + "\">\n</head><body>\n<header><h1>medic</h1>";
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta http-equiv=\"refresh\" content=\"" +
+      std::to_string(std::max(model.refresh_seconds, 1)) + "\">\n<title>" + HtmlEscape(state) +
+      " · medic</title>\n<link rel=\"stylesheet\" href=\"" + std::string(kStatusStylesheetPath) +
+      "\">\n</head><body>\n<header><h1>medic</h1>";
   html += "<span class=\"muted\">" + HtmlEscape(Utc(model.report.evaluated_at)) + " · version " +
           HtmlEscape(model.version) + " (revision <code>" + HtmlEscape(model.revision) +
           "</code>) · configuration <code>" + HtmlEscape(model.config_source) + "</code></span>";
@@ -557,7 +566,8 @@ nlohmann::json StatusJson(const StatusPageModel& model) {
         {"up", *up == 1},
         {"keyspace_hits", hits},
         {"keyspace_misses", misses},
-        {"hit_ratio", hits + misses > 0 ? nlohmann::json(hits / (hits + misses)) : nlohmann::json()},
+        {"hit_ratio",
+         hits + misses > 0 ? nlohmann::json(hits / (hits + misses)) : nlohmann::json()},
         {"memory_used_bytes", Single(model.families, "medic_redis_memory_used_bytes").value_or(0)},
         {"memory_max_bytes", Single(model.families, "medic_redis_memory_max_bytes").value_or(0)}};
   } else {

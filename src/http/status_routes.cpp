@@ -10,12 +10,13 @@ void RegisterStatusRoutes(HttpServer& server, std::function<StatusPageModel()> b
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_content(RenderStatusPage(build_model()), "text/html; charset=utf-8");
   });
-  server.Handle("GET", "/api/v1/status", [build_model](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-store");
-    res.set_content(
-        StatusJson(build_model()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-        "application/json");
-  });
+  server.Handle(
+      "GET", "/api/v1/status", [build_model](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Cache-Control", "no-store");
+        res.set_content(StatusJson(build_model())
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        "application/json");
+      });
   server.Handle(
       "GET", std::string(kStatusStylesheetPath),
       [](const httplib::Request&, httplib::Response& res) {

@@ -3,8 +3,8 @@
 #include "medic/collector_registry.h"
 #include "medic/health/health.h"
 
-#include <nlohmann/json.hpp>
 #include <prometheus/metric_family.h>
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
