@@ -1,9 +1,13 @@
 #include "medic/collector_factory.h"
 
 #include "medic/collectors/backup.h"
+#include "medic/collectors/cert.h"
+#include "medic/collectors/container.h"
 #include "medic/collectors/filesystem.h"
+#include "medic/collectors/logs.h"
 #include "medic/collectors/probe.h"
 #include "medic/collectors/process.h"
+#include "medic/collectors/redis.h"
 
 namespace medic {
 
@@ -44,6 +48,12 @@ std::vector<std::shared_ptr<Collector>> BuildCollectors(const Config& config) {
   }
   if (settings.backup) collectors.push_back(std::make_shared<BackupCollector>(*settings.backup));
   if (settings.probe) collectors.push_back(std::make_shared<ProbeCollector>(*settings.probe));
+  if (settings.container) {
+    collectors.push_back(std::make_shared<ContainerCollector>(*settings.container));
+  }
+  if (settings.cert) collectors.push_back(std::make_shared<CertCollector>(*settings.cert));
+  if (settings.redis) collectors.push_back(std::make_shared<RedisCollector>(*settings.redis));
+  if (settings.logs) collectors.push_back(std::make_shared<LogsCollector>(*settings.logs));
   if (settings.process) collectors.push_back(std::make_shared<ProcessCollector>());
   return collectors;
 }

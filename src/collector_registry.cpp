@@ -93,8 +93,8 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
   std::vector<prometheus::MetricFamily> families;
   auto durations = MetricFamilyBuilder::Gauge("medic_scrape_collector_duration_seconds",
                                               "Duration of a collector's last run.");
-  auto successes = MetricFamilyBuilder::Gauge(
-      "medic_scrape_collector_success", "Whether a collector succeeded (1) or failed (0).");
+  auto successes = MetricFamilyBuilder::Gauge("medic_scrape_collector_success",
+                                              "Whether a collector succeeded (1) or failed (0).");
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     Entry& entry = *entries_[i];
     Outcome outcome;
@@ -105,8 +105,7 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
       std::lock_guard lock(entry.mutex);
       outcome.error = "timed out after " + FormatDuration(timeout_) + " (still running)";
       outcome.duration_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                        entry.in_flight_started)
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - entry.in_flight_started)
               .count();
     }
     {

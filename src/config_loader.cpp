@@ -1,5 +1,7 @@
 #include "medic/config_loader.h"
 
+#include "medic/logs/rule_matcher.h"
+
 #include <re2/re2.h>
 
 #include <fstream>
@@ -11,7 +13,6 @@
 
 namespace medic {
 namespace {
-
 
 std::string_view kEmbeddedDefault = R"(# medic's embedded default configuration.
 web:
@@ -139,7 +140,8 @@ ContainerSettings ParseContainer(const ConfigNode& node) {
   if (auto v = map.Optional("max_parallel_stats")) {
     settings.max_parallel_stats = static_cast<std::size_t>(v->Int(1, 64));
   }
-  if (auto v = map.Optional("disk_usage_interval")) settings.disk_usage_interval = v->DurationValue();
+  if (auto v = map.Optional("disk_usage_interval"))
+    settings.disk_usage_interval = v->DurationValue();
   map.Finish();
   return settings;
 }
@@ -224,7 +226,11 @@ LogSettings ParseLogs(const ConfigNode& node) {
       CheckUniqueName(rule_names, item, rule.name);
       ConfigNode regex = entry.Required("regex");
       rule.regex = regex.NonEmptyString();
-      CheckRegex(regex, rule.regex, "rule \"" + rule.name + "\"");
+      try {
+        logs::ValidateLogRules({rule});  // the same RE2 options the matcher compiles with
+      } catch (const logs::InvalidRuleError& error) {
+        regex.Fail(error.what());
+      }
       if (auto v = entry.Optional("source")) rule.sources.push_back(v->NonEmptyString());
       if (auto v = entry.Optional("sources")) rule.sources = v->StringList();
       for (const std::string& source : rule.sources) {
@@ -381,7 +387,8 @@ StepSettings ParseStep(const ConfigNode& item, const Config& config) {
   } else if (kind == "diagnostics") {
     step.kind = StepSettings::Kind::kDiagnostics;
     MapReader map = map_params();
-    if (auto v = map.Optional("log_lines")) step.log_lines = static_cast<std::size_t>(v->Int(0, 100000));
+    if (auto v = map.Optional("log_lines"))
+      step.log_lines = static_cast<std::size_t>(v->Int(0, 100000));
     if (auto v = map.Optional("keep")) step.keep = static_cast<std::size_t>(v->Int(1, 1000));
     map.Finish();
   } else if (kind == "prune") {
@@ -452,7 +459,8 @@ std::vector<RemediationSettings> ParseRemediations(const ConfigNode& node, const
       item.Fail("a remediation needs exactly one of target or target_label");
     }
     if (auto v = map.Optional("cooldown")) rule.cooldown = v->DurationValue();
-    if (auto v = map.Optional("max_per_hour")) rule.max_per_hour = static_cast<int>(v->Int(1, 1000));
+    if (auto v = map.Optional("max_per_hour"))
+      rule.max_per_hour = static_cast<int>(v->Int(1, 1000));
     if (auto v = map.Optional("dry_run")) rule.dry_run = v->Bool();
     ConfigNode steps = map.Required("steps");
     for (const ConfigNode& step : steps.Items()) rule.steps.push_back(ParseStep(step, config));

@@ -49,16 +49,17 @@ std::string ExpandEnvironment(const std::string& text, const ConfigNode& where) 
 
 ConfigError::ConfigError(const std::string& source, int line, int column,
                          const std::string& key_path, const std::string& message)
-    : std::runtime_error(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                         ": " + (key_path.empty() ? std::string() : key_path + ": ") + message) {}
+    : std::runtime_error(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                         (key_path.empty() ? std::string() : key_path + ": ") + message) {}
 
-ConfigNode::ConfigNode(YAML::Node node, std::string key_path,
+ConfigNode::ConfigNode(const YAML::Node& node, std::string key_path,
                        std::shared_ptr<const std::string> source)
-    : node_(std::move(node)), key_path_(std::move(key_path)), source_(std::move(source)) {}
+    : node_(node), key_path_(std::move(key_path)), source_(std::move(source)) {}
 
-ConfigNode ConfigNode::Child(YAML::Node node, std::string key_path, YAML::Node mark_from) const {
-  ConfigNode child(std::move(node), std::move(key_path), source_);
-  child.mark_from_ = std::move(mark_from);
+ConfigNode ConfigNode::Child(const YAML::Node& node, std::string key_path,
+                             const YAML::Node& mark_from) const {
+  ConfigNode child(node, std::move(key_path), source_);
+  child.mark_from_ = mark_from;
   return child;
 }
 
@@ -157,7 +158,8 @@ MapReader::MapReader(const ConfigNode& node) : node_(node) {
   if (!node.IsMap()) node.Fail("expected a mapping, got " + Describe(node.yaml()));
   std::set<std::string> seen;
   for (const auto& entry : node.yaml()) {
-    if (!entry.first.IsScalar()) node.Child(entry.first, node.key_path()).Fail("keys must be strings");
+    if (!entry.first.IsScalar())
+      node.Child(entry.first, node.key_path()).Fail("keys must be strings");
     if (!seen.insert(entry.first.Scalar()).second) {
       ChildFor(entry.first, entry.second).Fail("duplicate key");
     }
@@ -218,9 +220,8 @@ void MapReader::Finish() const {
     if (asked_.count(name.Scalar()) > 0) continue;
     std::string allowed;
     for (const auto& key : asked_) allowed += (allowed.empty() ? "" : ", ") + key;
-    ConfigNode where = node_.Child(name, node_.key_path().empty()
-                                             ? name.Scalar()
-                                             : node_.key_path() + "." + name.Scalar());
+    ConfigNode where = node_.Child(
+        name, node_.key_path().empty() ? name.Scalar() : node_.key_path() + "." + name.Scalar());
     where.Fail("unknown key \"" + name.Scalar() + "\" (allowed here: " + allowed + ")");
   }
 }

@@ -47,12 +47,12 @@ struct ProbeTarget {
 };
 
 struct ContainerSettings {
-  std::string docker_host = "unix:///var/run/docker.sock";
-  std::vector<std::string> names;               // empty: all containers
-  std::map<std::string, std::string> labels;    // container label filters (all must match)
-  Duration timeout = 5s;                        // per Docker API call
+  std::string docker_host;  // empty: $DOCKER_HOST, else unix:///var/run/docker.sock (docker CLI)
+  std::vector<std::string> names;             // empty: all containers
+  std::map<std::string, std::string> labels;  // container label filters (all must match)
+  Duration timeout = 5s;                      // per Docker API call
   std::size_t max_parallel_stats = 8;
-  Duration disk_usage_interval = 5min;          // system/df is expensive on real Docker
+  Duration disk_usage_interval = 5min;  // system/df is expensive on real Docker
 };
 
 struct CertEndpoint {
@@ -93,7 +93,7 @@ struct LogSettings {
   std::vector<LogSource> sources;
   std::vector<LogRule> rules;  // defaults for the seed's checks when none are given
   std::size_t top_k = 10;
-  std::size_t max_line_bytes = 64 * 1024;
+  std::size_t max_line_bytes = std::size_t{64} * 1024;
   Duration poll_interval = 1s;
   std::string state_file;  // offsets; empty: <data_dir>/log-offsets.json
   std::string docker_host = "unix:///var/run/docker.sock";
@@ -108,13 +108,13 @@ struct CollectorSettings {
   std::optional<CertSettings> cert;
   std::optional<RedisSettings> redis;
   std::optional<LogSettings> logs;
-  bool process = true;  // medic's own process_* metrics
+  bool process = true;     // medic's own process_* metrics
   Duration timeout = 10s;  // per collector, per scrape
 };
 
 struct WebhookSettings {
   std::string path = "/webhook";
-  std::string bearer_token;    // resolved secret
+  std::string bearer_token;  // resolved secret
   std::string basic_username;
   std::string basic_password;  // resolved secret
   std::size_t max_body_bytes = 1 << 20;
@@ -144,15 +144,15 @@ struct LabelMatcher {
 struct StepSettings {
   enum class Kind { kRestart, kVerify, kEscalate, kDiagnostics, kPrune, kExec, kNotify };
   Kind kind = Kind::kRestart;
-  Duration timeout = 10s;                // restart t=, exec timeout
-  std::string url;                       // verify: health URL (empty: container HEALTHCHECK)
-  int attempts = 10;                     // verify
-  Duration interval = 10s;               // verify
-  std::string escalation = "recreate";   // escalate: "recreate" or "exec"
-  std::vector<std::string> argv;         // exec (and escalate: exec)
-  std::string notifier;                  // notify
-  std::size_t log_lines = 500;           // diagnostics
-  std::size_t keep = 10;                 // diagnostics bundles kept
+  Duration timeout = 10s;               // restart t=, exec timeout
+  std::string url;                      // verify: health URL (empty: container HEALTHCHECK)
+  int attempts = 10;                    // verify
+  Duration interval = 10s;              // verify
+  std::string escalation = "recreate";  // escalate: "recreate" or "exec"
+  std::vector<std::string> argv;        // exec (and escalate: exec)
+  std::string notifier;                 // notify
+  std::size_t log_lines = 500;          // diagnostics
+  std::size_t keep = 10;                // diagnostics bundles kept
 };
 
 struct RemediationSettings {

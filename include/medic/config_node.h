@@ -28,7 +28,8 @@ class ConfigError : public std::runtime_error {
 // ConfigError naming the source, line, column and key path.
 class ConfigNode {
  public:
-  ConfigNode(YAML::Node node, std::string key_path, std::shared_ptr<const std::string> source);
+  ConfigNode(const YAML::Node& node, std::string key_path,
+             std::shared_ptr<const std::string> source);
 
   const std::string& key_path() const { return key_path_; }
   const YAML::Node& yaml() const { return node_; }
@@ -51,7 +52,8 @@ class ConfigNode {
 
   // A node below this one, sharing its source. `mark_from` locates errors when `node` has no
   // position of its own (a key written with no value).
-  ConfigNode Child(YAML::Node node, std::string key_path, YAML::Node mark_from = {}) const;
+  ConfigNode Child(const YAML::Node& node, std::string key_path,
+                   const YAML::Node& mark_from = YAML::Node()) const;
 
  private:
   YAML::Node node_;

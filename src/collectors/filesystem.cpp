@@ -23,14 +23,15 @@ std::vector<prometheus::MetricFamily> FilesystemCollector::Collect() {
   text << in.rdbuf();
   const std::vector<MountInfo> mounts = ParseMountInfo(text.str());
 
-  auto size = MetricFamilyBuilder::Gauge("medic_filesystem_size_bytes", "Filesystem size in bytes.");
+  auto size =
+      MetricFamilyBuilder::Gauge("medic_filesystem_size_bytes", "Filesystem size in bytes.");
   auto avail = MetricFamilyBuilder::Gauge("medic_filesystem_avail_bytes",
                                           "Filesystem space available to non-root users in bytes.");
-  auto free = MetricFamilyBuilder::Gauge("medic_filesystem_free_bytes",
-                                         "Filesystem free space in bytes.");
+  auto free =
+      MetricFamilyBuilder::Gauge("medic_filesystem_free_bytes", "Filesystem free space in bytes.");
   auto files = MetricFamilyBuilder::Gauge("medic_filesystem_files", "Filesystem total file nodes.");
-  auto files_free = MetricFamilyBuilder::Gauge("medic_filesystem_files_free",
-                                               "Filesystem free file nodes.");
+  auto files_free =
+      MetricFamilyBuilder::Gauge("medic_filesystem_files_free", "Filesystem free file nodes.");
   auto readonly = MetricFamilyBuilder::Gauge("medic_filesystem_readonly",
                                              "Filesystem read-only status (1 read-only).");
   auto device_error = MetricFamilyBuilder::Gauge(

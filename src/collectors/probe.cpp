@@ -121,8 +121,8 @@ std::vector<prometheus::MetricFamily> ProbeCollector::Collect() {
                                             "Whether the health probe succeeded (1) or not (0).");
   auto duration = MetricFamilyBuilder::Gauge("medic_probe_duration_seconds",
                                              "How long the health probe took in seconds.");
-  auto status = MetricFamilyBuilder::Gauge(
-      "medic_probe_http_status_code", "HTTP status code of the probe's response (0: none).");
+  auto status = MetricFamilyBuilder::Gauge("medic_probe_http_status_code",
+                                           "HTTP status code of the probe's response (0: none).");
   for (std::size_t i = 0; i < targets_.size(); ++i) {
     const LabelPairs labels{{"target", targets_[i].name}};
     const ProbeResult& result = results[i];

@@ -60,8 +60,8 @@ ProcessCollector::ProcessCollector(std::string proc_root)
 
 std::vector<prometheus::MetricFamily> ProcessCollector::Collect() {
   ProcessStat stat;
-  if (!ParseProcessStat(Slurp(proc_root_ + "/self/stat"), boot_time_seconds_,
-                        sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE), stat)) {
+  if (!ParseProcessStat(Slurp(proc_root_ + "/self/stat"), boot_time_seconds_, sysconf(_SC_CLK_TCK),
+                        sysconf(_SC_PAGESIZE), stat)) {
     throw CollectorError("cannot parse " + proc_root_ + "/self/stat");
   }
   std::size_t open_fds = 0;

@@ -16,9 +16,9 @@ constexpr std::size_t kMaxCachedCredentials = 1024;
 std::optional<std::string> DecodeBase64(std::string_view text) {
   if (text.empty() || text.size() % 4 != 0 || text.size() > 8192) return std::nullopt;
   std::string out(text.size() / 4 * 3, '\0');
-  const int written =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(text.data()),
+                                      static_cast<int>(text.size()));
   if (written < 0) return std::nullopt;
   std::size_t padding = 0;
   if (text.back() == '=') ++padding;
@@ -35,7 +35,8 @@ std::string Sha256(const std::string& data) {
 
 }  // namespace
 
-std::optional<std::pair<std::string, std::string>> ParseBasicAuthorization(std::string_view header) {
+std::optional<std::pair<std::string, std::string>> ParseBasicAuthorization(
+    std::string_view header) {
   constexpr std::string_view kPrefix = "Basic ";
   if (header.size() <= kPrefix.size()) return std::nullopt;
   for (std::size_t i = 0; i < kPrefix.size(); ++i) {

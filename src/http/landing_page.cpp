@@ -39,12 +39,13 @@ table{border-collapse:collapse;width:100%}td,th{padding:.3rem .6rem;border-botto
   for (const auto& [href, label] : model.links) {
     html += "<li><a href=\"" + HtmlEscape(href) + "\">" + HtmlEscape(label) + "</a></li>\n";
   }
-  html += "</ul>\n<h2>Collectors</h2>\n<table><tr><th>collector</th><th>state</th>"
-          "<th>last duration</th><th>last run</th><th>last error</th></tr>\n";
+  html +=
+      "</ul>\n<h2>Collectors</h2>\n<table><tr><th>collector</th><th>state</th>"
+      "<th>last duration</th><th>last run</th><th>last error</th></tr>\n";
   for (const CollectorStatus& status : model.collectors) {
     char duration[32];
     std::snprintf(duration, sizeof(duration), "%.3fs", status.duration_seconds);
-    const std::string state = !status.ran ? "<td>not run yet</td>"
+    const std::string state = !status.ran      ? "<td>not run yet</td>"
                               : status.success ? "<td class=\"ok\">ok</td>"
                                                : "<td class=\"fail\">failed</td>";
     html += "<tr><td>" + HtmlEscape(status.name) + "</td>" + state + "<td>" +

@@ -55,16 +55,26 @@ bool ConfigureTls(SSL_CTX& context, const TlsServerSettings& tls) {
 
 std::string ReasonPhrase(int status) {
   switch (status) {
-    case 400: return "bad request";
-    case 401: return "unauthorized";
-    case 404: return "page not found";
-    case 405: return "method not allowed";
-    case 413: return "payload too large";
-    case 414: return "URI too long";
-    case 431: return "request header fields too large";
-    case 500: return "internal server error";
-    case 503: return "service unavailable";
-    default: return "error";
+    case 400:
+      return "bad request";
+    case 401:
+      return "unauthorized";
+    case 404:
+      return "page not found";
+    case 405:
+      return "method not allowed";
+    case 413:
+      return "payload too large";
+    case 414:
+      return "URI too long";
+    case 431:
+      return "request header fields too large";
+    case 500:
+      return "internal server error";
+    case 503:
+      return "service unavailable";
+    default:
+      return "error";
   }
 }
 
@@ -98,32 +108,34 @@ HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
   }
   const std::size_t threads = options_.threads;
   // httplib owns the queue it is handed; it frees it on shutdown.
-  server_->new_task_queue = [threads] { return std::make_unique<httplib::ThreadPool>(threads).release(); };
+  server_->new_task_queue = [threads] {
+    return std::make_unique<httplib::ThreadPool>(threads).release();
+  };
   server_->set_payload_max_length(options_.max_body_bytes);
-  server_->set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(options_.read_timeout).count(),
-                            0);
+  server_->set_read_timeout(
+      std::chrono::duration_cast<std::chrono::seconds>(options_.read_timeout).count(), 0);
   server_->set_write_timeout(
       std::chrono::duration_cast<std::chrono::seconds>(options_.write_timeout).count(), 0);
   server_->set_keep_alive_timeout(5);
   server_->set_keep_alive_max_count(100);
-  server_->set_exception_handler(
-      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
-        std::string what = "unknown error";
-        try {
-          if (error) std::rethrow_exception(error);
-        } catch (const std::exception& exception) {
-          what = exception.what();
-        } catch (...) {
-        }
-        spdlog::error("http: {} {} failed: {}", request.method, request.path, what);
-        response.status = 500;
-        response.set_content("internal error\n", "text/plain; charset=utf-8");
-      });
+  server_->set_exception_handler([](const httplib::Request& request, httplib::Response& response,
+                                    const std::exception_ptr& error) {
+    std::string what = "unknown error";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& exception) {
+      what = exception.what();
+    } catch (...) {
+    }
+    spdlog::error("http: {} {} failed: {}", request.method, request.path, what);
+    response.status = 500;
+    response.set_content("internal error\n", "text/plain; charset=utf-8");
+  });
   server_->set_error_handler([](const httplib::Request&, httplib::Response& response) {
     if (response.body.empty()) {
-      response.set_content(std::to_string(response.status) + " " + ReasonPhrase(response.status) +
-                               "\n",
-                           "text/plain; charset=utf-8");
+      response.set_content(
+          std::to_string(response.status) + " " + ReasonPhrase(response.status) + "\n",
+          "text/plain; charset=utf-8");
     }
   });
   auto dispatch = [this](const httplib::Request& request, httplib::Response& response) {

@@ -78,8 +78,7 @@ WebConfigFile ParseWebConfigText(const std::string& text, const std::string& sou
   if (auto users = map.Optional("basic_auth_users")) {
     config.basic_auth_users = users->StringMap();
     for (const auto& [user, hash] : config.basic_auth_users) {
-      if (hash.rfind("$2y$", 0) != 0 && hash.rfind("$2b$", 0) != 0 &&
-          hash.rfind("$2a$", 0) != 0) {
+      if (hash.rfind("$2y$", 0) != 0 && hash.rfind("$2b$", 0) != 0 && hash.rfind("$2a$", 0) != 0) {
         users->Fail("password of user \"" + user + "\" must be a bcrypt hash ($2y$...)");
       }
     }

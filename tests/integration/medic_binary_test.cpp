@@ -34,12 +34,14 @@ TEST_CASE("scrape passes promtool check metrics and carries the self metrics") {
   CHECK(scrape.headers.find("Content-Type")->second == "text/plain; version=0.0.4; charset=utf-8");
   medic::test::TempDir dir;
   dir.Write("scrape.txt", scrape.body);
-  const auto check = RunCommand({"/bin/sh", "-c", "promtool check metrics < " + dir.Join("scrape.txt")});
+  const auto check =
+      RunCommand({"/bin/sh", "-c", "promtool check metrics < " + dir.Join("scrape.txt")});
   INFO(check.output);
   CHECK(check.exit_code == 0);
   CHECK(check.output.empty());
 
-  CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="filesystem")") == 1);
+  CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="filesystem")") ==
+        1);
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="probe")") == 1);
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="process")") == 1);
   CHECK(FindSample(scrape.body, "medic_probe_success", R"(target="nowhere")") == 0);
@@ -96,7 +98,8 @@ TEST_CASE("a bad reload keeps the running config; a good one applies; SIGTERM ex
       },
       10s));
   INFO(scrape);
-  CHECK_FALSE(FindSample(scrape, "medic_scrape_collector_success", R"(collector="probe")").has_value());
+  CHECK_FALSE(
+      FindSample(scrape, "medic_scrape_collector_success", R"(collector="probe")").has_value());
 
   const auto started = std::chrono::steady_clock::now();
   const auto status = medic.process().Stop(SIGTERM, 10s);
@@ -111,18 +114,22 @@ TEST_CASE("a collector that hangs past the timeout does not hold the scrape") {
   const int port = medic::test::FreePort();
   medic::test::Subprocess listener(
       {"/usr/bin/python3", "-c",
-       "import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-       "s.bind(('127.0.0.1'," + std::to_string(port) + "))\ns.listen(64)\ntime.sleep(120)\n"});
+       "import "
+       "socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+       "s.bind(('127.0.0.1'," +
+           std::to_string(port) + "))\ns.listen(64)\ntime.sleep(120)\n"});
   std::this_thread::sleep_for(300ms);
-  MedicProcess medic("collectors:\n  timeout: 1s\n  filesystem: {}\n  probe:\n"
-                     "    - {name: stuck, url: \"http://127.0.0.1:" + std::to_string(port) +
-                     "/\", timeout: 20s}\n");
+  MedicProcess medic(
+      "collectors:\n  timeout: 1s\n  filesystem: {}\n  probe:\n"
+      "    - {name: stuck, url: \"http://127.0.0.1:" +
+      std::to_string(port) + "/\", timeout: 20s}\n");
   const auto started = std::chrono::steady_clock::now();
   const auto scrape = HttpGet(medic.port(), "/metrics");
   CHECK(std::chrono::steady_clock::now() - started < 4s);
   CHECK(scrape.status == 200);
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="probe")") == 0);
-  CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="filesystem")") == 1);
+  CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="filesystem")") ==
+        1);
 }
 
 TEST_CASE("--config.check, --version, --help and bad flags") {
@@ -145,18 +152,20 @@ TEST_CASE("--config.check, --version, --help and bad flags") {
         std::string::npos);
   auto unknown = RunCommand({MEDIC_BINARY, "--bogus"});
   CHECK(unknown.exit_code == 2);
-  auto missing = RunCommand({MEDIC_BINARY, "--config.file=/nonexistent.yml",
-                             "--web.listen-address=127.0.0.1:" +
-                                 std::to_string(medic::test::FreePort())});
+  auto missing =
+      RunCommand({MEDIC_BINARY, "--config.file=/nonexistent.yml",
+                  "--web.listen-address=127.0.0.1:" + std::to_string(medic::test::FreePort())});
   CHECK(missing.exit_code == 1);
-  CHECK(missing.output.find("/nonexistent.yml: cannot open configuration file") != std::string::npos);
+  CHECK(missing.output.find("/nonexistent.yml: cannot open configuration file") !=
+        std::string::npos);
 }
 
 TEST_CASE("the embedded default runs with no file and serves the root filesystem") {
   const int port = medic::test::FreePort();
   medic::test::TempDir dir;
-  medic::test::Subprocess medic({MEDIC_BINARY, "--web.listen-address=127.0.0.1:" + std::to_string(port)},
-                                {.stdout_path = dir.Join("log"), .stderr_path = dir.Join("log")});
+  medic::test::Subprocess medic(
+      {MEDIC_BINARY, "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+      {.stdout_path = dir.Join("log"), .stderr_path = dir.Join("log")});
   REQUIRE(medic::test::WaitFor([&] { return HttpGet(port, "/-/ready").status == 200; }, 20s));
   const auto scrape = HttpGet(port, "/metrics").body;
   CHECK(scrape.find("medic_filesystem_size_bytes{mountpoint=\"/\"") != std::string::npos);

@@ -23,9 +23,8 @@ class LocalServer {
     server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok", "text/plain");
     });
-    server_.Get("/broken", [](const httplib::Request&, httplib::Response& res) {
-      res.status = 503;
-    });
+    server_.Get("/broken",
+                [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
     server_.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
       std::this_thread::sleep_for(3s);
       res.set_content("late", "text/plain");

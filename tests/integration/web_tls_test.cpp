@@ -10,19 +10,19 @@ using medic::test::RunCommand;
 namespace {
 
 void MakeCertificates(const medic::test::TempDir& dir) {
-  const auto ca = RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
-                              "2", "-subj", "/CN=medic test CA", "-keyout", dir.Join("ca.key"),
-                              "-out", dir.Join("ca.pem")});
+  const auto ca =
+      RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                  "/CN=medic test CA", "-keyout", dir.Join("ca.key"), "-out", dir.Join("ca.pem")});
   REQUIRE_MESSAGE(ca.exit_code == 0, ca.output);
   dir.Write("ext.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  const auto csr = RunCommand({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj",
-                               "/CN=localhost", "-keyout", dir.Join("server.key"), "-out",
-                               dir.Join("server.csr")});
+  const auto csr =
+      RunCommand({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                  "-keyout", dir.Join("server.key"), "-out", dir.Join("server.csr")});
   REQUIRE_MESSAGE(csr.exit_code == 0, csr.output);
-  const auto sign = RunCommand({"openssl", "x509", "-req", "-in", dir.Join("server.csr"), "-CA",
-                                dir.Join("ca.pem"), "-CAkey", dir.Join("ca.key"),
-                                "-CAcreateserial", "-days", "2", "-extfile", dir.Join("ext.cnf"),
-                                "-out", dir.Join("server.pem")});
+  const auto sign =
+      RunCommand({"openssl", "x509", "-req", "-in", dir.Join("server.csr"), "-CA",
+                  dir.Join("ca.pem"), "-CAkey", dir.Join("ca.key"), "-CAcreateserial", "-days", "2",
+                  "-extfile", dir.Join("ext.cnf"), "-out", dir.Join("server.pem")});
   REQUIRE_MESSAGE(sign.exit_code == 0, sign.output);
 }
 
@@ -66,10 +66,9 @@ TEST_CASE("TLS from the web config, with the minimum version honoured") {
 TEST_CASE("an unreadable TLS key in the web config stops start-up with a clear message") {
   medic::test::TempDir dir;
   dir.Write("web.yml", "tls_server_config:\n  cert_file: /nonexistent/c.pem\n  key_file: /x\n");
-  const auto result = RunCommand({MEDIC_BINARY, "--web.listen-address=127.0.0.1:" +
-                                                    std::to_string(medic::test::FreePort()),
-                                  "--web.config.file=" + dir.Join("web.yml")});
+  const auto result = RunCommand(
+      {MEDIC_BINARY, "--web.listen-address=127.0.0.1:" + std::to_string(medic::test::FreePort()),
+       "--web.config.file=" + dir.Join("web.yml")});
   CHECK(result.exit_code == 1);
-  CHECK(result.output.find("tls_server_config.cert_file: cannot read") !=
-        std::string::npos);
+  CHECK(result.output.find("tls_server_config.cert_file: cannot read") != std::string::npos);
 }

@@ -229,9 +229,8 @@ MedicProcess::MedicProcess(const std::string& config_yaml, std::vector<std::stri
                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_)};
   for (auto& arg : extra_args) argv.push_back(std::move(arg));
   process_ = std::make_unique<Subprocess>(
-      argv, Subprocess::Options{.extra_env = std::move(env),
-                                .stdout_path = log_path_,
-                                .stderr_path = log_path_});
+      argv, Subprocess::Options{
+                .extra_env = std::move(env), .stdout_path = log_path_, .stderr_path = log_path_});
   const bool ready = WaitFor(
       [this] {
         if (!process_->Running()) return true;

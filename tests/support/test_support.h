@@ -3,13 +3,13 @@
 // Helpers shared by the tests: temporary directories, free loopback ports, child processes
 // started and stopped by PID, and small HTTP calls. Everything binds and targets 127.0.0.1.
 
+#include <sys/types.h>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace medic::test {

@@ -59,7 +59,8 @@ collectors:
     endpoints:
       - {name: review-bot, address: "review-bot.example.com:443", server_name: review-bot.example.com, timeout: 5s}
     files: [/etc/ssl/certs/review-bot.pem]
-  redis: {address: "127.0.0.1:6379", password_file: ")" + dir.Join("redis-pass") + R"(", timeout: 2s}
+  redis: {address: "127.0.0.1:6379", password_file: ")" +
+                           dir.Join("redis-pass") + R"(", timeout: 2s}
   logs:
     sources:
       - {name: app, path: /var/log/review-bot/app.log}
@@ -68,12 +69,14 @@ collectors:
       - {name: auth_failure, regex: "(?i)unauthorized|authentication failed|forbidden"}
 webhook:
   path: /webhook
-  bearer_token_file: )" + dir.Join("token") + R"(
+  bearer_token_file: )" + dir.Join("token") +
+                           R"(
   max_body_bytes: 1048576
 journal: {path: /var/lib/medic/journal.db, retention: 30d}
 targets: [review-bot]
 notifiers:
-  slack: {url_file: )" + dir.Join("slack") + R"(}
+  slack: {url_file: )" + dir.Join("slack") +
+                           R"(}
 remediations:
   - name: service-down
     match: {alertname: ServiceDown, severity: critical}
@@ -120,27 +123,27 @@ TEST_CASE("malformed YAML names the line") {
 
 TEST_CASE("an unknown key is rejected with its path, line and column") {
   const std::string error = ErrorOf("web:\n  listen_address: 127.0.0.1:1\n  listen_adress: x\n");
-  CHECK(error == "medic.yml:3:3: web.listen_adress: unknown key \"listen_adress\" (allowed here: "
-                 "config_file, listen_address, max_request_body_bytes, read_timeout, "
-                 "shutdown_timeout, telemetry_path, write_timeout)");
+  CHECK(error ==
+        "medic.yml:3:3: web.listen_adress: unknown key \"listen_adress\" (allowed here: "
+        "config_file, listen_address, max_request_body_bytes, read_timeout, "
+        "shutdown_timeout, telemetry_path, write_timeout)");
 }
 
 TEST_CASE("wrong types and bad values name the key") {
   CHECK(ErrorOf("collectors:\n  probe:\n    - {name: a, url: http://x, timeout: 5x}\n") ==
         "medic.yml:3:41: collectors.probe[0].timeout: invalid duration \"5x\" (use e.g. 500ms, "
         "10s, 5m, 1h, 7d)");
-  CHECK(ErrorOf("collectors:\n  filesystem: {mountpoints: relative}\n").find(
-            "collectors.filesystem.mountpoints: expected a list") != std::string::npos);
-  CHECK(ErrorOf("collectors:\n  filesystem: {mountpoints: [relative]}\n").find(
-            "must be an absolute path") != std::string::npos);
-  CHECK(ErrorOf("web: {listen_address: nohost}\n").find("expected host:port") !=
-        std::string::npos);
-  CHECK(ErrorOf("collectors:\n  process: maybe\n").find("collectors.process: expected true or false") !=
-        std::string::npos);
-  CHECK(ErrorOf("collectors:\n  probe:\n    - {name: a, url: ftp://x}\n").find(
-            "must be an http:// or https:// URL") != std::string::npos);
-  CHECK(ErrorOf("collectors:\n  probe:\n    - {url: http://x}\n").find(
-            "missing required key \"name\"") != std::string::npos);
+  CHECK(ErrorOf("collectors:\n  filesystem: {mountpoints: relative}\n")
+            .find("collectors.filesystem.mountpoints: expected a list") != std::string::npos);
+  CHECK(ErrorOf("collectors:\n  filesystem: {mountpoints: [relative]}\n")
+            .find("must be an absolute path") != std::string::npos);
+  CHECK(ErrorOf("web: {listen_address: nohost}\n").find("expected host:port") != std::string::npos);
+  CHECK(ErrorOf("collectors:\n  process: maybe\n")
+            .find("collectors.process: expected true or false") != std::string::npos);
+  CHECK(ErrorOf("collectors:\n  probe:\n    - {name: a, url: ftp://x}\n")
+            .find("must be an http:// or https:// URL") != std::string::npos);
+  CHECK(ErrorOf("collectors:\n  probe:\n    - {url: http://x}\n")
+            .find("missing required key \"name\"") != std::string::npos);
   CHECK(ErrorOf("collectors:\n  backup:\n    - {name: a, path: /x}\n    - {name: a, path: /y}\n")
             .find("duplicate name \"a\"") != std::string::npos);
   CHECK(ErrorOf("web: {telemetry_path: /a}\nweb: {telemetry_path: /b}\n").find("duplicate key") !=
@@ -194,9 +197,10 @@ TEST_CASE("remediations are checked against the allowlist, notifiers and step na
                        "steps: [{exec: [rm, -rf]}]}\n")
             .find("argv[0] must be an absolute path") != std::string::npos);
   const auto config = LoadConfigText(
-      base + "remediations:\n  - name: r\n    matchers: ['alertname=~\"Service.*\"', "
-             "'env!=\"dev\"']\n    target_label: name\n    steps:\n      - exec: {argv: "
-             "[/bin/true, x], timeout: 5s}\n",
+      base +
+          "remediations:\n  - name: r\n    matchers: ['alertname=~\"Service.*\"', "
+          "'env!=\"dev\"']\n    target_label: name\n    steps:\n      - exec: {argv: "
+          "[/bin/true, x], timeout: 5s}\n",
       "x");
   REQUIRE(config.remediations.at(0).match.size() == 2);
   CHECK(config.remediations[0].match[0].kind == medic::LabelMatcher::Kind::kRegex);

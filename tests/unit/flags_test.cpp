@@ -4,9 +4,8 @@
 
 TEST_CASE("flags use the ecosystem's spelling, with = or a separate value") {
   const auto flags = medic::ParseFlags({"--config.file=/etc/medic.yml", "--web.listen-address",
-                                        "127.0.0.1:1234", "--log.format=json",
-                                        "--collector.redis", "--no-collector.filesystem",
-                                        "--dry-run"});
+                                        "127.0.0.1:1234", "--log.format=json", "--collector.redis",
+                                        "--no-collector.filesystem", "--dry-run"});
   CHECK(flags.config_file == "/etc/medic.yml");
   CHECK(flags.listen_address == "127.0.0.1:1234");
   CHECK(flags.log_format == "json");

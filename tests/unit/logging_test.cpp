@@ -1,5 +1,5 @@
-#include "medic/http/html.h"
 #include "medic/logging.h"
+#include "medic/http/html.h"
 
 #include <doctest/doctest.h>
 

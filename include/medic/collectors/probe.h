@@ -11,7 +11,7 @@ struct ProbeResult {
   bool success = false;
   int http_status = 0;  // 0 when no response arrived
   double duration_seconds = 0;
-  std::string error;    // why it failed, for the log and the landing page
+  std::string error;  // why it failed, for the log and the landing page
 };
 
 // Runs every target's HTTP(S) request concurrently (one curl multi loop), each bounded by its

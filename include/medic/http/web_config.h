@@ -6,9 +6,9 @@
 namespace medic::http {
 
 // exporter-toolkit's web configuration file (--web.config.file), the subset medic serves:
-//   tls_server_config: {cert_file, key_file, client_auth_type, client_ca_file, min_version, max_version}
-//   http_server_config: {headers: {Name: value}}
-//   basic_auth_users: {username: bcrypt hash}
+//   tls_server_config: {cert_file, key_file, client_auth_type, client_ca_file, min_version,
+//   max_version} http_server_config: {headers: {Name: value}} basic_auth_users: {username: bcrypt
+//   hash}
 struct TlsServerSettings {
   std::string cert_file;
   std::string key_file;

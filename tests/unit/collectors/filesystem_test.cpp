@@ -58,7 +58,8 @@ TEST_CASE("filesystem collector agrees with statvfs on the root filesystem") {
   CHECK(FindMetric(families, "medic_filesystem_files", "/")->gauge.value ==
         static_cast<double>(expected.f_files));
   bool has_fstype = false;
-  for (const auto& label : size->label) has_fstype |= label.name == "fstype" && !label.value.empty();
+  for (const auto& label : size->label)
+    has_fstype |= label.name == "fstype" && !label.value.empty();
   CHECK(has_fstype);
 }
 

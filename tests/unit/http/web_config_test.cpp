@@ -1,5 +1,5 @@
-#include "medic/config_node.h"
 #include "medic/http/web_config.h"
+#include "medic/config_node.h"
 
 #include "support/test_support.h"
 
@@ -16,20 +16,21 @@ TEST_CASE("web config: users with bcrypt hashes and headers") {
 }
 
 TEST_CASE("web config errors name the key") {
-  CHECK_THROWS_WITH(medic::http::ParseWebConfigText("basic_auth_users:\n  bob: plaintext\n", "w.yml"),
-                    doctest::Contains("must be a bcrypt hash"));
-  CHECK_THROWS_WITH(medic::http::ParseWebConfigText("tls_server_config:\n  cert_file: /nonexistent\n"
-                                                    "  key_file: /nonexistent\n",
-                                                    "w.yml"),
-                    doctest::Contains("w.yml:2:14: tls_server_config.cert_file: cannot read"));
+  CHECK_THROWS_WITH(
+      medic::http::ParseWebConfigText("basic_auth_users:\n  bob: plaintext\n", "w.yml"),
+      doctest::Contains("must be a bcrypt hash"));
+  CHECK_THROWS_WITH(
+      medic::http::ParseWebConfigText("tls_server_config:\n  cert_file: /nonexistent\n"
+                                      "  key_file: /nonexistent\n",
+                                      "w.yml"),
+      doctest::Contains("w.yml:2:14: tls_server_config.cert_file: cannot read"));
   CHECK_THROWS_WITH(medic::http::ParseWebConfigText("tls_config: {}\n", "w.yml"),
                     doctest::Contains("unknown key \"tls_config\""));
   medic::test::TempDir dir;
   dir.Write("c.pem", "x");
-  CHECK_THROWS_WITH(
-      medic::http::ParseWebConfigText("tls_server_config:\n  cert_file: " + dir.Join("c.pem") +
-                                          "\n  key_file: " + dir.Join("c.pem") +
-                                          "\n  min_version: SSL3\n",
-                                      "w.yml"),
-      doctest::Contains("unknown TLS version \"SSL3\""));
+  CHECK_THROWS_WITH(medic::http::ParseWebConfigText(
+                        "tls_server_config:\n  cert_file: " + dir.Join("c.pem") +
+                            "\n  key_file: " + dir.Join("c.pem") + "\n  min_version: SSL3\n",
+                        "w.yml"),
+                    doctest::Contains("unknown TLS version \"SSL3\""));
 }

@@ -1,0 +1,264 @@
+#include "medic/collectors/container.h"
+
+#include "medic/metric_family_builder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+
+namespace medic {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A call is not worth starting with less time than this left.
+constexpr milliseconds kMinimumCallTime{50};
+
+struct Observation {
+  docker::ContainerSummary summary;
+  std::optional<docker::ContainerDetails> details;
+  std::optional<docker::ContainerStats> stats;
+};
+
+std::optional<milliseconds> Remaining(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+  if (left < kMinimumCallTime) return std::nullopt;
+  return left;
+}
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+LabelPairs CadvisorLabels(const Observation& observation) {
+  const docker::ContainerDetails& details = *observation.details;
+  return {{"id", details.id}, {"image", details.image}, {"name", details.name}};
+}
+
+}  // namespace
+
+ContainerCollector::ContainerCollector(ContainerSettings settings)
+    : settings_(std::move(settings)),
+      client_(settings_.docker_host, std::chrono::duration_cast<milliseconds>(settings_.timeout)) {}
+
+std::string ContainerCollector::LastError() const {
+  std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
+std::optional<docker::DiskUsage> ContainerCollector::DiskUsage(Clock::time_point deadline) {
+  const bool fresh = disk_usage_ && Clock::now() - disk_usage_time_ < settings_.disk_usage_interval;
+  if (fresh) return disk_usage_;
+  if (auto left = Remaining(deadline)) {
+    try {
+      disk_usage_ = client_.SystemDiskUsage(*left);
+      disk_usage_time_ = Clock::now();
+    } catch (const docker::DockerError& error) {
+      // Keep the last known figures; retry on the next scrape.
+      spdlog::debug("container collector: system/df failed: {}", error.what());
+    }
+  }
+  return disk_usage_;
+}
+
+std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
+  const Clock::time_point deadline = Clock::now() + settings_.timeout;
+  std::vector<prometheus::MetricFamily> families;
+  auto up = MetricFamilyBuilder::Gauge("medic_docker_up",
+                                       "1 if the Docker Engine API answered this scrape, else 0.");
+
+  docker::ListOptions list_options;
+  for (const auto& [key, value] : settings_.labels) {
+    list_options.filters["label"].push_back(key + "=" + value);
+  }
+  std::vector<docker::ContainerSummary> containers;
+  try {
+    containers = client_.List(list_options, Remaining(deadline).value_or(kMinimumCallTime));
+  } catch (const docker::DockerError& error) {
+    {
+      std::lock_guard lock(mutex_);
+      if (last_error_ != error.what()) spdlog::warn("container collector: {}", error.what());
+      last_error_ = error.what();
+      version_.reset();  // the engine may come back as another version
+    }
+    up.Add(0).MoveInto(families);
+    return families;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (!last_error_.empty()) spdlog::info("container collector: Docker engine reachable again");
+    last_error_.clear();
+  }
+  up.Add(1).MoveInto(families);
+
+  if (!version_) {
+    if (auto left = Remaining(deadline)) {
+      try {
+        version_ = client_.Version(*left);
+      } catch (const docker::DockerError& error) {
+        spdlog::debug("container collector: version failed: {}", error.what());
+      }
+    }
+  }
+  if (version_) {
+    MetricFamilyBuilder::Gauge("medic_docker_info", "Docker engine version (value 1).")
+        .Add(1,
+             {{"api_version", version_->api_version}, {"server_version", version_->server_version}})
+        .MoveInto(families);
+  }
+
+  // Exact name matching (the engine's name filter is an unanchored regex).
+  if (!settings_.names.empty()) {
+    const std::set<std::string> wanted(settings_.names.begin(), settings_.names.end());
+    std::erase_if(containers, [&](const docker::ContainerSummary& container) {
+      return wanted.count(container.name) == 0;
+    });
+  }
+
+  std::vector<Observation> observations(containers.size());
+  for (std::size_t i = 0; i < containers.size(); ++i) observations[i].summary = containers[i];
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < observations.size(); i = next++) {
+      Observation& observation = observations[i];
+      try {
+        auto left = Remaining(deadline);
+        if (!left) continue;
+        observation.details = client_.Inspect(observation.summary.id, *left);
+        if (!observation.details->running) continue;
+        left = Remaining(deadline);
+        if (!left) continue;
+        observation.stats = client_.Stats(observation.summary.id, *left);
+      } catch (const docker::DockerError& error) {
+        // Removed mid-scrape, or slow: this container's figures are missing this time.
+        spdlog::debug("container collector: {}: {}", observation.summary.name, error.what());
+      }
+    }
+  };
+  const std::size_t worker_count =
+      std::min(observations.size(), std::max<std::size_t>(1, settings_.max_parallel_stats));
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t i = 1; i < worker_count; ++i) workers.emplace_back(work);
+    if (worker_count > 0) work();
+  }
+
+  auto running = MetricFamilyBuilder::Gauge(
+      "medic_container_running", "1 if the container is running, 0 if it exists but is not.");
+  auto state_info =
+      MetricFamilyBuilder::Gauge("medic_container_state_info", "The container's state (value 1).");
+  auto restart_count = MetricFamilyBuilder::Gauge(
+      "medic_container_restart_count", "Restarts of the container counted by the engine.");
+  auto oom_killed = MetricFamilyBuilder::Gauge("medic_container_oom_killed",
+                                               "1 if the container's last exit was an OOM kill.");
+  auto health = MetricFamilyBuilder::Gauge(
+      "medic_container_health_status",
+      "Docker HEALTHCHECK status (1 for the current status), for containers that have one.");
+  auto memory_usage =
+      MetricFamilyBuilder::Gauge("container_memory_usage_bytes", "Current memory usage in bytes.");
+  auto working_set =
+      MetricFamilyBuilder::Gauge("container_memory_working_set_bytes",
+                                 "Current working set in bytes (usage minus inactive file cache).");
+  auto memory_limit = MetricFamilyBuilder::Gauge("container_spec_memory_limit_bytes",
+                                                 "Memory limit in bytes (0: unlimited).");
+  auto cpu = MetricFamilyBuilder::Counter("container_cpu_usage_seconds_total",
+                                          "Cumulative CPU time consumed in seconds.");
+  auto start_time = MetricFamilyBuilder::Gauge("container_start_time_seconds",
+                                               "Start time of the container since unix epoch.");
+  auto last_seen = MetricFamilyBuilder::Gauge("container_last_seen",
+                                              "Last time the container was seen by medic.");
+  auto fs_reads = MetricFamilyBuilder::Counter("container_fs_reads_bytes_total",
+                                               "Cumulative bytes read from block devices.");
+  auto fs_writes = MetricFamilyBuilder::Counter("container_fs_writes_bytes_total",
+                                                "Cumulative bytes written to block devices.");
+  auto rx_bytes = MetricFamilyBuilder::Counter("container_network_receive_bytes_total",
+                                               "Cumulative bytes received.");
+  auto rx_packets = MetricFamilyBuilder::Counter("container_network_receive_packets_total",
+                                                 "Cumulative packets received.");
+  auto rx_errors = MetricFamilyBuilder::Counter("container_network_receive_errors_total",
+                                                "Cumulative errors while receiving.");
+  auto rx_dropped = MetricFamilyBuilder::Counter("container_network_receive_packets_dropped_total",
+                                                 "Cumulative packets dropped on receive.");
+  auto tx_bytes = MetricFamilyBuilder::Counter("container_network_transmit_bytes_total",
+                                               "Cumulative bytes transmitted.");
+  auto tx_packets = MetricFamilyBuilder::Counter("container_network_transmit_packets_total",
+                                                 "Cumulative packets transmitted.");
+  auto tx_errors = MetricFamilyBuilder::Counter("container_network_transmit_errors_total",
+                                                "Cumulative errors while transmitting.");
+  auto tx_dropped = MetricFamilyBuilder::Counter("container_network_transmit_packets_dropped_total",
+                                                 "Cumulative packets dropped on transmit.");
+
+  const double now = Now();
+  for (const Observation& observation : observations) {
+    const std::string& name = observation.summary.name;
+    const bool is_running =
+        observation.details ? observation.details->running : observation.summary.state == "running";
+    const std::string state =
+        observation.details ? observation.details->state : observation.summary.state;
+    running.Add(is_running ? 1 : 0, {{"name", name}});
+    state_info.Add(1, {{"name", name}, {"state", state}});
+    if (!observation.details) continue;
+    const docker::ContainerDetails& details = *observation.details;
+    restart_count.Add(details.restart_count, {{"name", name}});
+    oom_killed.Add(details.oom_killed ? 1 : 0, {{"name", name}});
+    if (details.health_status) {
+      for (const char* status : {"starting", "healthy", "unhealthy"}) {
+        health.Add(*details.health_status == status ? 1 : 0, {{"name", name}, {"status", status}});
+      }
+    }
+    if (!details.running) continue;
+    const LabelPairs labels = CadvisorLabels(observation);
+    memory_limit.Add(static_cast<double>(details.memory_limit), labels);
+    if (details.started_at) start_time.Add(*details.started_at, labels);
+    last_seen.Add(now, labels);
+    if (!observation.stats || observation.stats->empty) continue;
+    const docker::ContainerStats& stats = *observation.stats;
+    if (stats.memory_usage) memory_usage.Add(static_cast<double>(*stats.memory_usage), labels);
+    if (auto bytes = docker::WorkingSetBytes(stats))
+      working_set.Add(static_cast<double>(*bytes), labels);
+    if (auto seconds = docker::CpuSeconds(stats)) cpu.Add(*seconds, labels);
+    if (stats.fs_read_bytes) fs_reads.Add(static_cast<double>(*stats.fs_read_bytes), labels);
+    if (stats.fs_write_bytes) fs_writes.Add(static_cast<double>(*stats.fs_write_bytes), labels);
+    for (const docker::NetworkStats& network : stats.networks) {
+      LabelPairs with_interface = labels;
+      with_interface.push_back({"interface", network.interface});
+      rx_bytes.Add(static_cast<double>(network.rx_bytes), with_interface);
+      rx_packets.Add(static_cast<double>(network.rx_packets), with_interface);
+      rx_errors.Add(static_cast<double>(network.rx_errors), with_interface);
+      rx_dropped.Add(static_cast<double>(network.rx_dropped), with_interface);
+      tx_bytes.Add(static_cast<double>(network.tx_bytes), with_interface);
+      tx_packets.Add(static_cast<double>(network.tx_packets), with_interface);
+      tx_errors.Add(static_cast<double>(network.tx_errors), with_interface);
+      tx_dropped.Add(static_cast<double>(network.tx_dropped), with_interface);
+    }
+  }
+  for (MetricFamilyBuilder* builder :
+       {&running,     &state_info,   &restart_count, &oom_killed, &health,     &memory_usage,
+        &working_set, &memory_limit, &cpu,           &start_time, &last_seen,  &fs_reads,
+        &fs_writes,   &rx_bytes,     &rx_packets,    &rx_errors,  &rx_dropped, &tx_bytes,
+        &tx_packets,  &tx_errors,    &tx_dropped}) {
+    builder->MoveInto(families);
+  }
+
+  if (auto usage = DiskUsage(deadline)) {
+    auto disk = MetricFamilyBuilder::Gauge(
+        "medic_docker_disk_usage_bytes",
+        "Disk space used by the engine per kind (from system/df, cached).");
+    const std::pair<const char*, std::optional<std::uint64_t>> kinds[] = {
+        {"images", usage->images},
+        {"containers", usage->containers},
+        {"volumes", usage->volumes},
+        {"build_cache", usage->build_cache}};
+    for (const auto& [type, bytes] : kinds) {
+      if (bytes) disk.Add(static_cast<double>(*bytes), {{"type", type}});
+    }
+    disk.MoveInto(families);
+  }
+  return families;
+}
+
+}  // namespace medic

@@ -1,0 +1,314 @@
+#include "medic/docker/client.h"
+
+#include "medic/curl_handle.h"
+#include "medic/docker/decode.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+namespace medic::docker {
+namespace {
+
+constexpr char kPreferredApiVersion[] = "1.41";
+
+struct Transfer {
+  std::string body;
+  std::size_t max_body_bytes = 0;
+  bool too_large = false;
+  std::map<std::string, std::string> headers;
+};
+
+std::size_t WriteBody(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  if (transfer->body.size() + bytes > transfer->max_body_bytes) {
+    transfer->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  transfer->body.append(data, bytes);
+  return bytes;
+}
+
+std::size_t WriteHeader(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  const std::string_view line(data, bytes);
+  const auto colon = line.find(':');
+  if (colon != std::string_view::npos && transfer->headers.size() < 100) {
+    std::string name(line.substr(0, colon));
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
+      value.remove_prefix(1);
+    }
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+      value.remove_suffix(1);
+    }
+    transfer->headers[name] = std::string(value);
+  }
+  return bytes;
+}
+
+// "1.41" → {1, 41}; unparsable → {0, 0}.
+std::pair<int, int> SplitVersion(const std::string& version) {
+  const auto dot = version.find('.');
+  if (dot == std::string::npos) return {0, 0};
+  try {
+    return {std::stoi(version.substr(0, dot)), std::stoi(version.substr(dot + 1))};
+  } catch (const std::exception&) {
+    return {0, 0};
+  }
+}
+
+std::string FiltersJson(const std::map<std::string, std::vector<std::string>>& filters) {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [key, values] : filters) object[key] = values;
+  return object.dump();
+}
+
+}  // namespace
+
+std::string UrlEncode(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string ResolveDockerHost(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  if (const char* env = std::getenv("DOCKER_HOST"); env != nullptr && *env != '\0') return env;
+  return kDefaultDockerHost;
+}
+
+DockerClient::DockerClient(std::string host, std::chrono::milliseconds timeout)
+    : host_(ResolveDockerHost(host)), timeout_(timeout) {
+  if (host_.rfind("unix://", 0) == 0) {
+    socket_path_ = host_.substr(7);
+    if (socket_path_.empty()) throw DockerError(0, "empty unix socket path in " + host_);
+    base_url_ = "http://docker";
+  } else if (host_.rfind("tcp://", 0) == 0) {
+    base_url_ = "http://" + host_.substr(6);
+  } else {
+    throw DockerError(0, "unsupported Docker host '" + host_ + "' (use unix:// or tcp://)");
+  }
+}
+
+DockerClient::Response DockerClient::Perform(const std::string& method, const std::string& path,
+                                             std::chrono::milliseconds timeout,
+                                             std::size_t max_body_bytes) {
+  CurlEasy handle = NewCurlEasy();
+  CURL* curl = handle.get();
+  Transfer transfer;
+  transfer.max_body_bytes = max_body_bytes;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  const std::string url = base_url_ + path;
+  const long timeout_ms = std::max<long>(1, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  if (!socket_path_.empty()) curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "medic");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  if (method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+  } else if (method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  const CURLcode code = curl_easy_perform(curl);
+  if (transfer.too_large) {
+    throw DockerError(0, method + " " + path + ": response larger than " +
+                             std::to_string(max_body_bytes) + " bytes");
+  }
+  if (code != CURLE_OK) {
+    const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    throw DockerError(0, method + " " + path + " via " + host_ + ": " + detail);
+  }
+  Response response;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  response.body = std::move(transfer.body);
+  response.headers = std::move(transfer.headers);
+  return response;
+}
+
+std::string DockerClient::ApiVersion() {
+  std::lock_guard lock(version_mutex_);
+  if (!api_version_.empty()) return api_version_;
+  std::string server;
+  const Response ping = Perform("GET", "/_ping", timeout_, 4096);
+  if (auto found = ping.headers.find("api-version"); found != ping.headers.end()) {
+    server = found->second;
+  }
+  if (SplitVersion(server).first == 0) {
+    const Response version = Perform("GET", "/version", timeout_, 1 << 20);
+    if (version.status >= 400) {
+      throw DockerError(static_cast<int>(version.status), DecodeErrorMessage(version.body));
+    }
+    server = DecodeVersion(version.body).api_version;
+  }
+  const auto server_parts = SplitVersion(server);
+  if (server_parts.first == 0) {
+    throw DockerError(static_cast<int>(ping.status), "engine did not report an API version");
+  }
+  api_version_ = server_parts >= SplitVersion(kPreferredApiVersion) ? kPreferredApiVersion : server;
+  return api_version_;
+}
+
+DockerClient::Response DockerClient::Request(const std::string& method, const std::string& path,
+                                             std::chrono::milliseconds timeout, bool versioned,
+                                             std::size_t max_body_bytes,
+                                             const std::vector<long>& accepted) {
+  const std::string full_path = versioned ? "/v" + ApiVersion() + path : path;
+  Response response;
+  try {
+    response = Perform(method, full_path, timeout, max_body_bytes);
+  } catch (const DockerError&) {
+    // The engine may come back as a different version: negotiate again next time.
+    std::lock_guard lock(version_mutex_);
+    api_version_.clear();
+    throw;
+  }
+  if (response.status >= 400 &&
+      std::find(accepted.begin(), accepted.end(), response.status) == accepted.end()) {
+    throw DockerError(static_cast<int>(response.status), DecodeErrorMessage(response.body));
+  }
+  return response;
+}
+
+VersionInfo DockerClient::Version(std::optional<std::chrono::milliseconds> timeout) {
+  const Response response = Request("GET", "/version", timeout.value_or(timeout_));
+  return DecodeVersion(response.body);
+}
+
+std::vector<ContainerSummary> DockerClient::List(const ListOptions& options,
+                                                 std::optional<std::chrono::milliseconds> timeout) {
+  std::string path = std::string("/containers/json?all=") + (options.all ? "1" : "0");
+  if (!options.filters.empty()) path += "&filters=" + UrlEncode(FiltersJson(options.filters));
+  return DecodeContainerList(Request("GET", path, timeout.value_or(timeout_), true, 32 << 20).body);
+}
+
+ContainerDetails DockerClient::Inspect(const std::string& id_or_name,
+                                       std::optional<std::chrono::milliseconds> timeout) {
+  return DecodeContainerDetails(
+      Request("GET", "/containers/" + UrlEncode(id_or_name) + "/json", timeout.value_or(timeout_))
+          .body);
+}
+
+ContainerStats DockerClient::Stats(const std::string& id_or_name,
+                                   std::optional<std::chrono::milliseconds> timeout) {
+  return DecodeStats(
+      Request("GET", "/containers/" + UrlEncode(id_or_name) + "/stats?stream=false&one-shot=true",
+              timeout.value_or(timeout_))
+          .body);
+}
+
+Logs DockerClient::GetLogs(const std::string& id_or_name, const LogOptions& options,
+                           std::optional<bool> tty) {
+  if (!tty) tty = Inspect(id_or_name).tty;
+  std::string path = "/containers/" + UrlEncode(id_or_name) + "/logs?follow=0";
+  path += std::string("&stdout=") + (options.stdout_stream ? "1" : "0");
+  path += std::string("&stderr=") + (options.stderr_stream ? "1" : "0");
+  if (options.since) path += "&since=" + std::to_string(*options.since);
+  if (options.tail) path += "&tail=" + std::to_string(*options.tail);
+  if (options.timestamps) path += "&timestamps=1";
+  const Response response = Request("GET", path, timeout_, true, options.max_bytes);
+  return DemultiplexLogs(response.body, *tty);
+}
+
+ActionOutcome DockerClient::Action(const std::string& id_or_name, const std::string& action,
+                                   std::chrono::milliseconds timeout, const std::string& query) {
+  const Response response =
+      Request("POST", "/containers/" + UrlEncode(id_or_name) + "/" + action + query, timeout, true,
+              1 << 20, {404});
+  if (response.status == 404) return ActionOutcome::kNotFound;
+  if (response.status == 304) return ActionOutcome::kNoChange;
+  if (response.status >= 200 && response.status < 300) return ActionOutcome::kDone;
+  throw DockerError(static_cast<int>(response.status),
+                    action + ": unexpected status (" + DecodeErrorMessage(response.body) + ")");
+}
+
+ActionOutcome DockerClient::Restart(const std::string& id_or_name, int stop_timeout_seconds) {
+  stop_timeout_seconds = std::max(0, stop_timeout_seconds);
+  return Action(id_or_name, "restart", timeout_ + std::chrono::seconds(stop_timeout_seconds),
+                "?t=" + std::to_string(stop_timeout_seconds));
+}
+
+ActionOutcome DockerClient::Stop(const std::string& id_or_name, int stop_timeout_seconds) {
+  stop_timeout_seconds = std::max(0, stop_timeout_seconds);
+  return Action(id_or_name, "stop", timeout_ + std::chrono::seconds(stop_timeout_seconds),
+                "?t=" + std::to_string(stop_timeout_seconds));
+}
+
+ActionOutcome DockerClient::Start(const std::string& id_or_name) {
+  return Action(id_or_name, "start", timeout_, "");
+}
+
+PruneResult DockerClient::PruneContainers() {
+  return DecodePrune(Request("POST", "/containers/prune", timeout_ * 6).body, "ContainersDeleted");
+}
+
+PruneResult DockerClient::PruneImages(bool dangling_only) {
+  const std::string filters = FiltersJson({{"dangling", {dangling_only ? "true" : "false"}}});
+  return DecodePrune(
+      Request("POST", "/images/prune?filters=" + UrlEncode(filters), timeout_ * 6).body,
+      "ImagesDeleted");
+}
+
+PruneResult DockerClient::PruneNetworks() {
+  return DecodePrune(Request("POST", "/networks/prune", timeout_ * 6).body, "NetworksDeleted");
+}
+
+PruneResult DockerClient::PruneBuildCache() {
+  const Response response = Request("POST", "/build/prune", timeout_ * 6, true, 8 << 20, {404});
+  if (response.status == 404) return PruneResult{.supported = false};
+  return DecodePrune(response.body, "CachesDeleted");
+}
+
+PruneReport DockerClient::PruneAll(bool dangling_images_only) {
+  PruneReport report;
+  report.containers = PruneContainers();
+  report.images = PruneImages(dangling_images_only);
+  report.networks = PruneNetworks();
+  report.build_cache = PruneBuildCache();
+  return report;
+}
+
+DiskUsage DockerClient::SystemDiskUsage(std::optional<std::chrono::milliseconds> timeout) {
+  return DecodeDiskUsage(
+      Request("GET", "/system/df", timeout.value_or(timeout_ * 6), true, 32 << 20).body);
+}
+
+std::vector<Event> DockerClient::Events(const EventOptions& options) {
+  if (options.until <= 0) throw DockerError(0, "events: `until` is required (else it streams)");
+  std::string path = "/events?until=" + std::to_string(options.until);
+  if (options.since) path += "&since=" + std::to_string(*options.since);
+  if (!options.filters.empty()) path += "&filters=" + UrlEncode(FiltersJson(options.filters));
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  // The engine holds the answer open until `until`.
+  const auto wait = std::chrono::seconds(std::max<std::int64_t>(0, options.until - now));
+  return DecodeEvents(Request("GET", path, timeout_ + wait, true, 16 << 20).body);
+}
+
+}  // namespace medic::docker

@@ -1,0 +1,167 @@
+// ctest-labels: tsan
+// The container collector against a real engine (podman's Docker-compatible service).
+#include "medic/collectors/container.h"
+#include "medic/docker/client.h"
+
+#include "support/podman_env.h"
+
+#include <doctest/doctest.h>
+#include <prometheus/text_serializer.h>
+
+#include <thread>
+
+using namespace std::chrono_literals;
+using namespace medic;
+using namespace medic::test;
+
+namespace {
+
+std::string Scrape(ContainerCollector& collector) {
+  return prometheus::TextSerializer().Serialize(collector.Collect());
+}
+
+ContainerSettings SettingsFor(const std::vector<std::string>& names, const std::string& host = "") {
+  ContainerSettings settings;
+  settings.docker_host = host.empty() ? DockerHost() : host;
+  settings.names = names;
+  settings.timeout = 10s;
+  return settings;
+}
+
+std::string Cadvisor(const TestContainer& container) {
+  return "id=\"" + container.id() + "\",image=\"" + kBusyboxImage + "\",name=\"" +
+         container.name() + "\"";
+}
+
+std::string Named(const TestContainer& container) { return "name=\"" + container.name() + "\""; }
+
+}  // namespace
+
+TEST_CASE("memory limit 64m, usage rises after writing 40 MB into /dev/shm") {
+  TestContainer container({.memory = "64m"});
+  ContainerCollector collector(SettingsFor({container.name()}));
+  const std::string before = Scrape(collector);
+  INFO(before);
+  CHECK(FindSample(before, "medic_docker_up") == 1);
+  CHECK(FindSample(before, "container_spec_memory_limit_bytes", Cadvisor(container)) == 67108864);
+  const auto usage_before = FindSample(before, "container_memory_usage_bytes", Cadvisor(container));
+  REQUIRE(usage_before);
+  CHECK(FindSample(before, "container_memory_working_set_bytes", Cadvisor(container)) > 0);
+  CHECK(FindSample(before, "container_cpu_usage_seconds_total", Cadvisor(container)) >= 0);
+  CHECK(FindSample(before, "container_start_time_seconds", Cadvisor(container)) > 1.7e9);
+  CHECK(FindSample(before, "container_last_seen", Cadvisor(container)) > 1.7e9);
+  CHECK(FindSample(before, "medic_container_running", Named(container)) == 1);
+  CHECK(FindSample(before, "medic_container_state_info", Named(container) + ",state=\"running\"") ==
+        1);
+  CHECK(FindSample(before, "medic_container_restart_count", Named(container)) == 0);
+  CHECK(FindSample(before, "medic_container_oom_killed", Named(container)) == 0);
+  CHECK(before.find("medic_docker_info{api_version=") != std::string::npos);
+  CHECK(FindSample(before, "medic_docker_disk_usage_bytes", "type=\"images\"") > 0);
+
+  container.Exec({"dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1048576", "count=40"});
+  const std::string after = Scrape(collector);
+  const auto usage_after = FindSample(after, "container_memory_usage_bytes", Cadvisor(container));
+  REQUIRE(usage_after);
+  CHECK(*usage_after - *usage_before >= 35.0 * 1024 * 1024);
+  CHECK(*usage_after <= 67108864);
+}
+
+TEST_CASE("only the named containers; a stopped one reports running 0 and no usage") {
+  TestContainer running;
+  TestContainer stopped;
+  TestContainer other;
+  stopped.Stop();
+  ContainerCollector collector(SettingsFor({running.name(), stopped.name()}));
+  const std::string text = Scrape(collector);
+  INFO(text);
+  CHECK(FindSample(text, "medic_container_running", Named(running)) == 1);
+  CHECK(FindSample(text, "medic_container_running", Named(stopped)) == 0);
+  CHECK(FindSample(text, "medic_container_state_info", Named(stopped) + ",state=\"exited\"") == 1);
+  CHECK_FALSE(FindSample(text, "container_memory_usage_bytes", Cadvisor(stopped)));
+  CHECK_FALSE(FindSample(text, "medic_container_running", Named(other)));
+  CHECK(text.find(other.name()) == std::string::npos);
+}
+
+TEST_CASE("label filters select containers") {
+  const std::string marker = UniqueContainerName();
+  TestContainer labelled({.labels = {{"medic.test", marker}}});
+  TestContainer unlabelled;
+  ContainerSettings settings = SettingsFor({});
+  settings.labels = {{"medic.test", marker}};
+  ContainerCollector collector(settings);
+  const std::string text = Scrape(collector);
+  CHECK(FindSample(text, "medic_container_running", Named(labelled)) == 1);
+  CHECK(text.find(unlabelled.name()) == std::string::npos);
+}
+
+TEST_CASE("restart through the client changes the start time; network counters per interface") {
+  TestContainer container(
+      {.command = {"sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"}});
+  ContainerCollector collector(SettingsFor({container.name()}));
+  const std::string before = Scrape(collector);
+  const auto started = FindSample(before, "container_start_time_seconds", Cadvisor(container));
+  REQUIRE(started);
+  CHECK(FindSample(before, "container_network_receive_bytes_total",
+                   Cadvisor(container) + ",interface=\"network\"") >= 0);
+
+  std::this_thread::sleep_for(1100ms);
+  docker::DockerClient client(DockerHost());
+  REQUIRE(client.Restart(container.name(), 1) == docker::ActionOutcome::kDone);
+  const std::string after = Scrape(collector);
+  INFO(after);
+  CHECK(FindSample(after, "medic_container_running", Named(container)) == 1);
+  CHECK(FindSample(after, "container_start_time_seconds", Cadvisor(container)) > *started);
+  CHECK(FindSample(after, "medic_container_restart_count", Named(container)) >= 0);
+}
+
+TEST_CASE("nonexistent socket: medic_docker_up 0, fast, error kept") {
+  TempDir dir;
+  ContainerCollector collector(SettingsFor({}, "unix://" + dir.Join("nope.sock")));
+  const auto started = std::chrono::steady_clock::now();
+  const std::string text = Scrape(collector);
+  CHECK(std::chrono::steady_clock::now() - started < 1s);
+  CHECK(FindSample(text, "medic_docker_up") == 0);
+  CHECK(text.find("container_") == std::string::npos);
+  CHECK(collector.LastError().find("nope.sock") != std::string::npos);
+}
+
+TEST_CASE("engine killed mid-test: docker_up 0 and fast, then recovery when it returns") {
+  PrivatePodman engine;
+  TestContainer container({.host = engine.host()});
+  ContainerCollector collector(SettingsFor({container.name()}, engine.host()));
+  CHECK(FindSample(Scrape(collector), "medic_docker_up") == 1);
+
+  engine.Kill();
+  const auto started = std::chrono::steady_clock::now();
+  const std::string down = Scrape(collector);
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+  CHECK(FindSample(down, "medic_docker_up") == 0);
+  CHECK_FALSE(collector.LastError().empty());
+
+  engine.Start();
+  const std::string up = Scrape(collector);
+  INFO(up);
+  CHECK(FindSample(up, "medic_docker_up") == 1);
+  CHECK(FindSample(up, "medic_container_running", Named(container)) == 1);
+  CHECK(collector.LastError().empty());
+}
+
+TEST_CASE("the medic binary serves container metrics; a dead socket still scrapes 200 quickly") {
+  TempDir dir;
+  MedicProcess medic("collectors:\n  container:\n    docker_host: unix://" + dir.Join("none.sock") +
+                     "\n");
+  const auto started = std::chrono::steady_clock::now();
+  const HttpResult scrape = HttpGet(medic.port(), "/metrics");
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+  REQUIRE(scrape.status == 200);
+  CHECK(FindSample(scrape.body, "medic_docker_up") == 0);
+  CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="container")") == 1);
+
+  TestContainer container;
+  MedicProcess live("collectors:\n  container:\n    docker_host: " + DockerHost() +
+                    "\n    names: [" + container.name() + "]\n");
+  const HttpResult ok = HttpGet(live.port(), "/metrics");
+  REQUIRE(ok.status == 200);
+  CHECK(FindSample(ok.body, "medic_docker_up") == 1);
+  CHECK(FindSample(ok.body, "medic_container_running", Named(container)) == 1);
+}

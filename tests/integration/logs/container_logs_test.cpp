@@ -1,0 +1,119 @@
+// Container log sources against the real podman engine (Docker-compatible API).
+
+#include "medic/collectors/logs.h"
+#include "medic/logs/container_source.h"
+
+#include "support/podman_env.h"
+#include "support/test_support.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+using namespace std::chrono_literals;
+using medic::LogsCollector;
+using medic::LogSettings;
+using namespace medic::test;
+
+namespace {
+
+// Prints 3 auth failures on stdout and 3 on stderr at every start, then idles.
+ContainerOptions Printer() {
+  ContainerOptions options;
+  options.command = {"sh", "-c",
+                     "trap 'exit 0' TERM; for i in 1 2 3; do "
+                     "echo \"203.0.113.9 - - GET /admin 401 Unauthorized $i\"; "
+                     "echo \"sshd: authentication failed for root $i\" >&2; done; "
+                     "while true; do sleep 1; done"};
+  return options;
+}
+
+LogSettings Settings(const std::string& container, bool from_beginning, const TempDir& dir) {
+  LogSettings settings;
+  settings.sources.push_back({"bot", "", container, from_beginning});
+  settings.docker_host = DockerHost();
+  settings.poll_interval = 100ms;
+  settings.state_file = dir.Join("offsets.json");
+  return settings;
+}
+
+void ExpectLines(LogsCollector& collector, std::uint64_t lines) {
+  CHECK(WaitFor([&] { return collector.LinesTotal("bot") >= lines; }, 30s));
+  std::this_thread::sleep_for(500ms);  // several more polls: nothing counted twice
+  CHECK(collector.LinesTotal("bot") == lines);
+}
+
+bool LogsHaveSixLines(const TestContainer& container) {
+  const auto result = Podman({"logs", container.name()});
+  std::size_t lines = 0;
+  for (char c : result.output) lines += c == '\n';
+  return lines >= 6;
+}
+
+}  // namespace
+
+TEST_CASE("ParseLogTimestamp reads Docker's RFC 3339 nanosecond timestamps") {
+  using medic::logs::ParseLogTimestamp;
+  const auto a = ParseLogTimestamp("2026-11-29T03:00:00.123456789Z");
+  REQUIRE(a);
+  CHECK(a->seconds == 1795921200);
+  CHECK(a->nanos == 123456789);
+  const auto b = ParseLogTimestamp("2026-11-29T03:00:00.5Z");
+  REQUIRE(b);
+  CHECK(b->nanos == 500000000);
+  CHECK(*a < *b);
+  CHECK(ParseLogTimestamp("2026-11-29T04:00:00+01:00")->seconds == 1795921200);
+  CHECK_FALSE(ParseLogTimestamp("not a time"));
+  CHECK_FALSE(ParseLogTimestamp("2026-11-29T03:00:00.Z"));
+}
+
+TEST_CASE(
+    "container logs: stdout and stderr counted exactly; restart and medic restart don't recount") {
+  TempDir dir;
+  TestContainer bot(Printer());
+  REQUIRE(WaitFor([&] { return LogsHaveSixLines(bot); }, 30s));
+  {
+    LogsCollector collector(Settings(bot.name(), true, dir));
+    ExpectLines(collector, 6);
+    CHECK(collector.MatchesTotal("bot", "auth_failure") == 6);
+    CHECK(collector.OffendersJson()["rules"]["auth_failure"][0]["ip"] == "203.0.113.9");
+    CHECK(collector.OffendersJson()["rules"]["auth_failure"][0]["matches"] == 3);
+    // Restart (same id): the old lines stay in the log; only the 6 new ones are counted.
+    bot.Stop();
+    bot.Start();
+    ExpectLines(collector, 12);
+    CHECK(collector.MatchesTotal("bot", "auth_failure") == 12);
+  }
+  {  // medic restarted: the state file's timestamp prevents a recount.
+    LogsCollector collector(Settings(bot.name(), true, dir));
+    std::this_thread::sleep_for(700ms);
+    CHECK(collector.LinesTotal("bot") == 0);
+    bot.Stop();
+    bot.Start();
+    ExpectLines(collector, 6);
+  }
+}
+
+TEST_CASE("container logs: start at the end; a missing container is a read error") {
+  TempDir dir;
+  TestContainer bot(Printer());
+  REQUIRE(WaitFor([&] { return LogsHaveSixLines(bot); }, 30s));
+  LogSettings settings = Settings(bot.name(), false, dir);
+  settings.sources.push_back({"ghost", "", "medic-test-does-not-exist", false});
+  LogsCollector collector(settings);
+  std::this_thread::sleep_for(500ms);
+  CHECK(collector.LinesTotal("bot") == 0);
+  bot.Stop();
+  bot.Start();
+  ExpectLines(collector, 6);
+  CHECK(collector.MatchesTotal("bot", "auth_failure") == 6);
+  bool error_counted = false;
+  for (const auto& family : collector.Collect()) {
+    if (family.name != "medic_log_read_errors_total") continue;
+    for (const auto& metric : family.metric) {
+      if (metric.label.at(0).value == "ghost") error_counted = metric.counter.value == 1;
+    }
+  }
+  CHECK(error_counted);
+}

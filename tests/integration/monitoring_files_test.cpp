@@ -1,0 +1,63 @@
+// The shipped monitoring files (alert rules and their promtool tests, prometheus.yml,
+// alertmanager.yml, Grafana dashboards) pass monitoring/check.sh, and the script really fails
+// when a file is broken.
+#include "support/test_support.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kMonitoringDir = std::string(MEDIC_SOURCE_DIR) + "/monitoring";
+
+medic::test::CommandResult RunCheck(const std::string& monitoring_dir) {
+  // promtool test rules evaluates weeks of series; give a loaded machine plenty of time.
+  return medic::test::RunCommand({"/bin/bash", kMonitoringDir + "/check.sh", monitoring_dir}, 180s);
+}
+
+void ReplaceInFile(const std::string& path, const std::string& from, const std::string& to) {
+  std::string text = medic::test::ReadFile(path);
+  const auto at = text.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, "\"" << from << "\" not found in " << path);
+  text.replace(at, from.size(), to);
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+}  // namespace
+
+TEST_CASE("the shipped monitoring files pass check.sh") {
+  const auto result = RunCheck(kMonitoringDir);
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  CHECK(result.output.find("all monitoring checks passed") != std::string::npos);
+}
+
+TEST_CASE("check.sh fails on a broken copy of the monitoring files and names each problem") {
+  medic::test::TempDir dir;
+  const std::string copy = dir.Join("monitoring");
+  std::filesystem::copy(kMonitoringDir, copy, std::filesystem::copy_options::recursive);
+  // Three independent breakages in one copy (each check runs regardless of the others), so one
+  // run of the script covers them all.
+  // A rule threshold that no longer matches its tests:
+  ReplaceInFile(copy + "/alert-rules.yml", "medic_filesystem_size_bytes > 0.90",
+                "medic_filesystem_size_bytes > 0.99");
+  // A dashboard naming a metric medic does not export:
+  ReplaceInFile(copy + "/grafana/dashboards/medic-overview.json", "medic_redis_up{",
+                "medic_redis_upp{");
+  // An invalid Alertmanager setting:
+  ReplaceInFile(copy + "/alertmanager.yml", "group_wait: 10s", "group_wait: soon");
+
+  const auto result = RunCheck(copy);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("FAIL promtool test rules") != std::string::npos);
+  CHECK(result.output.find("FAIL amtool check-config") != std::string::npos);
+  CHECK(result.output.find("unknown metric: medic_redis_upp") != std::string::npos);
+  CHECK(result.output.find("ok   promtool check config prometheus.yml") != std::string::npos);
+  CHECK(result.output.find("all monitoring checks passed") == std::string::npos);
+}
