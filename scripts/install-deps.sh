@@ -12,7 +12,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
   prometheus redis-server prometheus-alertmanager podman runc busybox-static
-  openssl curl procps iproute2 python3 sqlite3 jq
+  openssl curl procps iproute2 python3 sqlite3 jq chromium
 )
 BENCH_PACKAGES=(
   wrk hyperfine prometheus-node-exporter prometheus-redis-exporter

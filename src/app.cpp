@@ -3,7 +3,8 @@
 #include "medic/collector_factory.h"
 #include "medic/collectors/process.h"
 #include "medic/config_loader.h"
-#include "medic/http/landing_page.h"
+#include "medic/health/health.h"
+#include "medic/http/status_routes.h"
 #include "medic/metric_family_builder.h"
 #include "medic/remediation/docker_container_engine.h"
 #include "medic/version.h"
@@ -118,20 +119,24 @@ void App::RegisterRoutes() {
   server_->Handle("GET", telemetry_path, [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  server_->Handle("GET", "/",
-                  [this, telemetry_path](const httplib::Request&, httplib::Response& res) {
-                    auto current = runtime();
-                    http::LandingPageModel model;
-                    model.version = kVersion;
-                    model.revision = kRevision;
-                    model.config_source = current->config.source_name;
-                    model.telemetry_path = telemetry_path;
-                    model.links = {{"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
-                    model.collectors = current->registry->Statuses();
-                    res.set_header("Content-Security-Policy",
-                                   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
-                    res.set_content(http::RenderLandingPage(model), "text/html; charset=utf-8");
-                  });
+  http::RegisterStatusRoutes(*server_, [this, telemetry_path] {
+    auto current = runtime();
+    http::StatusPageModel model;
+    model.version = kVersion;
+    model.revision = kRevision;
+    model.config_source = current->config.source_name;
+    model.telemetry_path = telemetry_path;
+    model.links = {
+        {"/api/v1/status", "Status JSON"}, {"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
+    model.families = current->registry->Collect();
+    model.collectors = current->registry->Statuses();
+    model.thresholds = current->config.thresholds;
+    model.report =
+        health::Evaluate(model.families, model.thresholds, NowSeconds(), model.collectors);
+    // Hook for the webhook branch: set model.remediations from the journal's History() (and
+    // register /api/v1/remediations, /api/v1/offenders) once those are on main.
+    return model;
+  });
   server_->Handle(
       "GET", "/-/healthy",
       [](const httplib::Request&, httplib::Response& res) {

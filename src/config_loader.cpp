@@ -472,6 +472,52 @@ std::vector<RemediationSettings> ParseRemediations(const ConfigNode& node, const
   return remediations;
 }
 
+double Ratio(const ConfigNode& node) {
+  const std::string text = node.NonEmptyString();
+  double value = 0;
+  try {
+    std::size_t used = 0;
+    value = std::stod(text, &used);
+    if (used != text.size()) throw std::invalid_argument("trailing characters");
+  } catch (const std::exception&) {
+    node.Fail("expected a ratio between 0 and 1, got \"" + text + "\"");
+  }
+  if (!(value >= 0 && value <= 1)) node.Fail("expected a ratio between 0 and 1, got " + text);
+  return value;
+}
+
+double Count(const ConfigNode& node) {
+  return static_cast<double>(node.Int(0, 1LL << 40));
+}
+
+ThresholdSettings ParseThresholds(const ConfigNode& node) {
+  ThresholdSettings t;
+  MapReader map(node);
+  if (auto v = map.Optional("cert_expiry_warning")) t.cert_expiry_warning = v->DurationValue();
+  if (auto v = map.Optional("disk_used_warning_ratio")) t.disk_used_warning_ratio = Ratio(*v);
+  if (auto v = map.Optional("disk_used_critical_ratio")) t.disk_used_critical_ratio = Ratio(*v);
+  if (auto v = map.Optional("backup_max_age")) t.backup_max_age = v->DurationValue();
+  if (auto v = map.Optional("auth_failures_warning")) t.auth_failures_warning = Count(*v);
+  if (auto v = map.Optional("log_errors_warning")) t.log_errors_warning = Count(*v);
+  if (auto v = map.Optional("log_critical_warning")) t.log_critical_warning = Count(*v);
+  if (auto v = map.Optional("cache_hit_ratio_warning")) t.cache_hit_ratio_warning = Ratio(*v);
+  if (auto v = map.Optional("cache_min_lookups")) t.cache_min_lookups = Count(*v);
+  if (auto v = map.Optional("redis_memory_warning_ratio")) {
+    t.redis_memory_warning_ratio = Ratio(*v);
+  }
+  if (auto v = map.Optional("container_memory_warning_ratio")) {
+    t.container_memory_warning_ratio = Ratio(*v);
+  }
+  if (auto v = map.Optional("memory_recommendation_ratio")) {
+    t.memory_recommendation_ratio = Ratio(*v);
+  }
+  if (t.disk_used_critical_ratio < t.disk_used_warning_ratio) {
+    node.Fail("disk_used_critical_ratio must not be below disk_used_warning_ratio");
+  }
+  map.Finish();
+  return t;
+}
+
 Config ParseRoot(const ConfigNode& root, const std::string& source_name) {
   Config config;
   config.source_name = source_name;
@@ -490,6 +536,7 @@ Config ParseRoot(const ConfigNode& root, const std::string& source_name) {
     config.queue_size = static_cast<std::size_t>(v->Int(1, 1000000));
   }
   if (auto v = map.Optional("remediations")) config.remediations = ParseRemediations(*v, config);
+  if (auto v = map.Optional("thresholds")) config.thresholds = ParseThresholds(*v);
   if (config.collectors.logs && config.collectors.logs->state_file.empty()) {
     config.collectors.logs->state_file = config.data_dir + "/log-offsets.json";
   }

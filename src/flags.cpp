@@ -50,6 +50,15 @@ Flags ParseFlags(const std::vector<std::string>& args) {
       flags.log_level = take_value();
     } else if (name == "log.format") {
       flags.log_format = take_value();
+    } else if (name == "output") {
+      flags.output = take_value();
+    } else if (name == "no-color") {
+      no_value();
+      flags.no_color = true;
+    } else if (name == "prometheus") {
+      flags.prometheus_url = take_value();
+    } else if (name == "range") {
+      flags.range = take_value();
     } else if (name == "dry-run") {
       no_value();
       flags.dry_run = true;
@@ -78,7 +87,8 @@ std::string FlagsUsage() {
     collectors += (collectors.empty() ? "" : ", ") + name;
   return R"(usage: medic [flags]
        medic check  [--config.file F] [--output text|json] [--no-color]
-       medic report capacity|security|performance [--prometheus URL] [--range 7d]
+       medic report capacity|security|performance [--prometheus URL] [--range 7d|30d]
+                    [--output markdown|json]
 
 Prometheus exporter and Alertmanager webhook receiver that heals a containerised service.
 
@@ -97,6 +107,10 @@ Flags:
   --dry-run                  journal what remediations would do, touch nothing
   --version                  print version information and exit
   --help                     show this help
+
+medic check runs every enabled collector once and prints OK/WARN/FAIL per check with the
+threshold that decided it. Exit codes (for cron): 0 all OK, 1 any WARN, 2 any FAIL, 3 could not
+run (bad configuration or flags). Colour only on a terminal; NO_COLOR or --no-color turn it off.
 
 Signals: SIGHUP (or POST /-/reload) reloads the configuration; SIGTERM/SIGINT stop gracefully.
 )";

@@ -1,4 +1,5 @@
 #include "medic/app.h"
+#include "medic/commands/check.h"
 #include "medic/config_loader.h"
 #include "medic/curl_handle.h"
 #include "medic/flags.h"
@@ -19,12 +20,15 @@ int main(int argc, char** argv) {
   // arenas keep the steady RSS flat; medic's threads are not allocation-bound.
   mallopt(M_ARENA_MAX, 2);
   medic::Flags flags;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  // `medic check` documents 3 as "could not run" for cron; the daemon keeps exit code 2.
+  const bool subcommand = !args.empty() && args.front().rfind("--", 0) != 0;
   try {
-    flags = medic::ParseFlags(std::vector<std::string>(argv + 1, argv + argc));
+    flags = medic::ParseFlags(args);
     medic::ConfigureLogging(flags.log_level, flags.log_format);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "medic: %s\n", error.what());
-    return 2;
+    return subcommand ? medic::commands::kExitCouldNotRun : 2;
   }
   if (flags.help) {
     std::fputs(medic::FlagsUsage().c_str(), stdout);
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  if (!flags.positional.empty()) return medic::commands::RunSubcommand(flags);
   // curl (and with it OpenSSL) is initialised lazily by the first collector that needs it,
   // which keeps the idle footprint of a config without probes small.
   try {

@@ -168,6 +168,23 @@ struct RemediationSettings {
   std::vector<StepSettings> steps;
 };
 
+// The numbers that decide OK / WARN / FAIL in `medic check`, the status page and the reports.
+// Defaults equal the shipped alert rules (monitoring/alert-rules.yml); a test keeps them equal.
+struct ThresholdSettings {
+  Duration cert_expiry_warning = std::chrono::hours(24 * 30);  // WARN below; expired is FAIL
+  double disk_used_warning_ratio = 0.90;                       // WARN above
+  double disk_used_critical_ratio = 0.95;                      // FAIL above
+  Duration backup_max_age = std::chrono::hours(26);            // FAIL when older
+  double auth_failures_warning = 50;      // WARN above (the rule counts over 7 days)
+  double log_errors_warning = 100;        // WARN above (error matches)
+  double log_critical_warning = 0;        // WARN above (critical matches)
+  double cache_hit_ratio_warning = 0.80;  // WARN below
+  double cache_min_lookups = 100;         // too few lookups say nothing about the hit ratio
+  double redis_memory_warning_ratio = 0.90;      // WARN above (used / maxmemory)
+  double container_memory_warning_ratio = 0.90;  // WARN above (usage / limit)
+  double memory_recommendation_ratio = 0.80;     // reports: "raise the limit" above this
+};
+
 struct Config {
   std::string source_name = "<embedded default>";  // file path or "<embedded default>"
   WebSettings web;
@@ -178,6 +195,7 @@ struct Config {
   std::vector<std::string> targets;  // the only containers a remediation may touch
   std::map<std::string, NotifierSettings> notifiers;
   std::vector<RemediationSettings> remediations;
+  ThresholdSettings thresholds;
   bool dry_run = false;
   std::size_t workers = 2;
   std::size_t queue_size = 1000;

@@ -21,6 +21,11 @@ struct Flags {
   bool dry_run = false;                    // --dry-run: journal remediations, touch nothing
   bool version = false;
   bool help = false;
+  // medic check / medic report
+  std::string output;                   // --output text|json|markdown (default per command)
+  bool no_color = false;                // --no-color
+  std::string prometheus_url;           // --prometheus URL (report)
+  std::string range = "7d";             // --range (report)
   std::vector<std::string> positional;  // subcommand and its arguments
 };
 

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "medic/collector_registry.h"
+#include "medic/health/health.h"
+
+#include <prometheus/metric_family.h>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace medic::http {
+
+// Everything the status page at / shows; built per request from the collectors' output.
+struct StatusPageModel {
+  std::string version;
+  std::string revision;
+  std::string config_source;
+  std::string telemetry_path = "/metrics";
+  std::vector<std::pair<std::string, std::string>> links;  // href, label
+  std::vector<CollectorStatus> collectors;
+  std::vector<prometheus::MetricFamily> families;  // one collection of every collector
+  ThresholdSettings thresholds;                    // bar colours follow the check thresholds
+  health::Report report;                           // Evaluate(families, thresholds, now)
+  // The journal's history (array of jobs with steps, newest first, as GET /api/v1/remediations
+  // returns it); nullopt when no journal is configured.
+  std::optional<nlohmann::json> remediations;
+  std::string remediations_error;  // the journal could not be read
+  int refresh_seconds = 15;
+};
+
+inline constexpr std::string_view kStatusStylesheetPath = "/static/status.css";
+
+// The page: server-rendered, no script, no external asset, every value HTML-escaped. Bars are
+// <meter> elements so the page needs no inline style (CSP: style-src 'self').
+std::string RenderStatusPage(const StatusPageModel& model);
+std::string_view StatusStylesheet();
+// The CSP the page is served with.
+std::string_view StatusPageContentSecurityPolicy();
+
+// GET /api/v1/status: overall state, checks, containers, certificates, disks, redis, log rules,
+// offenders and collectors; the same data as the page.
+nlohmann::json StatusJson(const StatusPageModel& model);
+
+}  // namespace medic::http

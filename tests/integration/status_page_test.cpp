@@ -1,0 +1,129 @@
+// The status page on the built binary: served HTML and JSON, basic auth, and a real headless
+// Chromium loading it under its CSP (DOM asserted, screenshot saved to the build directory).
+#include "support/test_support.h"
+
+#include <crypt.h>
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+namespace {
+
+using namespace std::chrono_literals;
+using medic::test::HttpGet;
+using medic::test::MedicProcess;
+
+const std::string kHostile = "x<script>alert(1)</script>";
+
+std::string Config(const medic::test::TempDir& dir) {
+  std::filesystem::create_directories(dir.Join("backups"));
+  return "collectors:\n  filesystem: {mountpoints: [/]}\n  backup:\n    - {name: \"db" + kHostile +
+         "\", path: " + dir.Join("backups") + "}\n  probe:\n    - {name: \"api" + kHostile +
+         "\", url: \"http://127.0.0.1:" + std::to_string(medic::test::FreePort()) +
+         "/health\", timeout: 1s}\n";
+}
+
+}  // namespace
+
+TEST_CASE("GET / and /api/v1/status show the failing checks, escaped, under a strict CSP") {
+  medic::test::TempDir dir;
+  MedicProcess medic(Config(dir));
+  const auto page = HttpGet(medic.port(), "/");
+  REQUIRE(page.status == 200);
+  CHECK(page.body.find("<script") == std::string::npos);
+  CHECK(page.body.find("db x&lt;script&gt;alert(1)&lt;/script&gt;") == std::string::npos);
+  CHECK(page.body.find("backup dbx&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(page.body.find("<strong>FAIL</strong>") != std::string::npos);
+  CHECK(page.body.find("<td>filesystem</td>") != std::string::npos);
+  CHECK(page.body.find("href=\"/metrics\"") != std::string::npos);
+  const auto csp = page.headers.find("Content-Security-Policy");
+  REQUIRE(csp != page.headers.end());
+  CHECK(csp->second.find("default-src 'none'") != std::string::npos);
+  CHECK(page.body.size() < 100 * 1024);
+
+  const auto css = HttpGet(medic.port(), "/static/status.css");
+  CHECK(css.status == 200);
+  CHECK(css.headers.find("Content-Type")->second.find("text/css") != std::string::npos);
+
+  const auto api = HttpGet(medic.port(), "/api/v1/status");
+  REQUIRE(api.status == 200);
+  const auto json = nlohmann::json::parse(api.body);
+  CHECK(json["overall"]["state"] == "FAIL");
+  CHECK(json["disks"][0]["mountpoint"] == "/");
+  CHECK(json["overall"]["reason"].get<std::string>().find("probe api" + kHostile + " down") !=
+        std::string::npos);
+}
+
+TEST_CASE("the page and the API need the web config's basic auth like /metrics") {
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  REQUIRE(crypt_gensalt_rn("$2b$", 5, nullptr, 0, salt, sizeof(salt)) != nullptr);
+  auto data = std::make_unique<crypt_data>();
+  const std::string hash = crypt_r("s3cret", salt, data.get());
+  medic::test::TempDir dir;
+  dir.Write("web.yml", "basic_auth_users:\n  prometheus: " + hash + "\n");
+  MedicProcess medic(Config(dir), {"--web.config.file=" + dir.Join("web.yml")});
+  CHECK(HttpGet(medic.port(), "/").status == 401);
+  CHECK(HttpGet(medic.port(), "/api/v1/status").status == 401);
+  const std::multimap<std::string, std::string> auth{
+      {"Authorization", "Basic cHJvbWV0aGV1czpzM2NyZXQ="}};
+  CHECK(HttpGet(medic.port(), "/", auth).status == 200);
+  CHECK(HttpGet(medic.port(), "/api/v1/status", auth).status == 200);
+}
+
+TEST_CASE("headless Chromium renders the page without console errors or CSP violations") {
+  if (!std::filesystem::exists("/usr/bin/chromium")) {
+    FAIL("chromium is not installed (scripts/install-deps.sh test)");
+  }
+  medic::test::TempDir dir;
+  MedicProcess medic(Config(dir));
+  REQUIRE(HttpGet(medic.port(), "/").status == 200);
+  const std::string url = "http://127.0.0.1:" + std::to_string(medic.port()) + "/";
+  const std::string screenshot =
+      std::string(MEDIC_BINARY).substr(0, std::string(MEDIC_BINARY).rfind('/')) +
+      "/status-page.png";
+  std::vector<std::string> common{"/usr/bin/chromium",
+                                  "--headless",
+                                  "--no-sandbox",
+                                  "--disable-gpu",
+                                  "--disable-quic",
+                                  "--no-first-run",
+                                  "--disable-background-networking",
+                                  "--disable-component-update",
+                                  "--disable-sync",
+                                  "--disable-dev-shm-usage",
+                                  "--enable-logging=stderr",
+                                  "--v=0",
+                                  "--user-data-dir=" + dir.Join("chromium-profile"),
+                                  "--window-size=412,915"};
+  auto dump_args = common;
+  dump_args.push_back("--dump-dom");
+  dump_args.push_back(url);
+  const auto start = std::chrono::steady_clock::now();
+  const auto dom = medic::test::RunCommand(dump_args, 90s);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  MESSAGE("chromium --dump-dom took " << seconds << " s (browser start included)");
+  INFO(dom.output.substr(0, 4000));
+  REQUIRE(dom.exit_code == 0);
+  // The DOM as the browser built it: sections present, hostile names as text, no script nodes.
+  CHECK(dom.output.find("<section id=\"state\">") != std::string::npos);
+  CHECK(dom.output.find("<section id=\"collectors\">") != std::string::npos);
+  CHECK(dom.output.find("<strong>FAIL</strong>") != std::string::npos);
+  CHECK(dom.output.find("backup dbx&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(dom.output.find("<script") == std::string::npos);
+  CHECK(dom.output.find("Uncaught") == std::string::npos);
+  CHECK(dom.output.find("Content Security Policy") == std::string::npos);
+  CHECK(dom.output.find("Refused to") == std::string::npos);
+
+  auto shot_args = common;
+  shot_args.push_back("--screenshot=" + screenshot);
+  shot_args.push_back(url);
+  std::filesystem::remove(screenshot);
+  const auto shot = medic::test::RunCommand(shot_args, 90s);
+  INFO(shot.output.substr(0, 4000));
+  CHECK(shot.exit_code == 0);
+  CHECK(std::filesystem::exists(screenshot));
+  CHECK(shot.output.find("Refused to") == std::string::npos);
+}

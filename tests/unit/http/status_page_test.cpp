@@ -1,0 +1,115 @@
+#include "medic/http/status_page.h"
+
+#include "../health/sample_families.h"
+
+#include <doctest/doctest.h>
+
+#include <regex>
+
+namespace {
+
+const std::string kHostile = "<script>alert(1)</script>\"'&";
+
+medic::http::StatusPageModel HostileModel() {
+  medic::http::StatusPageModel model;
+  model.version = "1.0" + kHostile;
+  model.revision = "abc";
+  model.config_source = "/etc/" + kHostile;
+  model.families = medic::test::SampleFamilies(kHostile);
+  model.collectors = {{"filesystem" + kHostile, true, false, 0.25, "boom " + kHostile, {}}};
+  model.report = medic::health::Evaluate(model.families, model.thresholds, medic::test::kSampleNow,
+                                         model.collectors);
+  model.remediations = nlohmann::json::array({{{"id", 7},
+                                               {"remediation", "service-down"},
+                                               {"target", "review-bot" + kHostile},
+                                               {"state", "succeeded"},
+                                               {"result", "succeeded"},
+                                               {"alertname", "ServiceDown" + kHostile},
+                                               {"dry_run", true},
+                                               {"detail", kHostile},
+                                               {"created_at", medic::test::kSampleNow - 60},
+                                               {"steps",
+                                                {{{"index", 0},
+                                                  {"kind", "restart"},
+                                                  {"state", "succeeded"},
+                                                  {"started_at", medic::test::kSampleNow - 59},
+                                                  {"finished_at", medic::test::kSampleNow - 57.5},
+                                                  {"output", "restarted " + kHostile}},
+                                                 {{"index", 1},
+                                                  {"kind", "diagnostics"},
+                                                  {"state", "failed"},
+                                                  {"started_at", 0},
+                                                  {"finished_at", 0},
+                                                  {"output", nullptr}}}}}});
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("hostile labels, names, alert fields and step output appear only escaped") {
+  const std::string html = medic::http::RenderStatusPage(HostileModel());
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("alert(1)</script>") == std::string::npos);
+  CHECK(html.find("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;") != std::string::npos);
+  // Every hostile value shows up (escaped) in its section.
+  for (const std::string place :
+       {"review-bot&lt;script&gt;", "ServiceDown&lt;script&gt;", "203.0.113.7&lt;script&gt;",
+        "filesystem&lt;script&gt;", "boom &lt;script&gt;", "restarted &lt;script&gt;"}) {
+    CHECK_MESSAGE(html.find(place) != std::string::npos, place);
+  }
+}
+
+TEST_CASE("the page has every section, no script, no inline style, no external asset") {
+  const std::string html = medic::http::RenderStatusPage(HostileModel());
+  for (const char* id : {"state", "containers", "certificates", "disks", "redis", "logs",
+                         "remediations", "collectors"}) {
+    CHECK_MESSAGE(html.find("<section id=\"" + std::string(id) + "\">") != std::string::npos, id);
+  }
+  CHECK(html.find(" style=") == std::string::npos);
+  CHECK(html.find("<style") == std::string::npos);
+  CHECK(html.find("http://") == std::string::npos);
+  CHECK(html.find("https://") == std::string::npos);
+  CHECK(html.find("<meta http-equiv=\"refresh\" content=\"15\">") != std::string::npos);
+  CHECK(html.find("<link rel=\"stylesheet\" href=\"/static/status.css\">") != std::string::npos);
+  // Overall state and reason, the dry-run mark, step durations, memory and disk bars.
+  CHECK(html.find("<div class=\"overall fail\" id=\"overall\"><strong>FAIL</strong>") !=
+        std::string::npos);
+  CHECK(html.find("<span class=\"badge dry\">dry run</span>") != std::string::npos);
+  CHECK(html.find("1.50 s") != std::string::npos);
+  CHECK(html.find("value=\"0.9375\"") != std::string::npos);  // container memory bar
+  CHECK(html.find("value=\"0.9700\"") != std::string::npos);  // disk bar
+  CHECK(html.find("bundle listing") != std::string::npos);
+  // Certificates sorted by expiry: www (12.5 days) before api (90 days).
+  CHECK(html.find("<td>www</td>") < html.find("<td>api</td>"));
+  CHECK(html.size() < 100 * 1024);
+}
+
+TEST_CASE("CSP forbids scripts and inline style; status JSON carries the same data") {
+  const std::string csp(medic::http::StatusPageContentSecurityPolicy());
+  CHECK(csp.find("default-src 'none'") != std::string::npos);
+  CHECK(csp.find("style-src 'self'") != std::string::npos);
+  CHECK(csp.find("unsafe-inline") == std::string::npos);
+  CHECK(csp.find("script-src") == std::string::npos);
+
+  const auto json = medic::http::StatusJson(HostileModel());
+  CHECK(json["overall"]["state"] == "FAIL");
+  CHECK(json["containers"].size() == 2);
+  CHECK(json["certificates"][0]["target"] == "www");
+  CHECK(json["disks"][1]["used_ratio"].get<double>() == doctest::Approx(0.97));
+  CHECK(json["redis"]["hit_ratio"].get<double>() == doctest::Approx(0.7));
+  CHECK(json["log_rules"].size() == 3);
+  CHECK(json["collectors"][0]["last_error"] == "boom " + kHostile);  // raw in JSON, not HTML
+}
+
+TEST_CASE("without a journal or metrics the page says what is missing") {
+  medic::http::StatusPageModel model;
+  model.report = medic::health::Evaluate({}, {}, 0);
+  const std::string html = medic::http::RenderStatusPage(model);
+  CHECK(html.find("No remediation journal") != std::string::npos);
+  CHECK(html.find("No container metrics") != std::string::npos);
+  CHECK(html.find("nothing to check") != std::string::npos);
+  model.remediations = nlohmann::json::array();
+  CHECK(medic::http::RenderStatusPage(model).find("No remediations yet.") != std::string::npos);
+  model.remediations = nlohmann::json::array({1, "x", nullptr});  // malformed entries are skipped
+  CHECK(medic::http::RenderStatusPage(model).find("<ol class=\"timeline\">") != std::string::npos);
+}
