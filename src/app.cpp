@@ -1,6 +1,7 @@
 #include "medic/app.h"
 
 #include "medic/collector_factory.h"
+#include "medic/collectors/logs.h"
 #include "medic/collectors/process.h"
 #include "medic/config_loader.h"
 #include "medic/health/health.h"
@@ -54,7 +55,10 @@ Config App::LoadConfig() const {
 std::shared_ptr<Runtime> App::BuildRuntime(Config config) const {
   auto runtime = std::make_shared<Runtime>();
   runtime->registry = std::make_shared<CollectorRegistry>(config.collectors.timeout);
-  for (auto& collector : BuildCollectors(config)) runtime->registry->Add(std::move(collector));
+  for (auto& collector : BuildCollectors(config)) {
+    if (auto logs = std::dynamic_pointer_cast<LogsCollector>(collector)) runtime->logs = logs;
+    runtime->registry->Add(std::move(collector));
+  }
   if (webhook_) runtime->registry->Add(webhook_->metrics());
   runtime->config = std::move(config);
   return runtime;
@@ -133,9 +137,20 @@ void App::RegisterRoutes() {
     model.thresholds = current->config.thresholds;
     model.report =
         health::Evaluate(model.families, model.thresholds, NowSeconds(), model.collectors);
-    // Hook for the webhook branch: set model.remediations from the journal's History() (and
-    // register /api/v1/remediations, /api/v1/offenders) once those are on main.
+    if (webhook_) {
+      try {
+        model.remediations = webhook_->journal().History(20, 0);
+      } catch (const std::exception& error) {
+        model.remediations_error = error.what();
+      }
+    }
     return model;
+  });
+  server_->Handle("GET", "/api/v1/offenders", [this](const httplib::Request&, httplib::Response& res) {
+    const auto current = runtime();
+    const nlohmann::json body =
+        current->logs ? current->logs->OffendersJson() : nlohmann::json::object();
+    res.set_content(body.dump(), "application/json");
   });
   server_->Handle(
       "GET", "/-/healthy",

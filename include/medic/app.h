@@ -1,6 +1,7 @@
 #pragma once
 
 #include "medic/collector_registry.h"
+#include "medic/collectors/logs.h"
 #include "medic/config.h"
 #include "medic/flags.h"
 #include "medic/http/server.h"
@@ -18,6 +19,7 @@ namespace medic {
 struct Runtime {
   Config config;
   std::shared_ptr<CollectorRegistry> registry;
+  std::shared_ptr<LogsCollector> logs;  // for /api/v1/offenders; null when logs are off
 };
 
 // The medic daemon: loads the configuration, serves /metrics, /, /-/healthy, /-/ready and
