@@ -88,6 +88,7 @@ struct Stack {
         "  container: {docker_host: \"" + DockerHost() + "\", names: [review-bot], timeout: 5s}\n"
         "webhook:\n"
         "  bearer_token_file: " + dir.Join("token") + "\n" +
+        "  docker_host: \"" + DockerHost() + "\"\n" +
         "targets: [review-bot]\n"
         "notifiers:\n"
         "  slack: {url: \"" + receiver.url() + "\"}\n" +

@@ -141,12 +141,20 @@ TEST_CASE("--config.check, --version, --help and bad flags") {
   auto bad = RunCommand({MEDIC_BINARY, "--config.check", dir.Join("bad.yml")});
   CHECK(bad.exit_code == 1);
   CHECK(bad.output.find(dir.Join("bad.yml") + ":3:3: web.typo: unknown key") != std::string::npos);
-  auto example = RunCommand({MEDIC_BINARY, "--config.check",
-                             std::string(MEDIC_SOURCE_DIR) + "/deploy/medic.example.yml"});
-  if (example.output.find("cannot open") == std::string::npos) {
-    INFO(example.output);
-    CHECK(example.exit_code == 0);
+  // The shipped example reads its secrets from /run/secrets: point it at dummy files here.
+  std::string example_text = medic::test::ReadFile(std::string(MEDIC_SOURCE_DIR) +
+                                                   "/deploy/medic.example.yml");
+  REQUIRE(!example_text.empty());
+  for (std::size_t at = example_text.find("/run/secrets/"); at != std::string::npos;
+       at = example_text.find("/run/secrets/", at)) {
+    example_text.replace(at, 13, dir.path() + "/");
   }
+  dir.Write("medic-webhook-token", "token\n");
+  dir.Write("slack-webhook-url", "https://hooks.slack.invalid/services/T/B/X\n");
+  dir.Write("example.yml", example_text);
+  auto example = RunCommand({MEDIC_BINARY, "--config.check", dir.Join("example.yml")});
+  INFO(example.output);
+  CHECK(example.exit_code == 0);
   CHECK(RunCommand({MEDIC_BINARY, "--version"}).output.find("medic, version 0.1.0") == 0);
   CHECK(RunCommand({MEDIC_BINARY, "--help"}).output.find("--web.listen-address") !=
         std::string::npos);
