@@ -2,6 +2,7 @@
 // podman engine because the prune step removes every stopped container of the engine it
 // talks to, and the shared test engine serves other tests in parallel.
 #include "support/podman_env.h"
+#include "support/alertmanager.h"
 #include "support/test_support.h"
 
 #include <doctest/doctest.h>
@@ -18,84 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-class NotificationReceiver {
- public:
-  NotificationReceiver() : port_(FreePort()) {
-    server_.Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
-      std::lock_guard lock(mutex_);
-      bodies_.push_back(request.body);
-      response.set_content("ok", "text/plain");
-    });
-    thread_ = std::thread([this] { server_.listen("127.0.0.1", port_); });
-    WaitFor([this] { return server_.is_running(); }, 10s);
-  }
-  ~NotificationReceiver() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/services/T/B/X";
-  }
-  std::vector<std::string> bodies() {
-    std::lock_guard lock(mutex_);
-    return bodies_;
-  }
-  bool Received(const std::string& needle) {
-    for (const auto& body : bodies()) {
-      if (body.find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-
- private:
-  int port_;
-  httplib::Server server_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> bodies_;
-};
-
-class Alertmanager {
- public:
-  Alertmanager(int medic_port, const std::string& token_file) : port_(FreePort()) {
-    dir_.Write("alertmanager.yml",
-               "route:\n"
-               "  receiver: medic\n"
-               "  group_by: [alertname]\n"
-               "  group_wait: 1s\n"
-               "  group_interval: 1s\n"
-               "  repeat_interval: 1h\n"
-               "receivers:\n"
-               "  - name: medic\n"
-               "    webhook_configs:\n"
-               "      - url: http://127.0.0.1:" +
-                   std::to_string(medic_port) + "/webhook\n" +
-                   "        http_config:\n"
-                   "          authorization:\n"
-                   "            credentials_file: " +
-                   token_file + "\n");
-    std::filesystem::create_directories(dir_.Join("data"));
-    process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{
-            "/usr/bin/prometheus-alertmanager", "--config.file=" + dir_.Join("alertmanager.yml"),
-            "--storage.path=" + dir_.Join("data"),
-            "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="},
-        Subprocess::Options{.stdout_path = dir_.Join("am.log"),
-                            .stderr_path = dir_.Join("am.log")});
-    if (!WaitFor([&] { return HttpGet(port_, "/-/ready").status == 200; }, 60s)) {
-      throw std::runtime_error("alertmanager not ready:\n" + ReadFile(dir_.Join("am.log")));
-    }
-  }
-  void Fire(const json& labels) {
-    json alerts = json::array({{{"labels", labels}, {"annotations", {{"summary", "test"}}}}});
-    REQUIRE(HttpPost(port_, "/api/v2/alerts", alerts.dump(), "application/json").status == 200);
-  }
-
- private:
-  TempDir dir_;
-  int port_;
-  std::unique_ptr<Subprocess> process_;
-};
 
 std::string Inspect(const PrivatePodman& engine, const std::string& name,
                     const std::string& format) {

@@ -34,6 +34,13 @@ std::vector<std::string> NotificationReceiver::bodies() {
   return bodies_;
 }
 
+bool NotificationReceiver::Received(const std::string& needle) {
+  for (const auto& body : bodies()) {
+    if (body.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
 Alertmanager::Alertmanager(int medic_port, const std::string& token_file)
     : Alertmanager("route:\n"
                    "  receiver: medic\n"

@@ -25,6 +25,8 @@ class NotificationReceiver {
   NotificationReceiver& operator=(const NotificationReceiver&) = delete;
   std::string url() const;
   std::vector<std::string> bodies();
+  // Whether any body received so far contains `needle`.
+  bool Received(const std::string& needle);
 
  private:
   int port_;
