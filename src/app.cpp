@@ -146,12 +146,13 @@ void App::RegisterRoutes() {
     }
     return model;
   });
-  server_->Handle("GET", "/api/v1/offenders", [this](const httplib::Request&, httplib::Response& res) {
-    const auto current = runtime();
-    const nlohmann::json body =
-        current->logs ? current->logs->OffendersJson() : nlohmann::json::object();
-    res.set_content(body.dump(), "application/json");
-  });
+  server_->Handle("GET", "/api/v1/offenders",
+                  [this](const httplib::Request&, httplib::Response& res) {
+                    const auto current = runtime();
+                    const nlohmann::json body =
+                        current->logs ? current->logs->OffendersJson() : nlohmann::json::object();
+                    res.set_content(body.dump(), "application/json");
+                  });
   server_->Handle(
       "GET", "/-/healthy",
       [](const httplib::Request&, httplib::Response& res) {

@@ -486,9 +486,7 @@ double Ratio(const ConfigNode& node) {
   return value;
 }
 
-double Count(const ConfigNode& node) {
-  return static_cast<double>(node.Int(0, 1LL << 40));
-}
+double Count(const ConfigNode& node) { return static_cast<double>(node.Int(0, 1LL << 40)); }
 
 ThresholdSettings ParseThresholds(const ConfigNode& node) {
   ThresholdSettings t;

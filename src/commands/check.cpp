@@ -1,4 +1,5 @@
 #include "medic/commands/check.h"
+#include "medic/metric_sample.h"
 
 #include "medic/collector_factory.h"
 #include "medic/collector_registry.h"
@@ -16,14 +17,7 @@
 namespace medic::commands {
 namespace {
 
-std::string FormatUtc(double unix_seconds) {
-  const auto seconds = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%SZ", &utc);
-  return buffer;
-}
+using metrics::FormatUtc;
 
 std::string Upper(std::string_view text) {
   std::string out(text);

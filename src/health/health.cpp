@@ -1,5 +1,7 @@
 #include "medic/health/health.h"
 
+#include "medic/metric_sample.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,22 +10,10 @@
 namespace medic::health {
 namespace {
 
+using metrics::Label;
+using metrics::Value;
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
-
-std::string Label(const ClientMetric& metric, std::string_view name) {
-  for (const auto& label : metric.label) {
-    if (label.name == name) return label.value;
-  }
-  return "";
-}
-
-double Value(const ClientMetric& metric) {
-  // Collectors fill gauge or counter; untyped as a fallback.
-  if (metric.counter.value != 0) return metric.counter.value;
-  if (metric.gauge.value != 0) return metric.gauge.value;
-  return metric.untyped.value;
-}
 
 // Index of family name -> samples.
 class Families {

@@ -2,6 +2,8 @@
 
 #include "medic/http/html.h"
 
+#include "medic/metric_sample.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,20 +13,13 @@
 namespace medic::http {
 namespace {
 
+using metrics::Label;
+using metrics::Value;
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 
-std::string Label(const ClientMetric& metric, std::string_view name) {
-  for (const auto& label : metric.label) {
-    if (label.name == name) return label.value;
-  }
-  return "";
-}
-
-double Value(const ClientMetric& metric) {
-  if (metric.counter.value != 0) return metric.counter.value;
-  if (metric.gauge.value != 0) return metric.gauge.value;
-  return metric.untyped.value;
+std::string Utc(double unix_seconds) {
+  return unix_seconds > 0 ? metrics::FormatUtc(unix_seconds) : "";
 }
 
 const std::vector<ClientMetric>& Samples(const std::vector<MetricFamily>& families,
@@ -66,16 +61,6 @@ std::string Bytes(double bytes) {
     ++unit;
   }
   return Fixed(bytes, unit == 0 ? 0 : 1) + " " + kUnits[unit];
-}
-
-std::string Utc(double unix_seconds) {
-  if (!(unix_seconds > 0)) return "";
-  const auto seconds = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%SZ", &utc);
-  return buffer;
 }
 
 std::string StateClass(std::string_view state) {

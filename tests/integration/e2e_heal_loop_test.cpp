@@ -47,8 +47,8 @@ bool BotHealthy(int port) { return HttpGet(port, "/health").status == 200; }
 
 json Jobs(int medic_port, const std::string& remediation) {
   json matching = json::array();
-  const auto body = json::parse(HttpGet(medic_port, "/api/v1/remediations?limit=100").body,
-                                nullptr, false);
+  const auto body =
+      json::parse(HttpGet(medic_port, "/api/v1/remediations?limit=100").body, nullptr, false);
   if (body.is_discarded() || !body.contains("remediations")) return matching;
   for (const auto& job : body["remediations"]) {
     if (job.value("remediation", "") == remediation) matching.push_back(job);
@@ -57,7 +57,8 @@ json Jobs(int medic_port, const std::string& remediation) {
 }
 
 std::string ContainerState(const std::string& name) {
-  const auto result = Podman({"inspect", "--format", "{{.State.Status}} {{.State.StartedAt}}", name});
+  const auto result =
+      Podman({"inspect", "--format", "{{.State.Status}} {{.State.StartedAt}}", name});
   return result.exit_code == 0 ? result.output : "";
 }
 
@@ -74,10 +75,8 @@ struct Stack {
   Stack() {
     dir.Write("token", "e2e-webhook-token\n");
     Podman({"rm", "-f", "-t", "0", "review-bot"});  // a leftover of ours from an aborted run
-    bot = std::make_unique<TestContainer>(ContainerOptions{.name = "review-bot",
-                                                           .command = BotCommand(bot_port),
-                                                           .network = "host",
-                                                           .memory = "64m"});
+    bot = std::make_unique<TestContainer>(ContainerOptions{
+        .name = "review-bot", .command = BotCommand(bot_port), .network = "host", .memory = "64m"});
     REQUIRE(WaitFor([&] { return BotHealthy(bot_port); }, 30s));
 
     const std::string health = "http://127.0.0.1:" + std::to_string(bot_port) + "/health";
@@ -85,13 +84,16 @@ struct Stack {
         "data_dir: " + dir.path() + "\n" +
         "collectors:\n"
         "  timeout: 8s\n"
-        "  container: {docker_host: \"" + DockerHost() + "\", names: [review-bot], timeout: 5s}\n"
+        "  container: {docker_host: \"" +
+        DockerHost() +
+        "\", names: [review-bot], timeout: 5s}\n"
         "webhook:\n"
-        "  bearer_token_file: " + dir.Join("token") + "\n" +
-        "  docker_host: \"" + DockerHost() + "\"\n" +
+        "  bearer_token_file: " +
+        dir.Join("token") + "\n" + "  docker_host: \"" + DockerHost() + "\"\n" +
         "targets: [review-bot]\n"
         "notifiers:\n"
-        "  slack: {url: \"" + receiver.url() + "\"}\n" +
+        "  slack: {url: \"" +
+        receiver.url() + "\"}\n" +
         "remediations:\n"
         "  - name: service-down\n"
         "    match: {alertname: ServiceDown, severity: critical}\n"
@@ -99,7 +101,9 @@ struct Stack {
         "    max_per_hour: 10\n"
         "    steps:\n"
         "      - restart: {timeout: 1s}\n"
-        "      - verify: {url: \"" + health + "\", attempts: 40, interval: 500ms}\n"
+        "      - verify: {url: \"" +
+        health +
+        "\", attempts: 40, interval: 500ms}\n"
         "      - escalate: recreate\n"
         "      - notify: slack\n"
         "  - name: high-memory\n"
@@ -117,24 +121,29 @@ struct Stack {
         "receivers:\n"
         "  - name: medic\n"
         "    webhook_configs:\n"
-        "      - url: http://127.0.0.1:" + std::to_string(medic->port()) + "/webhook\n" +
+        "      - url: http://127.0.0.1:" +
+        std::to_string(medic->port()) + "/webhook\n" +
         "        send_resolved: true\n"
         "        http_config:\n"
         "          authorization:\n"
-        "            credentials_file: " + dir.Join("token") + "\n");
+        "            credentials_file: " +
+        dir.Join("token") + "\n");
     prometheus = std::make_unique<PrometheusServer>(
         "global: {scrape_interval: 1s, evaluation_interval: 1s, scrape_timeout: 1s}\n"
         "rule_files: [alert-rules.yml]\n"
         "alerting:\n"
         "  alertmanagers:\n"
-        "    - static_configs: [{targets: ['127.0.0.1:" + std::to_string(alertmanager->port()) +
+        "    - static_configs: [{targets: ['127.0.0.1:" +
+            std::to_string(alertmanager->port()) +
             "']}]\n"
-        "scrape_configs:\n"
-        "  - job_name: medic\n"
-        "    scrape_timeout: 900ms\n"
-        "    static_configs: [{targets: ['127.0.0.1:" + std::to_string(medic->port()) + "']}]\n" +
-        "  - job_name: review-bot\n"
-        "    static_configs: [{targets: ['127.0.0.1:" + std::to_string(bot_port) + "']}]\n",
+            "scrape_configs:\n"
+            "  - job_name: medic\n"
+            "    scrape_timeout: 900ms\n"
+            "    static_configs: [{targets: ['127.0.0.1:" +
+            std::to_string(medic->port()) + "']}]\n" +
+            "  - job_name: review-bot\n"
+            "    static_configs: [{targets: ['127.0.0.1:" +
+            std::to_string(bot_port) + "']}]\n",
         std::map<std::string, std::string>{{"alert-rules.yml", ShortenedRules()}});
     REQUIRE_MESSAGE(WaitFor(
                         [&] {
@@ -207,11 +216,9 @@ TEST_CASE("ServiceDown: the stopped bot is restarted, verified healthy, notified
   REQUIRE_MESSAGE(WaitFor([&] { return stack.prometheus->Alerts("ServiceDown").empty(); }, 90s),
                   "ServiceDown never resolved");
   const double resolved = SecondsSince(start);
-  MESSAGE("ServiceDown hops (s from stop): Prometheus firing " << firing << ", Alertmanager "
-                                                               << in_alertmanager
-                                                               << ", medic job done " << journaled
-                                                               << ", bot healthy " << healthy
-                                                               << ", alert resolved " << resolved);
+  MESSAGE("ServiceDown hops (s from stop): Prometheus firing "
+          << firing << ", Alertmanager " << in_alertmanager << ", medic job done " << journaled
+          << ", bot healthy " << healthy << ", alert resolved " << resolved);
   // Exactly one job, whatever Alertmanager repeated.
   CHECK(Jobs(stack.medic->port(), "service-down").size() == 1);
 }
@@ -293,9 +300,9 @@ TEST_CASE("every Grafana panel expression parses, and those over present metrics
     bool all_present = true;
     for (std::sregex_iterator it(expr.begin(), expr.end(), identifier), end; it != end; ++it) {
       const std::string name = it->str();
-      const bool looks_like_metric = name.rfind("container_", 0) == 0 ||
-                                     name.rfind("medic_", 0) == 0 || name.rfind("process_", 0) == 0 ||
-                                     name == "up" || name.rfind("http_", 0) == 0;
+      const bool looks_like_metric =
+          name.rfind("container_", 0) == 0 || name.rfind("medic_", 0) == 0 ||
+          name.rfind("process_", 0) == 0 || name == "up" || name.rfind("http_", 0) == 0;
       if (!looks_like_metric) continue;
       references_metric = true;
       if (present.count(name) == 0) all_present = false;

@@ -142,8 +142,8 @@ TEST_CASE("--config.check, --version, --help and bad flags") {
   CHECK(bad.exit_code == 1);
   CHECK(bad.output.find(dir.Join("bad.yml") + ":3:3: web.typo: unknown key") != std::string::npos);
   // The shipped example reads its secrets from /run/secrets: point it at dummy files here.
-  std::string example_text = medic::test::ReadFile(std::string(MEDIC_SOURCE_DIR) +
-                                                   "/deploy/medic.example.yml");
+  std::string example_text =
+      medic::test::ReadFile(std::string(MEDIC_SOURCE_DIR) + "/deploy/medic.example.yml");
   REQUIRE(!example_text.empty());
   for (std::size_t at = example_text.find("/run/secrets/"); at != std::string::npos;
        at = example_text.find("/run/secrets/", at)) {

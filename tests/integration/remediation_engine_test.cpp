@@ -1,8 +1,8 @@
 // End to end on a real engine: Alertmanager -> medic -> podman's Docker API. Uses a private
 // podman engine because the prune step removes every stopped container of the engine it
 // talks to, and the shared test engine serves other tests in parallel.
-#include "support/podman_env.h"
 #include "support/alertmanager.h"
+#include "support/podman_env.h"
 #include "support/test_support.h"
 
 #include <doctest/doctest.h>
@@ -18,7 +18,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
 
 std::string Inspect(const PrivatePodman& engine, const std::string& name,
                     const std::string& format) {

@@ -42,22 +42,23 @@ bool NotificationReceiver::Received(const std::string& needle) {
 }
 
 Alertmanager::Alertmanager(int medic_port, const std::string& token_file)
-    : Alertmanager("route:\n"
-                   "  receiver: medic\n"
-                   "  group_by: [alertname]\n"
-                   "  group_wait: 1s\n"
-                   "  group_interval: 1s\n"
-                   "  repeat_interval: 1h\n"
-                   "receivers:\n"
-                   "  - name: medic\n"
-                   "    webhook_configs:\n"
-                   "      - url: http://127.0.0.1:" +
-                   std::to_string(medic_port) + "/webhook\n" +
-                   "        send_resolved: true\n"
-                   "        http_config:\n"
-                   "          authorization:\n"
-                   "            credentials_file: " +
-                   token_file + "\n") {}
+    : Alertmanager(
+          "route:\n"
+          "  receiver: medic\n"
+          "  group_by: [alertname]\n"
+          "  group_wait: 1s\n"
+          "  group_interval: 1s\n"
+          "  repeat_interval: 1h\n"
+          "receivers:\n"
+          "  - name: medic\n"
+          "    webhook_configs:\n"
+          "      - url: http://127.0.0.1:" +
+          std::to_string(medic_port) + "/webhook\n" +
+          "        send_resolved: true\n"
+          "        http_config:\n"
+          "          authorization:\n"
+          "            credentials_file: " +
+          token_file + "\n") {}
 
 Alertmanager::Alertmanager(const std::string& config_yaml) : port_(FreePort()) {
   dir_.Write("alertmanager.yml", config_yaml);

@@ -27,17 +27,16 @@ PrometheusServer::PrometheusServer(const std::string& config_yaml,
   for (const auto& [name, content] : rule_files) dir_.Write(name, content);
   std::filesystem::create_directories(dir_.Join("data"));
   process_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{"/usr/bin/prometheus",
-                               "--config.file=" + dir_.Join("prometheus.yml"),
-                               "--storage.tsdb.path=" + dir_.Join("data"),
-                               "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                               "--web.enable-lifecycle"},
+      std::vector<std::string>{
+          "/usr/bin/prometheus", "--config.file=" + dir_.Join("prometheus.yml"),
+          "--storage.tsdb.path=" + dir_.Join("data"),
+          "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--web.enable-lifecycle"},
       Subprocess::Options{.stdout_path = dir_.Join("prometheus.log"),
                           .stderr_path = dir_.Join("prometheus.log"),
                           .working_dir = dir_.path()});
-  const bool ready = WaitFor(
-      [&] { return !process_->Running() || HttpGet(port_, "/-/ready").status == 200; },
-      std::chrono::seconds(60));
+  const bool ready =
+      WaitFor([&] { return !process_->Running() || HttpGet(port_, "/-/ready").status == 200; },
+              std::chrono::seconds(60));
   if (!ready || !process_->Running()) {
     throw std::runtime_error("prometheus did not become ready:\n" + Log());
   }
