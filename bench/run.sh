@@ -23,4 +23,6 @@ for tool in wrk python3 redis-server openssl prometheus-node-exporter prometheus
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (make deps / scripts/install-deps.sh all)" >&2; exit 1; }
 done
 
-exec python3 "$root/bench/bench.py" --medic "$MEDIC_BINARY" --root "$root" "$@"
+python3 "$root/bench/bench.py" --medic "$MEDIC_BINARY" --root "$root" "$@"
+# The status page has no peer: its own bars (weight, render time) are printed after the table.
+python3 "$root/bench/status_page_bench.py" --medic "$MEDIC_BINARY" --root "$root"

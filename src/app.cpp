@@ -5,6 +5,7 @@
 #include "medic/collectors/process.h"
 #include "medic/config_loader.h"
 #include "medic/health/health.h"
+#include "medic/http/diagnostics_routes.h"
 #include "medic/http/status_routes.h"
 #include "medic/metric_family_builder.h"
 #include "medic/remediation/docker_container_engine.h"
@@ -130,8 +131,10 @@ void App::RegisterRoutes() {
     model.revision = kRevision;
     model.config_source = current->config.source_name;
     model.telemetry_path = telemetry_path;
-    model.links = {
-        {"/api/v1/status", "Status JSON"}, {"/-/healthy", "Health"}, {"/-/ready", "Readiness"}};
+    model.links = {{"/api/v1/status", "Status JSON"},
+                   {"/api/v1/diagnostics", "Diagnostics bundles"},
+                   {"/-/healthy", "Health"},
+                   {"/-/ready", "Readiness"}};
     model.families = current->registry->Collect();
     model.collectors = current->registry->Statuses();
     model.thresholds = current->config.thresholds;
@@ -153,6 +156,7 @@ void App::RegisterRoutes() {
                         current->logs ? current->logs->OffendersJson() : nlohmann::json::object();
                     res.set_content(body.dump(), "application/json");
                   });
+  http::RegisterDiagnosticsRoutes(*server_, [this] { return runtime()->config.data_dir; });
   server_->Handle(
       "GET", "/-/healthy",
       [](const httplib::Request&, httplib::Response& res) {

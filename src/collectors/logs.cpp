@@ -1,12 +1,14 @@
 #include "medic/collectors/logs.h"
 
 #include "medic/logs/container_source.h"
+#include "medic/logs/trailing_window.h"
 #include "medic/metric_family_builder.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 
 namespace medic {
 namespace {
@@ -24,6 +26,11 @@ class Counter {
   std::atomic<std::uint64_t> value_{0};
 };
 
+// Matches per rule over the trailing hour, for the status page and dashboards without PromQL;
+// sampled once a minute by the tailing thread, so the per-line path stays untouched.
+constexpr auto kMatchWindow = std::chrono::hours(1);
+constexpr int kMatchWindowSlots = 60;
+
 double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -36,6 +43,9 @@ class LogsCollector::Source : public logs::LineSink {
          LogsCollector& owner, std::optional<logs::FileOffset> saved)
       : matches_(matcher.rules().size()), config_(config), matcher_(matcher), owner_(owner) {
     applies_.reserve(matcher.rules().size());
+    const auto now = std::chrono::steady_clock::now();
+    recent_matches_.assign(matcher.rules().size(),
+                           logs::TrailingWindow(kMatchWindow, kMatchWindowSlots, now));
     for (const LogRule& rule : matcher.rules()) {
       applies_.push_back(rule.sources.empty() || std::find(rule.sources.begin(), rule.sources.end(),
                                                            config.name) != rule.sources.end());
@@ -74,6 +84,21 @@ class LogsCollector::Source : public logs::LineSink {
       last_line_seconds_.store(NowSeconds(), std::memory_order_relaxed);
     }
     return more;
+  }
+
+  // Called by the tailing thread after each poll round.
+  void SampleMatchWindows() {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(recent_matches_mutex_);
+    for (std::size_t rule = 0; rule < matches_.size(); ++rule) {
+      recent_matches_[rule].Record(now, matches_[rule].Get());
+    }
+  }
+
+  std::uint64_t MatchesInWindow(std::size_t rule) const {
+    const std::uint64_t current = matches_[rule].Get();
+    std::lock_guard lock(recent_matches_mutex_);
+    return recent_matches_[rule].CountAt(std::chrono::steady_clock::now(), current).count;
   }
 
   std::optional<logs::FileOffset> Position() const {
@@ -120,6 +145,8 @@ class LogsCollector::Source : public logs::LineSink {
   const logs::RuleMatcher& matcher_;
   LogsCollector& owner_;
   std::vector<bool> applies_;  // per rule: does the rule's source filter include us
+  mutable std::mutex recent_matches_mutex_;
+  std::vector<logs::TrailingWindow> recent_matches_;  // per rule
   std::vector<int> matched_;
   std::unique_ptr<logs::FileFollower> follower_;
   std::unique_ptr<logs::ContainerLogSource> container_;
@@ -152,7 +179,7 @@ LogsCollector::LogsCollector(LogSettings settings)
   // Position every file before returning, so "start at the end" means the end as of start-up.
   for (auto& source : sources_) source->Start();
   last_saved_ = saved;
-  thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+  thread_ = std::jthread([this](const std::stop_token& stop) { Run(stop); });
 }
 
 LogsCollector::~LogsCollector() {
@@ -161,12 +188,13 @@ LogsCollector::~LogsCollector() {
   SaveOffsets(true);
 }
 
-void LogsCollector::Run(std::stop_token stop) {
+void LogsCollector::Run(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     bool more = false;
     for (auto& source : sources_) {
       try {
         more = source->Poll() || more;
+        source->SampleMatchWindows();
       } catch (const std::exception& error) {  // e.g. bad_alloc: never kill the thread
         source->OnReadError(error.what());
       }
@@ -231,6 +259,11 @@ std::vector<prometheus::MetricFamily> LogsCollector::Collect() {
                                  "When the last line of the source was read (0: none yet).");
   auto overlong = MetricFamilyBuilder::Counter(
       "medic_log_overlong_lines_total", "Lines longer than max_line_bytes, counted and skipped.");
+  auto last_hour = MetricFamilyBuilder::Gauge(
+      "medic_log_matches_last_hour",
+      "Log lines matching each rule in the trailing hour (since start when medic has run less "
+      "than an hour; one-minute precision). In PromQL prefer "
+      "increase(medic_log_matches_total[1h]).");
   for (const auto& source : sources_) {
     const std::string& name = source->config().name;
     const LabelPairs labels{{"source", name}};
@@ -242,8 +275,9 @@ std::vector<prometheus::MetricFamily> LogsCollector::Collect() {
     overlong.Add(static_cast<double>(source->overlong_.Get()), labels);
     last_line.Add(source->last_line_seconds_.load(std::memory_order_relaxed), labels);
     for (std::size_t rule = 0; rule < matcher_.rules().size(); ++rule) {
-      matches.Add(static_cast<double>(source->matches_[rule].Get()),
-                  {{"source", name}, {"rule", matcher_.rules()[rule].name}});
+      const LabelPairs rule_labels{{"source", name}, {"rule", matcher_.rules()[rule].name}};
+      matches.Add(static_cast<double>(source->matches_[rule].Get()), rule_labels);
+      last_hour.Add(static_cast<double>(source->MatchesInWindow(rule)), rule_labels);
     }
   }
   auto offenders = MetricFamilyBuilder::Gauge(
@@ -261,8 +295,8 @@ std::vector<prometheus::MetricFamily> LogsCollector::Collect() {
     }
   }
   std::vector<prometheus::MetricFamily> families;
-  for (auto* family : {&lines, &matches, &bytes, &rotations, &truncations, &errors, &last_line,
-                       &overlong, &offenders}) {
+  for (auto* family : {&lines, &matches, &last_hour, &bytes, &rotations, &truncations, &errors,
+                       &last_line, &overlong, &offenders}) {
     std::move(*family).MoveInto(families);
   }
   return families;

@@ -1,5 +1,6 @@
 #include "medic/http/status_page.h"
 
+#include "medic/docker/client.h"
 #include "medic/http/html.h"
 
 #include "medic/metric_sample.h"
@@ -110,6 +111,7 @@ std::vector<ContainerRow> Containers(const std::vector<MetricFamily>& families) 
     if (rows.count(name)) rows[name].oom_killed = oom == 1;
   }
   std::vector<ContainerRow> out;
+  out.reserve(rows.size());
   for (auto& [_, row] : rows) out.push_back(std::move(row));
   return out;
 }
@@ -142,6 +144,7 @@ std::vector<CertRow> Certificates(const std::vector<MetricFamily>& families, dou
       rows[Label(metric, "target")].reason = Label(metric, "reason");
   }
   std::vector<CertRow> out;
+  out.reserve(rows.size());
   for (auto& [_, row] : rows) out.push_back(std::move(row));
   // Soonest expiry first; failed probes (no expiry known) on top.
   std::stable_sort(out.begin(), out.end(), [](const CertRow& a, const CertRow& b) {
@@ -173,6 +176,7 @@ struct RuleRow {
   std::string rule;
   std::map<std::string, double> per_source;
   double total = 0;
+  double last_hour = 0;
 };
 
 std::vector<RuleRow> LogRules(const std::vector<MetricFamily>& families) {
@@ -183,7 +187,12 @@ std::vector<RuleRow> LogRules(const std::vector<MetricFamily>& families) {
     row.per_source[Label(metric, "source")] += Value(metric);
     row.total += Value(metric);
   }
+  for (const auto& metric : Samples(families, "medic_log_matches_last_hour")) {
+    const auto row = rows.find(Label(metric, "rule"));
+    if (row != rows.end()) row->second.last_hour += Value(metric);
+  }
   std::vector<RuleRow> out;
+  out.reserve(rows.size());
   for (auto& [_, row] : rows) out.push_back(std::move(row));
   return out;
 }
@@ -279,9 +288,7 @@ std::string CertificateSection(const StatusPageModel& model) {
     if (!row.probe_ok) {
       state = "FAIL";
       days = "probe failed";
-    } else if (row.expiry > 0 && row.days_left < 0) {
-      state = "FAIL";
-    } else if (!row.verified) {
+    } else if ((row.expiry > 0 && row.days_left < 0) || !row.verified) {
       state = "FAIL";
     }
     for (const auto& check : model.report.checks) {
@@ -341,16 +348,18 @@ std::string LogSection(const StatusPageModel& model) {
     for (const auto& [source, count] : row.per_source) {
       sources += (sources.empty() ? "" : ", ") + source + ": " + Fixed(count, 0);
     }
-    rows += "<tr>" + Cell(row.rule) + Cell(Fixed(row.total, 0)) + Cell(sources) + "</tr>\n";
+    rows += "<tr>" + Cell(row.rule) + Cell(Fixed(row.last_hour, 0)) + Cell(Fixed(row.total, 0)) +
+            Cell(sources) + "</tr>\n";
   }
   std::string offenders;
   for (const auto& offender : model.report.offenders) {
     offenders += "<tr>" + Cell(offender.rule) + Cell(offender.ip) +
                  Cell(Fixed(offender.matches, 0)) + "</tr>\n";
   }
-  return "<p class=\"muted\">Matches since medic started; Prometheus has the per-hour "
-         "rates.</p>\n" +
-         Table({"rule", "matches", "per source"}, rows, "No log metrics (logs collector off).") +
+  return "<p class=\"muted\">Matches in the last hour (since start when medic has run less "
+         "than an hour) and since medic started; Prometheus keeps the longer history.</p>\n" +
+         Table({"rule", "last hour", "since start", "per source (since start)"}, rows,
+               "No log metrics (logs collector off).") +
          "<h3>Top offenders</h3>\n" +
          Table({"rule", "client", "matches"}, offenders, "No offenders recorded.");
 }
@@ -367,6 +376,22 @@ std::string JsonText(const nlohmann::json& object, const char* key) {
   if (found == object.end() || found->is_null()) return "";
   if (found->is_string()) return found->get<std::string>();
   return found->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The diagnostics step's output starts with "bundle <dir>/<name>.tar.gz": link that archive,
+// and the listing of every bundle kept.
+std::string DiagnosticsLinks(const std::string& step_output) {
+  std::string links = " <a href=\"/api/v1/diagnostics\">bundle listing</a>";
+  constexpr std::string_view kPrefix = "bundle ";
+  constexpr std::string_view kSuffix = ".tar.gz";
+  const std::string_view first_line =
+      std::string_view(step_output).substr(0, step_output.find('\n'));
+  if (!first_line.starts_with(kPrefix) || !first_line.ends_with(kSuffix)) return links;
+  std::string_view path = first_line.substr(0, first_line.size() - kSuffix.size());
+  const std::string_view name = path.substr(path.rfind('/') + 1);
+  if (name.empty()) return links;
+  return " <a href=\"/api/v1/diagnostics/archive?name=" + docker::UrlEncode(std::string(name)) +
+         "\">bundle</a>" + links;
 }
 
 std::string RemediationSection(const StatusPageModel& model) {
@@ -392,11 +417,12 @@ std::string RemediationSection(const StatusPageModel& model) {
                                                                           : "warn";
     html += "<li class=\"job " + css + "\" data-job=\"" + HtmlEscape(JsonText(job, "id")) +
             "\"><div class=\"job-head\"><time>" + HtmlEscape(Utc(job.value("created_at", 0.0))) +
-            "</time> <strong>" + HtmlEscape(JsonText(job, "alertname")) + "</strong> → " +
-            HtmlEscape(JsonText(job, "remediation")) + " on <code>" +
-            HtmlEscape(JsonText(job, "target")) + "</code> <span class=\"badge " + css + "\">" +
-            HtmlEscape(state) + (result.empty() || result == state ? "" : " / " + result) +
-            "</span>" + (dry_run ? " <span class=\"badge dry\">dry run</span>" : "") + "</div>\n";
+            "</time> <strong>" + HtmlEscape(JsonText(job, "alertname")) + "</strong> → ";
+    html += HtmlEscape(JsonText(job, "remediation")) + " on <code>" +
+            HtmlEscape(JsonText(job, "target")) + "</code> <span class=\"badge " + css + "\">";
+    html += HtmlEscape(state) +
+            (result.empty() || result == state ? "" : HtmlEscape(" / " + result)) + "</span>" +
+            (dry_run ? " <span class=\"badge dry\">dry run</span>" : "") + "</div>\n";
     const std::string detail = JsonText(job, "detail");
     if (!detail.empty()) html += "<div class=\"muted\">" + HtmlEscape(detail) + "</div>\n";
     const auto steps = job.find("steps");
@@ -409,9 +435,7 @@ std::string RemediationSection(const StatusPageModel& model) {
         const std::string kind = JsonText(step, "kind");
         html += "<li><code>" + HtmlEscape(kind) + "</code> " + HtmlEscape(JsonText(step, "state")) +
                 " <span class=\"muted\">" + HtmlEscape(StepDuration(step)) + "</span>";
-        if (kind == "diagnostics") {
-          html += " <a href=\"/api/v1/remediations?limit=1000\">bundle listing</a>";
-        }
+        if (kind == "diagnostics") html += DiagnosticsLinks(output);
         if (!output.empty()) html += "<div class=\"out\">" + HtmlEscape(output) + "</div>";
         html += "</li>\n";
       }
@@ -427,9 +451,9 @@ std::string CollectorSection(const StatusPageModel& model) {
   for (const CollectorStatus& status : model.collectors) {
     const std::string state = !status.ran ? "not run yet" : status.success ? "ok" : "failed";
     const std::string css = !status.ran ? "" : status.success ? "ok" : "fail";
+    rows += "<tr class=\"" + css + "\">" + Cell(status.name);
     rows +=
-        "<tr class=\"" + css + "\">" + Cell(status.name) + "<td class=\"" + css + "\">" +
-        HtmlEscape(state) + "</td>" +
+        "<td class=\"" + css + "\">" + HtmlEscape(state) + "</td>" +
         Cell(status.ran ? Fixed(status.duration_seconds, 3) + " s" : "") +
         Cell(status.ran
                  ? Utc(std::chrono::duration<double>(status.last_run.time_since_epoch()).count())
@@ -560,7 +584,10 @@ nlohmann::json StatusJson(const StatusPageModel& model) {
   }
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& row : LogRules(model.families)) {
-    rules.push_back({{"rule", row.rule}, {"matches", row.total}, {"per_source", row.per_source}});
+    rules.push_back({{"rule", row.rule},
+                     {"matches", row.total},
+                     {"matches_last_hour", row.last_hour},
+                     {"per_source", row.per_source}});
   }
   body["log_rules"] = std::move(rules);
   nlohmann::json collectors = nlohmann::json::array();

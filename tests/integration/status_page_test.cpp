@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 namespace {
 
@@ -25,7 +26,131 @@ std::string Config(const medic::test::TempDir& dir) {
          "/health\", timeout: 1s}\n";
 }
 
+// A medic with a real journal: a HighErrorRate alert whose labels are hostile runs the
+// diagnostics step (no engine here, so the engine parts of the bundle are error files) and a
+// log file with auth failures feeds the log section.
+std::string JournalConfig(const medic::test::TempDir& dir) {
+  dir.Write("token", "t0ken\n");
+  dir.Write("app.log", "");
+  return "data_dir: " + dir.path() +
+         "\n"
+         "collectors:\n"
+         "  filesystem: {mountpoints: [/]}\n"
+         "  probe:\n"
+         "    - {name: \"api" +
+         kHostile + "\", url: \"http://127.0.0.1:" + std::to_string(medic::test::FreePort()) +
+         "/health\", timeout: 1s}\n"
+         "  logs:\n"
+         "    poll_interval: 100ms\n"
+         "    sources: [{name: app, path: " +
+         dir.Join("app.log") +
+         "}]\n"
+         "webhook: {bearer_token_file: " +
+         dir.Join("token") +
+         "}\n"
+         "targets: [review-bot]\n"
+         "remediations:\n"
+         "  - name: high-error-rate\n"
+         "    match: {alertname: HighErrorRate}\n"
+         "    target: review-bot\n"
+         "    steps: [{diagnostics: {log_lines: 10, keep: 3}}]\n";
+}
+
+std::string HostileAlert() {
+  const nlohmann::json alert = {
+      {"status", "firing"},
+      {"labels", {{"alertname", "HighErrorRate"}, {"instance", kHostile}}},
+      {"annotations", {{"summary", kHostile}}},
+      {"startsAt", "2026-11-29T03:00:00Z"},
+      {"endsAt", "0001-01-01T00:00:00Z"},
+      {"generatorURL", ""},
+      {"fingerprint", "f00d"}};
+  return nlohmann::json{{"version", "4"},
+                        {"groupKey", "g"},
+                        {"truncatedAlerts", 0},
+                        {"status", "firing"},
+                        {"receiver", "medic"},
+                        {"groupLabels", nlohmann::json::object()},
+                        {"commonLabels", {{"alertname", "HighErrorRate"}}},
+                        {"commonAnnotations", nlohmann::json::object()},
+                        {"externalURL", ""},
+                        {"alerts", nlohmann::json::array({alert})}}
+      .dump();
+}
+
+const std::multimap<std::string, std::string> kWebhookAuth{{"Authorization", "Bearer t0ken"}};
+
+// Posts the hostile alert and waits until its diagnostics job has finished.
+void RunDiagnosticsJob(const MedicProcess& medic) {
+  REQUIRE(medic::test::HttpPost(medic.port(), "/webhook", HostileAlert(), "application/json",
+                                kWebhookAuth)
+              .status == 200);
+  const bool finished = medic::test::WaitFor(
+      [&] {
+        const auto history = HttpGet(medic.port(), "/api/v1/remediations");
+        if (history.status != 200) return false;
+        const auto jobs = nlohmann::json::parse(history.body)["remediations"];
+        return !jobs.empty() && jobs[0]["state"] == "succeeded";
+      },
+      30s);
+  REQUIRE(finished);
+}
+
 }  // namespace
+
+TEST_CASE("remediation timeline, log counts and diagnostics bundles from a real journal") {
+  medic::test::TempDir dir;
+  MedicProcess medic(JournalConfig(dir));
+  {
+    std::ofstream log(dir.Join("app.log"), std::ios::app);
+    for (int i = 0; i < 4; ++i) log << "203.0.113.9 - - \"GET /admin\" 401 Unauthorized\n";
+  }
+  RunDiagnosticsJob(medic);
+  REQUIRE(medic::test::WaitFor(
+      [&] {
+        return medic::test::FindSample(HttpGet(medic.port(), "/metrics").body,
+                                       "medic_log_matches_last_hour",
+                                       R"(source="app",rule="auth_failure")") == 4;
+      },
+      10s));
+
+  const auto page = HttpGet(medic.port(), "/");
+  REQUIRE(page.status == 200);
+  INFO(page.body.substr(0, 6000));
+  CHECK(page.body.find("<script") == std::string::npos);
+  CHECK(page.body.find("x&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(page.body.find("<strong>HighErrorRate</strong>") != std::string::npos);
+  CHECK(page.body.find("<th>last hour</th>") != std::string::npos);
+  CHECK(page.body.find("<tr><td>auth_failure</td><td>4</td><td>4</td>") != std::string::npos);
+
+  const auto listing = HttpGet(medic.port(), "/api/v1/diagnostics");
+  REQUIRE(listing.status == 200);
+  const auto bundles = nlohmann::json::parse(listing.body)["bundles"];
+  REQUIRE(bundles.size() == 1);
+  const std::string name = bundles[0]["name"];
+  CHECK(page.body.find("href=\"/api/v1/diagnostics/archive?name=" + name + "\"") !=
+        std::string::npos);
+  CHECK(page.body.find("href=\"/api/v1/diagnostics\"") != std::string::npos);
+
+  const auto archive = HttpGet(medic.port(), "/api/v1/diagnostics/archive?name=" + name);
+  REQUIRE(archive.status == 200);
+  REQUIRE(archive.body.size() > 2);
+  CHECK(static_cast<unsigned char>(archive.body[0]) == 0x1f);  // gzip magic
+  CHECK(static_cast<unsigned char>(archive.body[1]) == 0x8b);
+  CHECK(archive.body.size() == bundles[0]["archive_bytes"].get<std::size_t>());
+  CHECK(HttpGet(medic.port(), "/api/v1/diagnostics/archive?name=..%2Ftoken").status == 404);
+  CHECK(HttpGet(medic.port(), "/api/v1/diagnostics/archive").status == 404);
+
+  const auto status = nlohmann::json::parse(HttpGet(medic.port(), "/api/v1/status").body);
+  bool found = false;
+  for (const auto& rule : status["log_rules"]) {
+    if (rule["rule"] == "auth_failure") {
+      found = true;
+      CHECK(rule["matches_last_hour"] == 4);
+    }
+  }
+  CHECK(found);
+}
 
 TEST_CASE("GET / and /api/v1/status show the failing checks, escaped, under a strict CSP") {
   medic::test::TempDir dir;
@@ -66,6 +191,8 @@ TEST_CASE("the page and the API need the web config's basic auth like /metrics")
   MedicProcess medic(Config(dir), {"--web.config.file=" + dir.Join("web.yml")});
   CHECK(HttpGet(medic.port(), "/").status == 401);
   CHECK(HttpGet(medic.port(), "/api/v1/status").status == 401);
+  CHECK(HttpGet(medic.port(), "/api/v1/diagnostics").status == 401);
+  CHECK(HttpGet(medic.port(), "/api/v1/diagnostics/archive?name=x").status == 401);
   const std::multimap<std::string, std::string> auth{
       {"Authorization", "Basic cHJvbWV0aGV1czpzM2NyZXQ="}};
   CHECK(HttpGet(medic.port(), "/", auth).status == 200);
@@ -77,8 +204,11 @@ TEST_CASE("headless Chromium renders the page without console errors or CSP viol
     FAIL("chromium is not installed (scripts/install-deps.sh test)");
   }
   medic::test::TempDir dir;
-  MedicProcess medic(Config(dir));
-  REQUIRE(HttpGet(medic.port(), "/").status == 200);
+  MedicProcess medic(JournalConfig(dir));
+  RunDiagnosticsJob(medic);
+  const auto served = HttpGet(medic.port(), "/");
+  REQUIRE(served.status == 200);
+  MESSAGE("page weight " << served.body.size() << " bytes");
   const std::string url = "http://127.0.0.1:" + std::to_string(medic.port()) + "/";
   const std::string screenshot =
       std::string(MEDIC_BINARY).substr(0, std::string(MEDIC_BINARY).rfind('/')) +
@@ -111,7 +241,10 @@ TEST_CASE("headless Chromium renders the page without console errors or CSP viol
   CHECK(dom.output.find("<section id=\"state\">") != std::string::npos);
   CHECK(dom.output.find("<section id=\"collectors\">") != std::string::npos);
   CHECK(dom.output.find("<strong>FAIL</strong>") != std::string::npos);
-  CHECK(dom.output.find("backup dbx&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(dom.output.find("probe apix&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
+  CHECK(dom.output.find("<ol class=\"timeline\">") != std::string::npos);
+  CHECK(dom.output.find("<strong>HighErrorRate</strong>") != std::string::npos);
+  CHECK(dom.output.find("/api/v1/diagnostics/archive?name=") != std::string::npos);
   CHECK(dom.output.find("<script") == std::string::npos);
   CHECK(dom.output.find("Uncaught") == std::string::npos);
   CHECK(dom.output.find("Content Security Policy") == std::string::npos);

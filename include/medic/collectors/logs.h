@@ -51,7 +51,7 @@ class LogsCollector : public Collector {
  private:
   class Source;
 
-  void Run(std::stop_token stop);
+  void Run(const std::stop_token& stop);
   void SaveOffsets(bool force);
 
   LogSettings settings_;

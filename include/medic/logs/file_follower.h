@@ -37,7 +37,7 @@ class FileFollower {
   struct Options {
     std::string path;
     bool from_beginning = false;
-    std::size_t max_line_bytes = 64 * 1024;
+    std::size_t max_line_bytes = std::size_t{64} * 1024;
     std::size_t max_bytes_per_poll = 16 << 20;  // fairness between sources
   };
 

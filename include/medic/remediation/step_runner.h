@@ -53,7 +53,7 @@ class StepRunner {
     std::map<std::string, NotifierSettings> notifiers;
     std::string data_dir;
     std::function<std::string()> metrics_text;  // medic's own exposition for bundles
-    std::size_t max_output_bytes = 16 * 1024;
+    std::size_t max_output_bytes = std::size_t{16} * 1024;
     std::chrono::milliseconds notify_base_delay{500};
   };
   explicit StepRunner(Options options);

@@ -101,6 +101,11 @@ TEST_CASE("logs: starts at the end, counts appended lines and matches exactly") 
   CHECK(collector.MatchesTotal("app", "error") == 3);
   CHECK(collector.MatchesTotal("app", "timeout") == 3);
   CHECK(collector.MatchesTotal("app", "critical") == 0);
+  // Less than an hour since start: the trailing-hour figure is everything since start.
+  CHECK(Sample(collector, "medic_log_matches_last_hour",
+               {{"source", "app"}, {"rule", "auth_failure"}}) == 9);
+  CHECK(Sample(collector, "medic_log_matches_last_hour",
+               {{"source", "app"}, {"rule", "critical"}}) == 0);
   CHECK(Counter(collector, "medic_log_bytes_total") == static_cast<double>(text.size()));
   CHECK(Counter(collector, "medic_log_last_line_timestamp_seconds") > 1.7e9);
   CHECK(Sample(collector, "medic_log_top_offender_matches",

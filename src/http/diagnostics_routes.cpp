@@ -1,0 +1,68 @@
+#include "medic/http/diagnostics_routes.h"
+
+#include "medic/remediation/bundle_listing.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace medic::http {
+namespace {
+
+// Bundles are logs and JSON, a few MiB at most; refuse to load a file someone grew by hand.
+constexpr std::uintmax_t kMaxArchiveBytes = 64ull << 20;
+
+void JsonError(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
+}
+
+}  // namespace
+
+void RegisterDiagnosticsRoutes(HttpServer& server, const std::function<std::string()>& data_dir) {
+  server.Handle(
+      "GET", "/api/v1/diagnostics", [data_dir](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Cache-Control", "no-store");
+        try {
+          res.set_content(remediation::ListDiagnosticsBundles(data_dir())
+                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                          "application/json");
+        } catch (const std::exception& error) {
+          JsonError(res, 503, error.what());
+        }
+      });
+  server.Handle(
+      "GET", "/api/v1/diagnostics/archive",
+      [data_dir](const httplib::Request& req, httplib::Response& res) {
+        const std::string name = req.get_param_value("name");
+        std::optional<std::string> path;
+        try {
+          path = remediation::DiagnosticsArchivePath(data_dir(), name);
+        } catch (const std::exception& error) {
+          JsonError(res, 503, error.what());
+          return;
+        }
+        if (!path) {
+          JsonError(res, 404, "no diagnostics bundle archive named \"" + name + "\"");
+          return;
+        }
+        std::error_code error;
+        const auto size = std::filesystem::file_size(*path, error);
+        if (error || size > kMaxArchiveBytes) {
+          JsonError(res, 503,
+                    "cannot serve " + *path + (error ? ": " + error.message() : ": too large"));
+          return;
+        }
+        std::ifstream in(*path, std::ios::binary);
+        std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) {
+          JsonError(res, 503, "cannot read " + *path);
+          return;
+        }
+        res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".tar.gz\"");
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_content(body, "application/gzip");
+      });
+}
+
+}  // namespace medic::http
