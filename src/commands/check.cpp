@@ -76,6 +76,14 @@ double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// Appended piecewise: GCC 12's -Wrestrict misfires on "\n" + std::string + "\n" at -O2
+// (GCC bug 105329), which breaks the Release build under -Werror.
+void AppendGroupHeader(std::string& out, std::string_view group) {
+  out += '\n';
+  out += Upper(group);
+  out += '\n';
+}
+
 }  // namespace
 
 Config LoadCommandConfig(const Flags& flags) {
@@ -102,14 +110,14 @@ std::string RenderCheckText(const health::Report& report, const std::string& con
     for (const auto& check : report.checks) {
       if (check.group != group) continue;
       if (!header) {
-        out += "\n" + Upper(group) + "\n";
+        AppendGroupHeader(out, group);
         header = true;
       }
       out += "  " + StateTag(check.state, color) + "  " + Pad(check.subject, subject_width) + "  " +
              Pad(check.value_text, value_width) + "  [" + check.threshold + "]\n";
     }
     if (group == health::kGroupSecurity && !report.offenders.empty()) {
-      if (!header) out += "\n" + Upper(group) + "\n";
+      if (!header) AppendGroupHeader(out, group);
       out += "  top offenders:\n";
       for (const auto& offender : report.offenders) {
         char count[32];
