@@ -509,6 +509,7 @@ ThresholdSettings ParseThresholds(const ConfigNode& node) {
   if (auto v = map.Optional("memory_recommendation_ratio")) {
     t.memory_recommendation_ratio = Ratio(*v);
   }
+  if (auto v = map.Optional("disk_fill_horizon")) t.disk_fill_horizon = v->DurationValue();
   if (t.disk_used_critical_ratio < t.disk_used_warning_ratio) {
     node.Fail("disk_used_critical_ratio must not be below disk_used_warning_ratio");
   }

@@ -88,7 +88,7 @@ std::string FlagsUsage() {
   return R"(usage: medic [flags]
        medic check  [--config.file F] [--output text|json] [--no-color]
        medic report capacity|security|performance [--prometheus URL] [--range 7d|30d]
-                    [--output markdown|json]
+                    [--output markdown|json] [--config.file F]
 
 Prometheus exporter and Alertmanager webhook receiver that heals a containerised service.
 
@@ -111,6 +111,11 @@ Flags:
 medic check runs every enabled collector once and prints OK/WARN/FAIL per check with the
 threshold that decided it. Exit codes (for cron): 0 all OK, 1 any WARN, 2 any FAIL, 3 could not
 run (bad configuration or flags). Colour only on a terminal; NO_COLOR or --no-color turn it off.
+
+medic report prints the weekly (security, performance) or monthly (capacity) report with
+recommendations, from Prometheus history over --range (default 7d) with --prometheus, else from
+one collector run. Exit codes: 0 written, 3 could not run (bad flags, Prometheus unreachable or
+answering an error).
 
 Signals: SIGHUP (or POST /-/reload) reloads the configuration; SIGTERM/SIGINT stop gracefully.
 )";

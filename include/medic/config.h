@@ -183,6 +183,9 @@ struct ThresholdSettings {
   double redis_memory_warning_ratio = 0.90;      // WARN above (used / maxmemory)
   double container_memory_warning_ratio = 0.90;  // WARN above (usage / limit)
   double memory_recommendation_ratio = 0.80;     // reports: "raise the limit" above this
+  // reports: a disk whose fitted trend reaches full within this horizon gets a recommendation
+  // (the monthly capacity plan's horizon; DiskWillFillIn24h is the 24 h alarm)
+  Duration disk_fill_horizon = std::chrono::hours(24 * 30);
 };
 
 struct Config {

@@ -2,7 +2,7 @@
 #include "medic/metric_sample.h"
 
 #include "medic/collector_factory.h"
-#include "medic/collector_registry.h"
+#include "medic/commands/collector_run.h"
 #include "medic/commands/report.h"
 #include "medic/config_loader.h"
 
@@ -70,10 +70,6 @@ bool UseColor(const Flags& flags) {
     return false;
   }
   return ::isatty(STDOUT_FILENO) == 1;
-}
-
-double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // Appended piecewise: GCC 12's -Wrestrict misfires on "\n" + std::string + "\n" at -O2
@@ -156,25 +152,18 @@ int RunCheck(const Flags& flags) {
     std::fprintf(stderr, "medic check: unexpected argument \"%s\"\n", flags.positional[1].c_str());
     return kExitCouldNotRun;
   }
-  Config config;
-  std::shared_ptr<CollectorRegistry> registry;
+  CollectorRun run;
   try {
-    config = LoadCommandConfig(flags);
-    registry = std::make_shared<CollectorRegistry>(config.collectors.timeout);
-    for (auto& collector : BuildCollectors(config)) registry->Add(std::move(collector));
+    run = RunCollectorsOnce(flags);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "medic check: %s\n", error.what());
     return kExitCouldNotRun;
   }
-  // One run of every collector, concurrently and bounded by collectors.timeout. The logs
-  // collector counts what it tails from its start, so a one-shot check sees the counts of this
-  // run (from_beginning sources: the whole file).
-  const auto families = registry->Collect();
   const health::Report report =
-      health::Evaluate(families, config.thresholds, NowSeconds(), registry->Statuses());
+      health::Evaluate(run.families, run.config.thresholds, run.finished_at, run.statuses);
   const std::string text = output == "json"
-                               ? RenderCheckJson(report, config.source_name)
-                               : RenderCheckText(report, config.source_name, UseColor(flags));
+                               ? RenderCheckJson(report, run.config.source_name)
+                               : RenderCheckText(report, run.config.source_name, UseColor(flags));
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
   return health::ExitCode(report.overall);

@@ -1,5 +1,6 @@
 #include "medic/health/health.h"
 
+#include "medic/human_format.h"
 #include "medic/metric_sample.h"
 
 #include <algorithm>
@@ -43,26 +44,10 @@ class Families {
   std::map<std::string, const MetricFamily*> by_name_;
 };
 
-std::string Format(const char* format, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), format, value);
-  return buffer;
-}
-
-std::string Percent(double ratio) { return Format("%.1f%%", ratio * 100); }
-std::string PercentThreshold(double ratio) { return Format("%g%%", ratio * 100); }
-
-std::string Bytes(double bytes) {
-  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  while (bytes >= 1024 && unit < 4) {
-    bytes /= 1024;
-    ++unit;
-  }
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), unit == 0 ? "%.0f %s" : "%.1f %s", bytes, kUnits[unit]);
-  return buffer;
-}
+using human::Bytes;
+using human::Format;
+using human::Percent;
+using human::PercentThreshold;
 
 class Builder {
  public:

@@ -3,6 +3,7 @@
 #include "medic/docker/client.h"
 #include "medic/http/html.h"
 
+#include "medic/human_format.h"
 #include "medic/metric_sample.h"
 
 #include <algorithm>
@@ -53,16 +54,7 @@ std::string Fixed(double value, int digits) {
   return buffer;
 }
 
-std::string Bytes(double bytes) {
-  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  bytes = Finite(bytes);
-  while (bytes >= 1024 && unit < 4) {
-    bytes /= 1024;
-    ++unit;
-  }
-  return Fixed(bytes, unit == 0 ? 0 : 1) + " " + kUnits[unit];
-}
+using human::Bytes;
 
 std::string StateClass(std::string_view state) {
   if (state == "OK") return "ok";

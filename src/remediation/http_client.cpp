@@ -1,37 +1,39 @@
 #include "medic/remediation/http_client.h"
 
-#include <curl/curl.h>
+#include "medic/curl_handle.h"
 
-#include <memory>
+#include <algorithm>
 
 namespace medic::remediation {
 
 namespace {
 
-constexpr std::size_t kMaxBody = 64 * 1024;
-
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+struct BoundedBody {
+  std::string* body;
+  std::size_t limit;
+  bool* truncated;
 };
 
 size_t Collect(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
+  auto* sink = static_cast<BoundedBody*>(user);
   const size_t bytes = size * count;
-  if (body->size() < kMaxBody) body->append(data, std::min(bytes, kMaxBody - body->size()));
+  const std::size_t room = sink->limit - std::min(sink->limit, sink->body->size());
+  if (bytes > room) *sink->truncated = true;
+  sink->body->append(data, std::min(bytes, room));
   return bytes;
 }
 
-HttpResponse Perform(const std::string& url, const std::string* post_body, Duration timeout) {
+HttpResponse Perform(const std::string& url, const std::string* post_body, Duration timeout,
+                     std::size_t max_body_bytes = kDefaultMaxResponseBody) {
   HttpResponse response;
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  InitCurlOnce();
+  CurlEasy curl(curl_easy_init());
   if (!curl) {
     response.error = "curl_easy_init failed";
     return response;
   }
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  CurlSlist headers;
+  BoundedBody sink{&response.body, max_body_bytes, &response.truncated};
   CURL* handle = curl.get();
   curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
@@ -41,7 +43,7 @@ HttpResponse Perform(const std::string& url, const std::string* post_body, Durat
   curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(handle, CURLOPT_USERAGENT, "medic/" MEDIC_VERSION);
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
   if (post_body != nullptr) {
     headers.reset(curl_slist_append(nullptr, "Content-Type: application/json"));
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
@@ -59,8 +61,8 @@ HttpResponse Perform(const std::string& url, const std::string* post_body, Durat
 
 }  // namespace
 
-HttpResponse HttpGetUrl(const std::string& url, Duration timeout) {
-  return Perform(url, nullptr, timeout);
+HttpResponse HttpGetUrl(const std::string& url, Duration timeout, std::size_t max_body_bytes) {
+  return Perform(url, nullptr, timeout, max_body_bytes);
 }
 
 HttpResponse HttpPostJson(const std::string& url, const std::string& json_body, Duration timeout) {

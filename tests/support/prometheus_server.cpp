@@ -1,39 +1,43 @@
 #include "support/prometheus_server.h"
 
+#include "medic/prometheus/query_client.h"
+
 #include <filesystem>
 #include <stdexcept>
 
 namespace medic::test {
 
-std::string UrlEncode(const std::string& value) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string UrlEncode(const std::string& value) { return prom::UrlEncode(value); }
 
 PrometheusServer::PrometheusServer(const std::string& config_yaml,
                                    const std::map<std::string, std::string>& rule_files)
+    : PrometheusServer(config_yaml, rule_files, Options{}) {}
+
+PrometheusServer::PrometheusServer(const std::string& config_yaml,
+                                   const std::map<std::string, std::string>& rule_files,
+                                   const Options& options)
     : port_(FreePort()) {
   dir_.Write("prometheus.yml", config_yaml);
   for (const auto& [name, content] : rule_files) dir_.Write(name, content);
   std::filesystem::create_directories(dir_.Join("data"));
+  if (!options.openmetrics_history.empty()) {
+    dir_.Write("history.om", options.openmetrics_history);
+    const auto loaded =
+        RunCommand({"/usr/bin/promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+                    dir_.Join("history.om"), dir_.Join("data")});
+    if (loaded.exit_code != 0) {
+      throw std::runtime_error("promtool could not load the history:\n" + loaded.output);
+    }
+  }
+  std::vector<std::string> argv{
+      "/usr/bin/prometheus", "--config.file=" + dir_.Join("prometheus.yml"),
+      "--storage.tsdb.path=" + dir_.Join("data"),
+      "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--web.enable-lifecycle"};
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   process_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{
-          "/usr/bin/prometheus", "--config.file=" + dir_.Join("prometheus.yml"),
-          "--storage.tsdb.path=" + dir_.Join("data"),
-          "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--web.enable-lifecycle"},
-      Subprocess::Options{.stdout_path = dir_.Join("prometheus.log"),
-                          .stderr_path = dir_.Join("prometheus.log"),
-                          .working_dir = dir_.path()});
+      argv, Subprocess::Options{.stdout_path = dir_.Join("prometheus.log"),
+                                .stderr_path = dir_.Join("prometheus.log"),
+                                .working_dir = dir_.path()});
   const bool ready =
       WaitFor([&] { return !process_->Running() || HttpGet(port_, "/-/ready").status == 200; },
               std::chrono::seconds(60));

@@ -9,15 +9,26 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace medic::test {
 
 class PrometheusServer {
  public:
+  struct Options {
+    // OpenMetrics text (timestamps in unix seconds, "# EOF" last) loaded into the TSDB with
+    // `promtool tsdb create-blocks-from openmetrics` before Prometheus starts: history that is
+    // the same on every run, without waiting for scrapes.
+    std::string openmetrics_history;
+    std::vector<std::string> extra_args;  // e.g. "--query.max-samples=10"
+  };
+
   // `config_yaml` is prometheus.yml; files in `rule_files` (name -> content) are written next to
   // it, so the config can reference them by bare name.
   PrometheusServer(const std::string& config_yaml,
                    const std::map<std::string, std::string>& rule_files = {});
+  PrometheusServer(const std::string& config_yaml,
+                   const std::map<std::string, std::string>& rule_files, const Options& options);
   ~PrometheusServer();
   PrometheusServer(const PrometheusServer&) = delete;
   PrometheusServer& operator=(const PrometheusServer&) = delete;
