@@ -18,17 +18,25 @@ std::string Cell(const std::string& text) {
   return out;
 }
 
+// One Markdown cell, appended piecewise: GCC 12's -Wrestrict misfires on " " + std::string + " |"
+// at -O2 (GCC bug 105329), which breaks the Release build under -Werror.
+void AppendCell(std::string& out, const std::string& text) {
+  out += ' ';
+  out += Cell(text);
+  out += " |";
+}
+
 std::string Table(const ReportSection& section) {
   std::string header = "|";
   std::string rule = "|";
   for (const auto& column : section.columns) {
-    header += " " + Cell(column.title) + " |";
+    AppendCell(header, column.title);
     rule += "---|";
   }
   std::string out = header + "\n" + rule + "\n";
   for (const auto& row : section.rows) {
     out += "|";
-    for (const auto& cell : row) out += " " + Cell(cell.text) + " |";
+    for (const auto& cell : row) AppendCell(out, cell.text);
     out += "\n";
   }
   return out;
