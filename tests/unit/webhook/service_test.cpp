@@ -1,3 +1,4 @@
+// ctest-labels: tsan
 // The webhook handler and remediation engine together, with real processes for exec steps and
 // a real HTTP receiver for notify steps (no container engine needed here).
 #include "medic/webhook/service.h"
