@@ -26,7 +26,7 @@ run: build
 # Everything CI runs: the whole suite under ASan+UBSan, the concurrent parts under TSan, a
 # bounded run of every fuzzer, and the Release build `make run` uses (GCC warns differently at -O2,
 # and -Werror must not break the README's first command).
-test: test-asan fuzz-smoke build
+test: test-asan test-tsan fuzz-smoke build
 
 # The whole suite, built with AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan: deps-test
@@ -34,7 +34,8 @@ test-asan: deps-test
 	@cmake --build $(TEST_DIR) -j $(JOBS)
 	@bash scripts/run-tests.sh $(TEST_DIR)
 
-# The concurrent parts (registry, HTTP server, journal, worker pool) under ThreadSanitizer.
+# The concurrent parts (collector registry, HTTP server, journal, webhook service, remediation
+# engine and its workers, logs collector) under ThreadSanitizer: test files labelled tsan.
 test-tsan: deps-test
 	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DMEDIC_TSAN=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(TSAN_DIR) -j $(JOBS)

@@ -22,7 +22,9 @@ json ParseBounded(std::string_view body) {
   } catch (const DepthExceeded&) {
     throw PayloadError("malformed JSON: nested deeper than " + std::to_string(kMaxPayloadDepth) +
                        " levels");
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {
+    // parse_error for bad syntax, but also out_of_range for a number no double holds (1e400):
+    // both are a malformed body.
     std::string message = error.what();
     // Strip nlohmann's "[json.exception.parse_error.101] " prefix; keep the position info.
     if (auto end = message.find("] "); end != std::string::npos) message.erase(0, end + 2);

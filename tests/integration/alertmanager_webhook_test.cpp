@@ -1,3 +1,4 @@
+// ctest-labels: tsan
 // A real Alertmanager delivering to the real medic binary: bearer credentials from
 // credentials_file, group_wait 1s, alerts injected through Alertmanager's /api/v2/alerts.
 #include "support/alertmanager.h"

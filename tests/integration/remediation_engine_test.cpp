@@ -1,3 +1,4 @@
+// ctest-labels: tsan
 // End to end on a real engine: Alertmanager -> medic -> podman's Docker API. Uses a private
 // podman engine because the prune step removes every stopped container of the engine it
 // talks to, and the shared test engine serves other tests in parallel.

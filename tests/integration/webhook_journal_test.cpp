@@ -1,3 +1,4 @@
+// ctest-labels: tsan
 // The real medic binary: the journal makes an accepted alert survive kill -9 and run exactly
 // once after the restart; a damaged journal stops start-up; the webhook answers over HTTP.
 #include "support/test_support.h"

@@ -1,3 +1,4 @@
+// ctest-labels: tsan
 // The logs collector against real files on disk: every rotation style, restarts with the
 // state file, and bad input. Counts are checked exactly, then re-checked after more poll
 // rounds to prove nothing is counted twice.

@@ -1,4 +1,4 @@
-
+// ctest-labels: tsan
 #include "medic/http/server.h"
 
 #include "support/test_support.h"

@@ -1,3 +1,4 @@
+// ctest-labels: tsan
 #include "medic/remediation/journal.h"
 
 #include "support/test_support.h"

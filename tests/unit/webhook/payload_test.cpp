@@ -79,6 +79,15 @@ TEST_CASE("malformed JSON is rejected with a position") {
   CHECK(ErrorFor(std::string("[1,2]")).find("expected a JSON object") != std::string::npos);
 }
 
+TEST_CASE("a number too large for a double is malformed JSON, not an escaping exception") {
+  // Found by fuzz/webhook_payload_fuzz: nlohmann reports 1e400 as out_of_range, not parse_error,
+  // and it escaped ParseNotification, turning a bad body into a 500 instead of a 400.
+  CHECK(ErrorFor(std::string("{\"version\": \"4\", \"truncatedAlerts\": 1e400}"))
+            .rfind("malformed JSON: number overflow", 0) == 0);
+  CHECK(ErrorFor(std::string("88888888888888888000E0346")).rfind("malformed JSON", 0) == 0);
+  CHECK(ErrorFor(std::string("[-1e99999]")).rfind("malformed JSON", 0) == 0);
+}
+
 TEST_CASE("wrong types name the field") {
   auto payload = ValidPayload();
   payload["version"] = 4;
