@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <thread>
 
 namespace medic::docker {
 namespace {
@@ -249,8 +250,28 @@ ActionOutcome DockerClient::Action(const std::string& id_or_name, const std::str
 
 ActionOutcome DockerClient::Restart(const std::string& id_or_name, int stop_timeout_seconds) {
   stop_timeout_seconds = std::max(0, stop_timeout_seconds);
-  return Action(id_or_name, "restart", timeout_ + std::chrono::seconds(stop_timeout_seconds),
-                "?t=" + std::to_string(stop_timeout_seconds));
+  try {
+    return Action(id_or_name, "restart", timeout_ + std::chrono::seconds(stop_timeout_seconds),
+                  "?t=" + std::to_string(stop_timeout_seconds));
+  } catch (const DockerError& error) {
+    // Podman can finish the stop half of a restart and then refuse the start half with
+    // "container state improper" while its cleanup process still holds the container in the
+    // transitional "stopped" state. The container is down either way: completing the restart
+    // with a start is what the caller asked for; anything else is still an error.
+    if (error.http_status() != 500 ||
+        error.message().find("container state improper") == std::string::npos) {
+      throw;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    while (true) {
+      try {
+        return Start(id_or_name);
+      } catch (const DockerError& retry) {
+        if (retry.http_status() != 500 || std::chrono::steady_clock::now() >= deadline) throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
 }
 
 ActionOutcome DockerClient::Stop(const std::string& id_or_name, int stop_timeout_seconds) {
