@@ -1,5 +1,8 @@
 #include "medic/http/server.h"
 
+#include "medic/http/connection_pool.h"
+#include "medic/http/deadline_server.h"
+
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
@@ -101,15 +104,18 @@ HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
     });
     if (!configured) throw std::runtime_error("TLS setup from the web config failed");
   } else {
-    server_ = std::make_unique<httplib::Server>();
+    server_ = std::make_unique<DeadlineServer>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.read_timeout),
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout));
   }
   if (options_.web_config && !options_.web_config->basic_auth_users.empty()) {
     basic_auth_ = std::make_unique<BasicAuthVerifier>(options_.web_config->basic_auth_users);
   }
   const std::size_t threads = options_.threads;
+  const std::size_t max_threads = options_.max_threads;
   // httplib owns the queue it is handed; it frees it on shutdown.
-  server_->new_task_queue = [threads] {
-    return std::make_unique<httplib::ThreadPool>(threads).release();
+  server_->new_task_queue = [threads, max_threads] {
+    return std::make_unique<ConnectionPool>(threads, max_threads).release();
   };
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_read_timeout(

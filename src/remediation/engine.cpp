@@ -40,6 +40,7 @@ void RemediationEngine::Stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  runner_.RequestStop();
   wake_.notify_all();
   for (auto& worker : workers_) {
     if (worker.joinable()) worker.join();
@@ -98,6 +99,31 @@ void RemediationEngine::RefreshQueueDepth() {
   }
 }
 
+void RemediationEngine::Persist(const std::function<void()>& write) {
+  for (bool first = true;; first = false) {
+    try {
+      write();
+      return;
+    } catch (const std::exception& error) {
+      metrics_.CountJournalWriteError();
+      // A job's progress must reach the journal before it goes on: giving up would leave it
+      // "running" until a restart, and skipping the write could repeat a step after one.
+      if (first) {
+        spdlog::error("cannot journal remediation progress: {}; retrying every second",
+                      error.what());
+      }
+      std::unique_lock lock(mutex_);
+      if (stopping_) throw;
+      wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+  }
+}
+
+bool RemediationEngine::Stopping() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
 const RemediationSettings* RemediationEngine::FindRemediation(const std::string& name) const {
   for (const auto& remediation : config_.remediations) {
     if (remediation.name == name) return &remediation;
@@ -144,8 +170,10 @@ void RemediationEngine::WorkerLoop() {
 void RemediationEngine::RunJob(JobRecord job) {
   const RemediationSettings* remediation = FindRemediation(job.remediation);
   if (remediation == nullptr) {
-    journal_.FinishJob(job.id, "failed", "failed",
-                       "remediation " + job.remediation + " is no longer configured");
+    Persist([&] {
+      journal_.FinishJob(job.id, "failed", "failed",
+                         "remediation " + job.remediation + " is no longer configured");
+    });
     metrics_.CountRemediation(job.remediation, "failed");
     return;
   }
@@ -157,9 +185,11 @@ void RemediationEngine::RunJob(JobRecord job) {
     const auto last = journal_.LastRunStart(job.remediation, job.target);
     const double cooldown = std::chrono::duration<double>(remediation->cooldown).count();
     if (last && now - *last < cooldown) {
-      journal_.FinishJob(job.id, "skipped", "skipped_cooldown",
-                         "within cooldown " + FormatDuration(remediation->cooldown) +
-                             " of the run at " + std::to_string(*last));
+      Persist([&] {
+        journal_.FinishJob(job.id, "skipped", "skipped_cooldown",
+                           "within cooldown " + FormatDuration(remediation->cooldown) +
+                               " of the run at " + std::to_string(*last));
+      });
       metrics_.CountRemediation(job.remediation, "skipped_cooldown");
       spdlog::info("remediation {} on {} skipped: cooldown", job.remediation, job.target);
       return;
@@ -167,20 +197,24 @@ void RemediationEngine::RunJob(JobRecord job) {
     // At most max_per_hour runs per target, then give up once (circuit open).
     const int runs = journal_.CountRunsSince(job.target, now - 3600, job.id);
     if (remediation->max_per_hour > 0 && runs >= remediation->max_per_hour) {
-      journal_.FinishJob(job.id, "skipped", "skipped_circuit",
-                         std::to_string(runs) + " runs on " + job.target +
-                             " in the last hour (max_per_hour " +
-                             std::to_string(remediation->max_per_hour) + ")");
+      Persist([&] {
+        journal_.FinishJob(job.id, "skipped", "skipped_circuit",
+                           std::to_string(runs) + " runs on " + job.target +
+                               " in the last hour (max_per_hour " +
+                               std::to_string(remediation->max_per_hour) + ")");
+      });
       metrics_.CountRemediation(job.remediation, "skipped_circuit");
       metrics_.SetCircuitOpen(job.target, true);
-      if (journal_.MarkCircuitOpen(job.target, now, now - 3600)) {
+      bool newly_opened = false;
+      Persist([&] { newly_opened = journal_.MarkCircuitOpen(job.target, now, now - 3600); });
+      if (newly_opened) {
         spdlog::error("giving up on {}: {} remediations in the last hour", job.target, runs);
         runner_.NotifyGivingUp(*remediation, job.target, runs);
       }
       return;
     }
     if (journal_.OpenCircuits().count(job.target) > 0) {
-      journal_.CloseCircuit(job.target);
+      Persist([&] { journal_.CloseCircuit(job.target); });
     }
     metrics_.SetCircuitOpen(job.target, false);
   }
@@ -210,19 +244,35 @@ void RemediationEngine::RunJob(JobRecord job) {
     if (step.kind == StepSettings::Kind::kVerify) context.last_verify = &step;
     if (index < job.next_step) continue;
     const std::string kind = StepKindName(step.kind);
-    journal_.RecordStepStart(job.id, index, kind);
+    if (Stopping()) {
+      // Left "running" at this step: recovery requeues it and the job resumes here.
+      spdlog::info("remediation job {} paused before step {} {}: medic is stopping", job.id, index,
+                   kind);
+      return;
+    }
+    Persist([&] { journal_.RecordStepStart(job.id, index, kind); });
     StepOutcome outcome = runner_.Run(step, context);
+    if (outcome.state == StepState::kInterrupted) {
+      Persist([&] { journal_.RecordStepInterrupted(job.id, index, outcome.output); });
+      spdlog::warn(
+          "remediation job {} interrupted by shutdown in step {} {}; it resumes there "
+          "after the restart",
+          job.id, index, kind);
+      return;
+    }
     if (outcome.state == StepState::kFailed && step.kind != StepSettings::Kind::kNotify) {
       context.failed = true;
     }
     context.step_outcomes.emplace_back(kind, StepStateName(outcome.state));
     if (outcome.output.size() > 16 * 1024) outcome.output.resize(16 * 1024);
-    journal_.RecordStepEnd(job.id, index, StepStateName(outcome.state), outcome.output);
+    Persist([&] {
+      journal_.RecordStepEnd(job.id, index, StepStateName(outcome.state), outcome.output);
+    });
     spdlog::info("  step {} {}: {}", index, kind, StepStateName(outcome.state));
   }
   const std::string result = dry_run ? "dry_run" : (context.failed ? "failed" : "success");
   const std::string state = dry_run ? "dry_run" : (context.failed ? "failed" : "succeeded");
-  journal_.FinishJob(job.id, state, result, "");
+  Persist([&] { journal_.FinishJob(job.id, state, result, ""); });
   const double finished = UnixNow();
   metrics_.CountRemediation(job.remediation, result);
   metrics_.ObserveDuration(job.remediation, finished - job.started_at);

@@ -2,7 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 namespace medic::remediation {
@@ -102,6 +106,19 @@ JobRecord ReadJob(const SqliteStatement& row) {
   return job;
 }
 
+// SQLite says only "unable to open database file" when it cannot create its -wal/-shm files;
+// name the cause an operator can fix (a read-only mount, permissions). access() reports EROFS
+// even for root.
+std::string WritableDiagnosis(const std::string& path) {
+  for (const auto& candidate : {path, std::filesystem::path(path).parent_path().string()}) {
+    if (candidate.empty() || ::access(candidate.c_str(), F_OK) != 0) continue;
+    if (::access(candidate.c_str(), W_OK) != 0) {
+      return "; " + candidate + " is not writable: " + std::strerror(errno);
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 double UnixNow() {
@@ -134,6 +151,7 @@ Journal::Journal(const JournalSettings& settings) : path_(settings.path), settin
     CreateSchema();
   } catch (const SqliteError& error) {
     throw JournalOpenError("cannot open journal " + path_ + ": " + error.what() +
+                           WritableDiagnosis(path_) +
                            " (medic will not start with an unreadable journal)");
   }
   writer_ = std::thread([this] { WriterLoop(); });
@@ -421,6 +439,26 @@ void Journal::RecordStepEnd(std::int64_t job_id, int step_index, const std::stri
     // never repeats a finished step.
     db.Prepare("UPDATE jobs SET next_step=? WHERE id=?")
         .Bind(1, step_index + 1)
+        .Bind(2, job_id)
+        .Run();
+  });
+}
+
+void Journal::RecordStepInterrupted(std::int64_t job_id, int step_index,
+                                    const std::string& output) {
+  Write([&](SqliteDatabase& db) {
+    db.Prepare(
+          "UPDATE job_steps SET state='interrupted', finished_at=?, output=? WHERE job_id=? AND "
+          "step_index=? AND state='running'")
+        .Bind(1, UnixNow())
+        .Bind(2, output)
+        .Bind(3, job_id)
+        .Bind(4, step_index)
+        .Run();
+    // next_step stays put and the job stays "running": start-up recovery requeues it.
+    db.Prepare("UPDATE jobs SET detail=? WHERE id=?")
+        .Bind(1, "interrupted by shutdown in step " + std::to_string(step_index) +
+                     "; resumes after restart")
         .Bind(2, job_id)
         .Run();
   });

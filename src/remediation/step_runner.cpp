@@ -72,6 +72,8 @@ std::string StepStateName(StepState state) {
       return "failed";
     case StepState::kSkipped:
       return "skipped";
+    case StepState::kInterrupted:
+      return "interrupted";
   }
   return "unknown";
 }
@@ -111,6 +113,19 @@ std::map<std::string, std::string> AlertEnvironment(const nlohmann::json& alert,
 }
 
 StepRunner::StepRunner(Options options) : options_(std::move(options)) {}
+
+void StepRunner::RequestStop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stop_requested_ = true;
+  }
+  stop_cv_.notify_all();
+}
+
+bool StepRunner::SleepUnlessStopped(Duration duration) {
+  std::unique_lock lock(stop_mutex_);
+  return !stop_cv_.wait_for(lock, duration, [this] { return stop_requested_; });
+}
 
 ContainerEngine& StepRunner::Engine() {
   if (options_.engine == nullptr) throw std::runtime_error("no container engine configured");
@@ -198,7 +213,10 @@ StepOutcome StepRunner::Verify(const StepSettings& step, JobContext& context) {
       }
       last = running ? "health " + health : "not running";
     }
-    if (attempt < attempts) std::this_thread::sleep_for(step.interval);
+    if (attempt < attempts && !SleepUnlessStopped(step.interval)) {
+      return {StepState::kInterrupted, "medic stopped after " + std::to_string(attempt) +
+                                           " attempt(s) (" + last + "); resumes after restart"};
+    }
   }
   return {StepState::kFailed,
           "still unhealthy after " + std::to_string(attempts) + " attempt(s): " + last};
@@ -216,7 +234,9 @@ StepOutcome StepRunner::Escalate(const StepSettings& step, JobContext& context) 
   if (outcome.state == StepState::kSucceeded && context.last_verify != nullptr) {
     const StepOutcome verified = Verify(*context.last_verify, context);
     outcome.output += "; verify: " + verified.output;
-    outcome.state = verified.state;
+    // The escalation itself has happened and must not repeat on resume: a re-verify cut short
+    // by shutdown counts as a failed escalation, not an interrupted step.
+    outcome.state = verified.state == StepState::kInterrupted ? StepState::kFailed : verified.state;
   }
   if (outcome.state == StepState::kSucceeded) context.failed = false;
   return outcome;

@@ -185,3 +185,40 @@ TEST_CASE("cert collector on PEM files, bundles, directories and bad files") {
   CHECK(errors.at(dir.Join("garbage.pem")).find("no PEM certificate") != std::string::npos);
   CHECK(errors.at(dir.Join("fifo.pem")).find("not a regular file") != std::string::npos);
 }
+
+TEST_CASE("medic binary: a TLS endpoint that stalls mid-handshake never holds the scrape") {
+  // The listener completes TCP connections and never answers the ClientHello.
+  medic::test::BlackHoleListener stall;
+  const std::string endpoint =
+      "{name: stall, address: \"127.0.0.1:" + std::to_string(stall.port()) + "\"";
+
+  SUBCASE("endpoint timeout longer than the collector timeout: the collector fails") {
+    medic::test::MedicProcess medic(
+        "collectors:\n  timeout: 1s\n  filesystem: {mountpoints: [/]}\n"
+        "  cert: {endpoints: [" +
+        endpoint + ", timeout: 30s}]}\n");
+    for (int i = 0; i < 2; ++i) {  // again while the first handshake may still hang
+      const auto started = std::chrono::steady_clock::now();
+      const auto scrape = medic::test::HttpGet(medic.port(), "/metrics");
+      CHECK(std::chrono::steady_clock::now() - started < 3s);
+      REQUIRE(scrape.status == 200);
+      CHECK(medic::test::FindSample(scrape.body, "medic_scrape_collector_success",
+                                    R"(collector="cert")") == 0);
+      CHECK(medic::test::FindSample(scrape.body, "medic_scrape_collector_success",
+                                    R"(collector="filesystem")") == 1);
+    }
+  }
+  SUBCASE("endpoint timeout inside the collector timeout: the probe fails, the collector works") {
+    medic::test::MedicProcess medic(
+        "collectors:\n  timeout: 5s\n  filesystem: {mountpoints: [/]}\n"
+        "  cert: {endpoints: [" +
+        endpoint + ", timeout: 1s}]}\n");
+    const auto started = std::chrono::steady_clock::now();
+    const auto scrape = medic::test::HttpGet(medic.port(), "/metrics");
+    const auto took = std::chrono::steady_clock::now() - started;
+    CHECK(took < 3s);
+    REQUIRE(scrape.status == 200);
+    CHECK(medic::test::FindSample(scrape.body, "medic_cert_probe_success", R"(target="stall")") ==
+          0);
+  }
+}

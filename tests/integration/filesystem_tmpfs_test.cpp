@@ -2,9 +2,9 @@
 #include "medic/collectors/filesystem.h"
 
 #include "support/test_support.h"
+#include "support/tmpfs_mount.h"
 
 #include <doctest/doctest.h>
-#include <sys/mount.h>
 
 #include <fstream>
 
@@ -22,27 +22,11 @@ double Sample(const std::vector<prometheus::MetricFamily>& families, const std::
   return -1;
 }
 
-// Unmounts on destruction, so a failed check never leaves a mount behind.
-class TmpfsMount {
- public:
-  explicit TmpfsMount(const std::string& path) : path_(path) {
-    mounted_ = ::mount("medic-test", path.c_str(), "tmpfs", 0, "size=16m,mode=0755") == 0;
-  }
-  ~TmpfsMount() {
-    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return mounted_; }
-
- private:
-  std::string path_;
-  bool mounted_ = false;
-};
-
 }  // namespace
 
 TEST_CASE("a 16 MiB tmpfs reports its exact size, type and device, and usage moves with writes") {
   medic::test::TempDir dir;
-  TmpfsMount mount(dir.path());
+  medic::test::TmpfsMount mount(dir.path(), "size=16m,mode=0755");
   if (!mount.mounted()) {
     MESSAGE("cannot mount tmpfs here (not root?); the root filesystem checks in unit tests apply");
     return;

@@ -153,3 +153,55 @@ TEST_CASE("ServiceDown restarts, HighMemoryUsage prunes and restarts, HighErrorR
     CHECK(receiver.Received(archives[0].string()));
   }
 }
+
+TEST_CASE(
+    "engine killed during a restart step: the step fails clearly, the job fails, medic serves") {
+  PrivatePodman engine;
+  // Ignores SIGTERM, so the restart waits its whole stop timeout: the window to kill the engine.
+  TestContainer bot({.command = {"sh", "-c", "trap '' TERM; while true; do sleep 1; done"},
+                     .host = engine.host()});
+  TempDir data;
+  data.Write("token", "am-t0ken\n");
+  MedicProcess medic(
+      "data_dir: " + data.path() +
+      "\ncollectors: {filesystem: {mountpoints: [/]}}\n"
+      "webhook: {bearer_token_file: " +
+      data.Join("token") + ", docker_host: \"" + engine.host() + "\"}\n" + "targets: [" +
+      bot.name() +
+      "]\n"
+      "remediations:\n"
+      "  - name: service-down\n"
+      "    match: {alertname: ServiceDown}\n"
+      "    target_label: name\n"
+      "    steps: [{restart: {timeout: 20s}}, {verify: {attempts: 2, interval: 200ms}},"
+      " escalate: recreate]\n");
+  Alertmanager alertmanager(medic.port(), data.Join("token"));
+  alertmanager.Fire({{"alertname", "ServiceDown"}, {"name", bot.name()}});
+  REQUIRE(WaitFor(
+      [&] {
+        const json job = JobFor(medic.port(), "service-down");
+        return job.is_object() && job["steps"].size() == 1 && job["steps"][0]["state"] == "running";
+      },
+      60s));
+  std::this_thread::sleep_for(1s);  // the engine is now inside its 20 s stop wait
+  engine.Kill();
+
+  REQUIRE(WaitFor([&] { return Finished(JobFor(medic.port(), "service-down")); }, 60s));
+  const json job = JobFor(medic.port(), "service-down");
+  INFO(job.dump(2));
+  CHECK(job["state"] == "failed");
+  REQUIRE(job["steps"].size() == 3);
+  CHECK(job["steps"][0]["state"] == "failed");
+  const std::string error = job["steps"][0]["output"];
+  CHECK(error.rfind("error: ", 0) == 0);
+  CHECK(error.find(bot.name()) != std::string::npos);
+  CHECK(job["steps"][1]["state"] == "skipped");
+  CHECK(job["steps"][2]["kind"] == "escalate");
+  CHECK(job["steps"][2]["state"] == "failed");  // the engine is still down
+  // medic itself keeps serving, and says the engine is unreachable.
+  const auto scrape = HttpGet(medic.port(), "/metrics");
+  CHECK(scrape.status == 200);
+  CHECK(FindSample(scrape.body, "medic_remediations_total",
+                   R"(remediation="service-down",result="failed")") == 1);
+  CHECK(HttpGet(medic.port(), "/-/healthy").status == 200);
+}

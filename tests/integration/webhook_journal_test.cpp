@@ -2,6 +2,7 @@
 // The real medic binary: the journal makes an accepted alert survive kill -9 and run exactly
 // once after the restart; a damaged journal stops start-up; the webhook answers over HTTP.
 #include "support/test_support.h"
+#include "support/webhook_payload.h"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -17,24 +18,8 @@ using nlohmann::json;
 namespace {
 
 std::string Payload(const std::string& alertname, const std::string& fingerprint) {
-  json alert = {{"status", "firing"},
-                {"labels", {{"alertname", alertname}, {"cmd", "$(touch /tmp/medic-pwned)"}}},
-                {"annotations", json::object()},
-                {"startsAt", "2026-11-29T03:00:00Z"},
-                {"endsAt", "0001-01-01T00:00:00Z"},
-                {"generatorURL", ""},
-                {"fingerprint", fingerprint}};
-  return json{{"version", "4"},
-              {"groupKey", "g"},
-              {"truncatedAlerts", 0},
-              {"status", "firing"},
-              {"receiver", "medic"},
-              {"groupLabels", json::object()},
-              {"commonLabels", json::object()},
-              {"commonAnnotations", json::object()},
-              {"externalURL", ""},
-              {"alerts", json::array({alert})}}
-      .dump();
+  return WebhookPayload({{"alertname", alertname}, {"cmd", "$(touch /tmp/medic-pwned)"}},
+                        fingerprint);
 }
 
 std::string Config(const TempDir& data) {

@@ -22,7 +22,8 @@ struct ServerOptions {
   std::size_t max_body_bytes = 1 << 20;
   Duration read_timeout = std::chrono::seconds(10);
   Duration write_timeout = std::chrono::seconds(10);
-  std::size_t threads = 16;
+  std::size_t threads = 16;       // always running
+  std::size_t max_threads = 128;  // while connections wait, up to this many (see ConnectionPool)
   std::optional<WebConfigFile> web_config;  // TLS, basic auth users, extra headers
 };
 
@@ -31,8 +32,10 @@ struct ServerOptions {
 enum class Access { kProtected, kPublic };
 
 // cpp-httplib wired the way an exporter should be: exact-path routing with 404 and 405 + Allow,
-// a body cap (413), read/write timeouts, optional TLS/mTLS and basic auth from exporter-toolkit's
-// web config, and a graceful Stop() that lets in-flight requests finish.
+// a body cap (413), read/write timeouts (the read timeout a deadline for the whole request on
+// plain HTTP, see DeadlineServer), a pool that grows while connections wait, optional TLS/mTLS and
+// basic auth from exporter-toolkit's web config, and a graceful Stop() that lets in-flight requests
+// finish.
 class HttpServer {
  public:
   explicit HttpServer(ServerOptions options);

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -47,6 +48,10 @@ class RemediationEngine {
   void MaintenanceLoop();
   void RunJob(JobRecord job);
   const RemediationSettings* FindRemediation(const std::string& name) const;
+  bool Stopping();
+  // Runs a journal write, retrying each second while it fails (disk full) until it succeeds
+  // or medic stops; rethrows then.
+  void Persist(const std::function<void()>& write);
   void RefreshQueueDepth();
 
   Config config_;

@@ -120,6 +120,8 @@ class Journal {
   // Records the step's end and advances the job's next step when it succeeded.
   void RecordStepEnd(std::int64_t job_id, int step_index, const std::string& state,
                      const std::string& output);
+  // A step cut short by shutdown: recorded as interrupted, the job left to resume at it.
+  void RecordStepInterrupted(std::int64_t job_id, int step_index, const std::string& output);
   void FinishJob(std::int64_t job_id, const std::string& state, const std::string& result,
                  const std::string& detail);
 

@@ -6,8 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,7 +28,9 @@ struct JobContext {
   const StepSettings* last_verify = nullptr;  // escalate re-verifies with it
 };
 
-enum class StepState { kSucceeded, kFailed, kSkipped };
+// kInterrupted: medic is shutting down and the step stopped waiting; it has not finished and
+// runs again (from its start) when the job resumes after the restart.
+enum class StepState { kSucceeded, kFailed, kSkipped, kInterrupted };
 
 struct StepOutcome {
   StepState state = StepState::kSucceeded;
@@ -59,6 +63,8 @@ class StepRunner {
   explicit StepRunner(Options options);
 
   StepOutcome Run(const StepSettings& step, JobContext& context);
+  // Shutdown: waits between verify attempts end at once with StepState::kInterrupted.
+  void RequestStop();
   // "Giving up" message for a target whose circuit opened.
   void NotifyGivingUp(const RemediationSettings& remediation, const std::string& target,
                       int runs_last_hour);
@@ -72,8 +78,13 @@ class StepRunner {
   StepOutcome Exec(const std::vector<std::string>& argv, Duration timeout, JobContext& context);
   StepOutcome Notify(const StepSettings& step, JobContext& context);
   ContainerEngine& Engine();
+  // Sleeps for `duration` unless RequestStop() comes first; false when stopped.
+  bool SleepUnlessStopped(Duration duration);
 
   Options options_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stop_requested_ = false;
 };
 
 }  // namespace medic::remediation
