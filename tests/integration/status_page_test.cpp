@@ -1,6 +1,7 @@
 // The status page on the built binary: served HTML and JSON, basic auth, and a real headless
 // Chromium loading it under its CSP (DOM asserted, screenshot saved to the build directory).
 #include "support/test_support.h"
+#include "support/webhook_payload.h"
 
 #include <crypt.h>
 #include <doctest/doctest.h>
@@ -57,25 +58,8 @@ std::string JournalConfig(const medic::test::TempDir& dir) {
 }
 
 std::string HostileAlert() {
-  const nlohmann::json alert = {
-      {"status", "firing"},
-      {"labels", {{"alertname", "HighErrorRate"}, {"instance", kHostile}}},
-      {"annotations", {{"summary", kHostile}}},
-      {"startsAt", "2026-11-29T03:00:00Z"},
-      {"endsAt", "0001-01-01T00:00:00Z"},
-      {"generatorURL", ""},
-      {"fingerprint", "f00d"}};
-  return nlohmann::json{{"version", "4"},
-                        {"groupKey", "g"},
-                        {"truncatedAlerts", 0},
-                        {"status", "firing"},
-                        {"receiver", "medic"},
-                        {"groupLabels", nlohmann::json::object()},
-                        {"commonLabels", {{"alertname", "HighErrorRate"}}},
-                        {"commonAnnotations", nlohmann::json::object()},
-                        {"externalURL", ""},
-                        {"alerts", nlohmann::json::array({alert})}}
-      .dump();
+  return medic::test::WebhookPayload({{"alertname", "HighErrorRate"}, {"instance", kHostile}},
+                                     "f00d", {{"summary", kHostile}});
 }
 
 const std::multimap<std::string, std::string> kWebhookAuth{{"Authorization", "Bearer t0ken"}};
