@@ -32,8 +32,8 @@ ContainerCache::ContainerCache(const ContainerSettings& settings,
                                std::shared_ptr<docker::DockerClient> client)
     : settings_(settings),
       client_(std::move(client)),
-      refresher_([this](std::stop_token stop) { RefreshLoop(stop); }),
-      disk_usage_refresher_([this](std::stop_token stop) { DiskUsageLoop(stop); }) {}
+      refresher_([this](const std::stop_token& stop) { RefreshLoop(stop); }),
+      disk_usage_refresher_([this](const std::stop_token& stop) { DiskUsageLoop(stop); }) {}
 
 ContainerCache::~ContainerCache() {
   disk_usage_refresher_.request_stop();
@@ -66,7 +66,7 @@ std::shared_ptr<const ContainerSnapshot> ContainerCache::RefreshNow(Clock::time_
   return latest_;
 }
 
-void ContainerCache::RefreshLoop(std::stop_token stop) {
+void ContainerCache::RefreshLoop(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     std::shared_ptr<const ContainerSnapshot> previous;
     {
@@ -84,13 +84,13 @@ void ContainerCache::RefreshLoop(std::stop_token stop) {
   }
 }
 
-void ContainerCache::DiskUsageLoop(std::stop_token stop) {
+void ContainerCache::DiskUsageLoop(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     auto wait = settings_.disk_usage_interval;
     try {
       auto usage = client_->SystemDiskUsage(settings_.timeout * 6);
       std::lock_guard lock(mutex_);
-      disk_usage_ = std::move(usage);
+      disk_usage_ = usage;
     } catch (const docker::DockerError& error) {
       // Keep the last known figures and try again soon rather than a whole interval later.
       spdlog::debug("container collector: system/df failed: {}", error.what());

@@ -61,8 +61,8 @@ class ContainerCache {
   std::optional<docker::DiskUsage> DiskUsage() const;
 
  private:
-  void RefreshLoop(std::stop_token stop);
-  void DiskUsageLoop(std::stop_token stop);
+  void RefreshLoop(const std::stop_token& stop);
+  void DiskUsageLoop(const std::stop_token& stop);
   std::shared_ptr<const ContainerSnapshot> Refresh(const ContainerSnapshot* previous);
 
   ContainerSettings settings_;
