@@ -137,6 +137,10 @@ ContainerSettings ParseContainer(const ConfigNode& node) {
   if (auto v = map.Optional("names")) settings.names = v->StringList();
   if (auto v = map.Optional("labels")) settings.labels = v->StringMap();
   if (auto v = map.Optional("timeout")) settings.timeout = v->DurationValue();
+  if (auto v = map.Optional("refresh_interval")) {
+    settings.refresh_interval = v->DurationValue();
+    if (settings.refresh_interval < 100ms) v->Fail("must be at least 100ms");
+  }
   if (auto v = map.Optional("max_parallel_stats")) {
     settings.max_parallel_stats = static_cast<std::size_t>(v->Int(1, 64));
   }

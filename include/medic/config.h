@@ -51,6 +51,9 @@ struct ContainerSettings {
   std::vector<std::string> names;             // empty: all containers
   std::map<std::string, std::string> labels;  // container label filters (all must match)
   Duration timeout = 5s;                      // per Docker API call
+  // How often the background refresher lists containers and fetches their stats; a scrape
+  // serves the latest refresh (container_last_seen says when each figure was taken).
+  Duration refresh_interval = 5s;
   std::size_t max_parallel_stats = 8;
   Duration disk_usage_interval = 5min;  // system/df is expensive on real Docker
 };

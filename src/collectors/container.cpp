@@ -5,9 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
-#include <set>
-#include <thread>
 
 namespace medic {
 namespace {
@@ -15,27 +12,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// A call is not worth starting with less time than this left.
-constexpr milliseconds kMinimumCallTime{50};
+// A ping slower than this means the engine is too sick to call up, whatever the call timeout.
+constexpr milliseconds kPingTimeout{2000};
 
-struct Observation {
-  docker::ContainerSummary summary;
-  std::optional<docker::ContainerDetails> details;
-  std::optional<docker::ContainerStats> stats;
-};
-
-std::optional<milliseconds> Remaining(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-  if (left < kMinimumCallTime) return std::nullopt;
-  return left;
-}
-
-double Now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-LabelPairs CadvisorLabels(const Observation& observation) {
-  const docker::ContainerDetails& details = *observation.details;
+LabelPairs CadvisorLabels(const docker::ContainerDetails& details) {
   return {{"id", details.id}, {"image", details.image}, {"name", details.name}};
 }
 
@@ -43,108 +23,61 @@ LabelPairs CadvisorLabels(const Observation& observation) {
 
 ContainerCollector::ContainerCollector(ContainerSettings settings)
     : settings_(std::move(settings)),
-      client_(settings_.docker_host, std::chrono::duration_cast<milliseconds>(settings_.timeout)) {}
+      client_(std::make_shared<docker::DockerClient>(
+          settings_.docker_host, std::chrono::duration_cast<milliseconds>(settings_.timeout))),
+      cache_(settings_, client_) {}
 
 std::string ContainerCollector::LastError() const {
   std::lock_guard lock(mutex_);
   return last_error_;
 }
 
-std::optional<docker::DiskUsage> ContainerCollector::DiskUsage(Clock::time_point deadline) {
-  const bool fresh = disk_usage_ && Clock::now() - disk_usage_time_ < settings_.disk_usage_interval;
-  if (fresh) return disk_usage_;
-  if (auto left = Remaining(deadline)) {
-    try {
-      disk_usage_ = client_.SystemDiskUsage(*left);
-      disk_usage_time_ = Clock::now();
-    } catch (const docker::DockerError& error) {
-      // Keep the last known figures; retry on the next scrape.
-      spdlog::debug("container collector: system/df failed: {}", error.what());
-    }
+void ContainerCollector::NoteError(const std::string& error) {
+  std::lock_guard lock(mutex_);
+  if (error.empty() && !last_error_.empty()) {
+    spdlog::info("container collector: Docker engine reachable again");
+  } else if (!error.empty() && error != last_error_) {
+    spdlog::warn("container collector: {}", error);
   }
-  return disk_usage_;
+  last_error_ = error;
 }
 
 std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
   const Clock::time_point deadline = Clock::now() + settings_.timeout;
   std::vector<prometheus::MetricFamily> families;
-  auto up = MetricFamilyBuilder::Gauge("medic_docker_up",
-                                       "1 if the Docker Engine API answered this scrape, else 0.");
+  auto up = MetricFamilyBuilder::Gauge(
+      "medic_docker_up", "1 if the Docker Engine API answered this scrape's ping, else 0.");
 
-  docker::ListOptions list_options;
-  for (const auto& [key, value] : settings_.labels) {
-    list_options.filters["label"].push_back(key + "=" + value);
-  }
-  std::vector<docker::ContainerSummary> containers;
+  // The figures come from the background refresher; the ping keeps medic_docker_up about this
+  // scrape, and drops figures an engine that is gone can no longer vouch for.
+  std::shared_ptr<const ContainerSnapshot> snapshot;
+  std::string error;
   try {
-    containers = client_.List(list_options, Remaining(deadline).value_or(kMinimumCallTime));
-  } catch (const docker::DockerError& error) {
-    {
-      std::lock_guard lock(mutex_);
-      if (last_error_ != error.what()) spdlog::warn("container collector: {}", error.what());
-      last_error_ = error.what();
-      version_.reset();  // the engine may come back as another version
+    client_->Ping(
+        std::min(std::chrono::duration_cast<milliseconds>(settings_.timeout), kPingTimeout));
+    snapshot = cache_.Latest();
+    // Starting up, or the engine just came back: get figures now rather than a refresh later.
+    if (!snapshot || !snapshot->up) snapshot = cache_.RefreshNow(deadline);
+    if (!snapshot) {
+      error = "the first container refresh did not finish within the collector timeout";
+    } else if (!snapshot->up) {
+      error = snapshot->error;
     }
+  } catch (const docker::DockerError& ping_error) {
+    error = ping_error.what();
+  }
+  NoteError(error);
+  if (!error.empty()) {
     up.Add(0).MoveInto(families);
     return families;
   }
-  {
-    std::lock_guard lock(mutex_);
-    if (!last_error_.empty()) spdlog::info("container collector: Docker engine reachable again");
-    last_error_.clear();
-  }
   up.Add(1).MoveInto(families);
 
-  if (!version_) {
-    if (auto left = Remaining(deadline)) {
-      try {
-        version_ = client_.Version(*left);
-      } catch (const docker::DockerError& error) {
-        spdlog::debug("container collector: version failed: {}", error.what());
-      }
-    }
-  }
-  if (version_) {
+  if (snapshot->version) {
     MetricFamilyBuilder::Gauge("medic_docker_info", "Docker engine version (value 1).")
-        .Add(1,
-             {{"api_version", version_->api_version}, {"server_version", version_->server_version}})
+        .Add(1, {{"api_version", snapshot->version->api_version},
+                 {"server_version", snapshot->version->server_version}})
         .MoveInto(families);
-  }
-
-  // Exact name matching (the engine's name filter is an unanchored regex).
-  if (!settings_.names.empty()) {
-    const std::set<std::string> wanted(settings_.names.begin(), settings_.names.end());
-    std::erase_if(containers, [&](const docker::ContainerSummary& container) {
-      return wanted.count(container.name) == 0;
-    });
-  }
-
-  std::vector<Observation> observations(containers.size());
-  for (std::size_t i = 0; i < containers.size(); ++i) observations[i].summary = containers[i];
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < observations.size(); i = next++) {
-      Observation& observation = observations[i];
-      try {
-        auto left = Remaining(deadline);
-        if (!left) continue;
-        observation.details = client_.Inspect(observation.summary.id, *left);
-        if (!observation.details->running) continue;
-        left = Remaining(deadline);
-        if (!left) continue;
-        observation.stats = client_.Stats(observation.summary.id, *left);
-      } catch (const docker::DockerError& error) {
-        // Removed mid-scrape, or slow: this container's figures are missing this time.
-        spdlog::debug("container collector: {}: {}", observation.summary.name, error.what());
-      }
-    }
-  };
-  const std::size_t worker_count =
-      std::min(observations.size(), std::max<std::size_t>(1, settings_.max_parallel_stats));
-  {
-    std::vector<std::jthread> workers;
-    for (std::size_t i = 1; i < worker_count; ++i) workers.emplace_back(work);
-    if (worker_count > 0) work();
   }
 
   auto running = MetricFamilyBuilder::Gauge(
@@ -169,8 +102,8 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
                                           "Cumulative CPU time consumed in seconds.");
   auto start_time = MetricFamilyBuilder::Gauge("container_start_time_seconds",
                                                "Start time of the container since unix epoch.");
-  auto last_seen = MetricFamilyBuilder::Gauge("container_last_seen",
-                                              "Last time the container was seen by medic.");
+  auto last_seen = MetricFamilyBuilder::Gauge(
+      "container_last_seen", "When medic last fetched the container's figures (unix seconds).");
   auto fs_reads = MetricFamilyBuilder::Counter("container_fs_reads_bytes_total",
                                                "Cumulative bytes read from block devices.");
   auto fs_writes = MetricFamilyBuilder::Counter("container_fs_writes_bytes_total",
@@ -192,8 +125,7 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
   auto tx_dropped = MetricFamilyBuilder::Counter("container_network_transmit_packets_dropped_total",
                                                  "Cumulative packets dropped on transmit.");
 
-  const double now = Now();
-  for (const Observation& observation : observations) {
+  for (const ContainerObservation& observation : snapshot->containers) {
     const std::string& name = observation.summary.name;
     const bool is_running =
         observation.details ? observation.details->running : observation.summary.state == "running";
@@ -211,10 +143,10 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
       }
     }
     if (!details.running) continue;
-    const LabelPairs labels = CadvisorLabels(observation);
+    const LabelPairs labels = CadvisorLabels(details);
     memory_limit.Add(static_cast<double>(details.memory_limit), labels);
     if (details.started_at) start_time.Add(*details.started_at, labels);
-    last_seen.Add(now, labels);
+    if (observation.seen_at > 0) last_seen.Add(observation.seen_at, labels);
     if (!observation.stats || observation.stats->empty) continue;
     const docker::ContainerStats& stats = *observation.stats;
     if (stats.memory_usage) memory_usage.Add(static_cast<double>(*stats.memory_usage), labels);
@@ -244,7 +176,7 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
     builder->MoveInto(families);
   }
 
-  if (auto usage = DiskUsage(deadline)) {
+  if (auto usage = cache_.DiskUsage()) {
     auto disk = MetricFamilyBuilder::Gauge(
         "medic_docker_disk_usage_bytes",
         "Disk space used by the engine per kind (from system/df, cached).");

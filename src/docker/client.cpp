@@ -14,6 +14,9 @@ namespace medic::docker {
 namespace {
 
 constexpr char kPreferredApiVersion[] = "1.41";
+// Enough for the collector's bounded pool plus a few concurrent remediation calls; more
+// concurrent callers still work, their extra handles are just not kept.
+constexpr std::size_t kMaxIdleHandles = 16;
 
 struct Transfer {
   std::string body;
@@ -52,6 +55,11 @@ std::size_t WriteHeader(char* data, std::size_t size, std::size_t count, void* u
     transfer->headers[name] = std::string(value);
   }
   return bytes;
+}
+
+// libcurl calls this at least about once a second, also while the engine sends nothing.
+int AbortWhenCancelled(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(cancelled)->load() ? 1 : 0;
 }
 
 // "1.41" → {1, 41}; unparsable → {0, 0}.
@@ -107,11 +115,35 @@ DockerClient::DockerClient(std::string host, std::chrono::milliseconds timeout)
   }
 }
 
+CurlEasy DockerClient::BorrowHandle() {
+  {
+    std::lock_guard lock(handles_mutex_);
+    if (!idle_handles_.empty()) {
+      CurlEasy handle = std::move(idle_handles_.back());
+      idle_handles_.pop_back();
+      return handle;
+    }
+  }
+  return NewCurlEasy();
+}
+
+void DockerClient::ReturnHandle(CurlEasy handle) {
+  // Drops the finished call's options (they point at its stack) but keeps the live connection.
+  curl_easy_reset(handle.get());
+  std::lock_guard lock(handles_mutex_);
+  if (idle_handles_.size() < kMaxIdleHandles) idle_handles_.push_back(std::move(handle));
+}
+
 DockerClient::Response DockerClient::Perform(const std::string& method, const std::string& path,
                                              std::chrono::milliseconds timeout,
                                              std::size_t max_body_bytes) {
-  CurlEasy handle = NewCurlEasy();
-  CURL* curl = handle.get();
+  if (cancelled_) throw DockerError(0, method + " " + path + ": client cancelled");
+  struct Lease {
+    DockerClient& client;
+    CurlEasy handle;
+    ~Lease() { client.ReturnHandle(std::move(handle)); }
+  } lease{*this, BorrowHandle()};
+  CURL* curl = lease.handle.get();
   Transfer transfer;
   transfer.max_body_bytes = max_body_bytes;
   char error_buffer[CURL_ERROR_SIZE] = {};
@@ -129,6 +161,9 @@ DockerClient::Response DockerClient::Perform(const std::string& method, const st
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenCancelled);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &cancelled_);
   if (method == "POST") {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
@@ -199,6 +234,10 @@ DockerClient::Response DockerClient::Request(const std::string& method, const st
 VersionInfo DockerClient::Version(std::optional<std::chrono::milliseconds> timeout) {
   const Response response = Request("GET", "/version", timeout.value_or(timeout_));
   return DecodeVersion(response.body);
+}
+
+void DockerClient::Ping(std::chrono::milliseconds timeout) {
+  Request("GET", "/_ping", timeout, false, 4096);
 }
 
 std::vector<ContainerSummary> DockerClient::List(const ListOptions& options,

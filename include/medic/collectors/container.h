@@ -1,10 +1,12 @@
 #pragma once
 
 #include "medic/collector.h"
+#include "medic/collectors/container_cache.h"
 #include "medic/config.h"
 #include "medic/docker/client.h"
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,12 +21,18 @@ namespace medic {
 // engine. Which containers: `names` (exact, without the leading slash; empty: all) and
 // `labels` (all must match).
 //
-// Failure policy: an unreachable or failing engine is reported as `medic_docker_up 0` and the
-// collector returns normally (so the scrape keeps the other metrics and medic_docker_up is
-// visible); the reason is logged when it changes and available from LastError(). Per-container
-// failures (e.g. a container removed mid-scrape, a stats call that timed out) drop that
-// container's stats only. The whole collection is bounded by settings.timeout: no Docker call
-// is started with more time than is left of it.
+// Cost: the figures come from a ContainerCache refreshed in the background every
+// `refresh_interval`; a scrape pings the engine once and renders the latest refresh, so its
+// latency and CPU do not grow with the number of containers' engine calls.
+// container_last_seen is when each container's figures were fetched (their age).
+//
+// Failure policy: an engine that does not answer the scrape's ping (or whose container list
+// fails) is reported as `medic_docker_up 0` with no container figures, and the collector
+// returns normally (so the scrape keeps the other metrics and medic_docker_up is visible); the
+// reason is logged when it changes and available from LastError(). When the engine answers
+// again, the scrape waits (within settings.timeout) for a fresh refresh instead of serving
+// figures from before the outage. Per-container failures (a container removed mid-refresh, a
+// stats call that timed out) keep that container's previous figures and their older last_seen.
 class ContainerCollector : public Collector {
  public:
   explicit ContainerCollector(ContainerSettings settings);
@@ -35,15 +43,13 @@ class ContainerCollector : public Collector {
   std::string LastError() const override;
 
  private:
-  std::optional<docker::DiskUsage> DiskUsage(std::chrono::steady_clock::time_point deadline);
+  void NoteError(const std::string& error);  // "" when up; logs changes
 
   ContainerSettings settings_;
-  docker::DockerClient client_;
+  std::shared_ptr<docker::DockerClient> client_;
   mutable std::mutex mutex_;
   std::string last_error_;
-  std::optional<docker::VersionInfo> version_;
-  std::optional<docker::DiskUsage> disk_usage_;
-  std::chrono::steady_clock::time_point disk_usage_time_{};
+  ContainerCache cache_;  // last: its threads stop before the members above go away
 };
 
 }  // namespace medic

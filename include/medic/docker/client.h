@@ -1,8 +1,10 @@
 #pragma once
 
+#include "medic/curl_handle.h"
 #include "medic/docker/error.h"
 #include "medic/docker/types.h"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -40,11 +42,12 @@ struct EventOptions {
   std::map<std::string, std::vector<std::string>> filters;  // podman names: "died", not "die"
 };
 
-// A Docker Engine API client over libcurl. Each call uses its own curl handle (RAII), so one
-// client may be shared by threads. Every call has a timeout (the client's default, or the one
-// given); every failure is a DockerError (status 0 for transport errors). The API version is
-// negotiated once from /_ping (then /version): v1.41 when the engine supports it, else the
-// engine's own version; it is negotiated again after a transport failure.
+// A Docker Engine API client over libcurl. One client may be shared by threads: each call
+// borrows a curl handle from the client's pool, so calls reuse the handle's open connection to
+// the engine instead of paying connect + handle setup every time. Every call has a timeout (the
+// client's default, or the one given); every failure is a DockerError (status 0 for transport
+// errors). The API version is negotiated once from /_ping (then /version): v1.41 when the engine
+// supports it, else the engine's own version; it is negotiated again after a transport failure.
 class DockerClient {
  public:
   explicit DockerClient(std::string host = "",
@@ -56,6 +59,8 @@ class DockerClient {
   // "1.41" etc.; negotiates on first use.
   std::string ApiVersion();
   VersionInfo Version(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // GET /_ping (unversioned, so it does not negotiate): a cheap liveness check.
+  void Ping(std::chrono::milliseconds timeout);
 
   std::vector<ContainerSummary> List(
       const ListOptions& options = {},
@@ -83,6 +88,10 @@ class DockerClient {
   DiskUsage SystemDiskUsage(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   std::vector<Event> Events(const EventOptions& options);
 
+  // For shutdown: calls in flight abort within about a second, later calls fail at once; both
+  // with a DockerError. There is no undo.
+  void Cancel() { cancelled_ = true; }
+
   struct Response {
     long status = 0;
     std::string body;
@@ -104,6 +113,12 @@ class DockerClient {
   std::string socket_path_;  // empty for tcp://
   std::string base_url_;     // "http://docker" or "http://host:port"
   std::chrono::milliseconds timeout_;
+  CurlEasy BorrowHandle();
+  void ReturnHandle(CurlEasy handle);
+
+  std::atomic<bool> cancelled_{false};
+  std::mutex handles_mutex_;
+  std::vector<CurlEasy> idle_handles_;
   std::mutex version_mutex_;
   std::string api_version_;  // empty until negotiated
 };

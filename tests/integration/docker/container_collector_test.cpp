@@ -8,6 +8,8 @@
 #include <doctest/doctest.h>
 #include <prometheus/text_serializer.h>
 
+#include <functional>
+#include <optional>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -15,6 +17,8 @@ using namespace medic;
 using namespace medic::test;
 
 namespace {
+
+constexpr std::chrono::milliseconds kRefresh = 300ms;
 
 std::string Scrape(ContainerCollector& collector) {
   return prometheus::TextSerializer().Serialize(collector.Collect());
@@ -25,7 +29,24 @@ ContainerSettings SettingsFor(const std::vector<std::string>& names, const std::
   settings.docker_host = host.empty() ? DockerHost() : host;
   settings.names = names;
   settings.timeout = 10s;
+  settings.refresh_interval = kRefresh;
   return settings;
+}
+
+// Scrapes until `done` holds for a scrape (figures change one refresh after the engine's do),
+// returning that scrape; after `limit`, returns the last one for the test to report.
+std::string ScrapeUntil(ContainerCollector& collector,
+                        const std::function<bool(const std::string&)>& done,
+                        std::chrono::milliseconds limit = 10 * kRefresh + 5s) {
+  std::string text = Scrape(collector);
+  WaitFor(
+      [&] {
+        if (done(text)) return true;
+        text = Scrape(collector);
+        return false;
+      },
+      limit);
+  return text;
 }
 
 std::string Cadvisor(const TestContainer& container) {
@@ -58,18 +79,19 @@ TEST_CASE("memory limit 64m, usage rises after writing 40 MB into /dev/shm") {
   CHECK(before.find("medic_docker_info{api_version=") != std::string::npos);
   // system/df is slow on a cold engine and only gets the time left in the scrape; it is cached
   // once it answers, so a later scrape must carry it.
-  std::string with_df = before;
-  WaitFor(
-      [&] {
-        if (FindSample(with_df, "medic_docker_disk_usage_bytes", "type=\"images\"")) return true;
-        with_df = Scrape(collector);
-        return false;
+  const std::string with_df = ScrapeUntil(
+      collector,
+      [](const std::string& text) {
+        return FindSample(text, "medic_docker_disk_usage_bytes", "type=\"images\"").has_value();
       },
-      std::chrono::seconds(60));
+      60s);
   CHECK(FindSample(with_df, "medic_docker_disk_usage_bytes", "type=\"images\"") > 0);
 
   container.Exec({"dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1048576", "count=40"});
-  const std::string after = Scrape(collector);
+  const std::string after = ScrapeUntil(collector, [&](const std::string& text) {
+    const auto usage = FindSample(text, "container_memory_usage_bytes", Cadvisor(container));
+    return usage && *usage - *usage_before >= 35.0 * 1024 * 1024;
+  });
   const auto usage_after = FindSample(after, "container_memory_usage_bytes", Cadvisor(container));
   REQUIRE(usage_after);
   CHECK(*usage_after - *usage_before >= 35.0 * 1024 * 1024);
@@ -117,7 +139,9 @@ TEST_CASE("restart through the client changes the start time; network counters p
   std::this_thread::sleep_for(1100ms);
   docker::DockerClient client(DockerHost());
   REQUIRE(client.Restart(container.name(), 1) == docker::ActionOutcome::kDone);
-  const std::string after = Scrape(collector);
+  const std::string after = ScrapeUntil(collector, [&](const std::string& text) {
+    return FindSample(text, "container_start_time_seconds", Cadvisor(container)) > *started;
+  });
   INFO(after);
   CHECK(FindSample(after, "medic_container_running", Named(container)) == 1);
   CHECK(FindSample(after, "container_start_time_seconds", Cadvisor(container)) > *started);
@@ -146,6 +170,7 @@ TEST_CASE("engine killed mid-test: docker_up 0 and fast, then recovery when it r
   const std::string down = Scrape(collector);
   CHECK(std::chrono::steady_clock::now() - started < 2s);
   CHECK(FindSample(down, "medic_docker_up") == 0);
+  CHECK(down.find("container_") == std::string::npos);  // no figures the engine cannot vouch for
   CHECK_FALSE(collector.LastError().empty());
 
   engine.Start();
@@ -174,4 +199,70 @@ TEST_CASE("the medic binary serves container metrics; a dead socket still scrape
   REQUIRE(ok.status == 200);
   CHECK(FindSample(ok.body, "medic_docker_up") == 1);
   CHECK(FindSample(ok.body, "medic_container_running", Named(container)) == 1);
+}
+
+TEST_CASE("a container started after the collector appears within a refresh; removed, it goes") {
+  const std::string marker = UniqueContainerName();
+  ContainerSettings settings = SettingsFor({});
+  settings.labels = {{"medic.test", marker}};
+  ContainerCollector collector(settings);
+  CHECK(FindSample(Scrape(collector), "medic_docker_up") == 1);
+
+  std::optional<TestContainer> late;
+  late.emplace(ContainerOptions{.labels = {{"medic.test", marker}}});
+  const std::string name = late->name();
+  const std::string seen = ScrapeUntil(collector, [&](const std::string& text) {
+    return FindSample(text, "container_memory_usage_bytes", Cadvisor(*late)).has_value();
+  });
+  INFO(seen);
+  CHECK(FindSample(seen, "medic_container_running", Named(*late)) == 1);
+
+  late.reset();  // podman rm -f
+  const std::string gone = ScrapeUntil(
+      collector, [&](const std::string& text) { return text.find(name) == std::string::npos; });
+  INFO(gone);
+  CHECK(gone.find(name) == std::string::npos);
+  CHECK(FindSample(gone, "medic_docker_up") == 1);
+}
+
+TEST_CASE("scrapes serve the cached refresh: container_last_seen is when figures were fetched") {
+  TestContainer container;
+  ContainerSettings settings = SettingsFor({container.name()});
+  settings.refresh_interval = 1h;  // only the first refresh happens during this test
+  ContainerCollector collector(settings);
+  const std::string first = Scrape(collector);
+  const auto seen = FindSample(first, "container_last_seen", Cadvisor(container));
+  REQUIRE(seen);
+  std::this_thread::sleep_for(1100ms);
+  const std::string second = Scrape(collector);
+  CHECK(FindSample(second, "container_last_seen", Cadvisor(container)) == *seen);
+  CHECK(FindSample(second, "container_cpu_usage_seconds_total", Cadvisor(container)) ==
+        FindSample(first, "container_cpu_usage_seconds_total", Cadvisor(container)));
+
+  ContainerSettings fast = SettingsFor({container.name()});
+  ContainerCollector refreshing(fast);
+  const auto early = FindSample(Scrape(refreshing), "container_last_seen", Cadvisor(container));
+  REQUIRE(early);
+  const std::string later = ScrapeUntil(refreshing, [&](const std::string& text) {
+    return FindSample(text, "container_last_seen", Cadvisor(container)) > *early + 0.5;
+  });
+  CHECK(FindSample(later, "container_last_seen", Cadvisor(container)) > *early + 0.5);
+}
+
+TEST_CASE("a stopped then started container is seen through the refresher") {
+  TestContainer container;
+  ContainerCollector collector(SettingsFor({container.name()}));
+  CHECK(FindSample(Scrape(collector), "medic_container_running", Named(container)) == 1);
+  container.Stop();
+  const std::string stopped = ScrapeUntil(collector, [&](const std::string& text) {
+    return FindSample(text, "medic_container_running", Named(container)) == 0;
+  });
+  INFO(stopped);
+  CHECK(FindSample(stopped, "medic_container_running", Named(container)) == 0);
+  CHECK_FALSE(FindSample(stopped, "container_memory_usage_bytes", Cadvisor(container)));
+  container.Start();
+  const std::string started = ScrapeUntil(collector, [&](const std::string& text) {
+    return FindSample(text, "container_memory_usage_bytes", Cadvisor(container)).has_value();
+  });
+  CHECK(FindSample(started, "medic_container_running", Named(container)) == 1);
 }
