@@ -93,7 +93,11 @@ struct RecoveryReport {
 // FULL affordable.
 class Journal {
  public:
-  explicit Journal(const JournalSettings& settings);
+  // Called on the writer thread after each successful commit with the number of writes it
+  // made durable (one fsync), e.g. to export the group commit's batching as metrics.
+  using CommitObserver = std::function<void(std::size_t writes)>;
+
+  explicit Journal(const JournalSettings& settings, CommitObserver on_commit = {});
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -174,6 +178,7 @@ class Journal {
   std::unique_ptr<SqliteDatabase> db_;
   std::mutex db_mutex_;  // guards db_; held by the writer for a whole batch
   bool recovered_ = false;
+  CommitObserver on_commit_;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -247,7 +248,12 @@ TEST_CASE("retention deletes old finished records and caps rows") {
 
 TEST_CASE("concurrent writers are all committed (group commit)") {
   TempDir dir;
-  Journal journal(Settings(dir));
+  std::atomic<std::size_t> commits = 0;
+  std::atomic<std::size_t> committed_writes = 0;
+  Journal journal(Settings(dir), [&](std::size_t writes) {
+    ++commits;
+    committed_writes += writes;
+  });
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&journal, t] {
@@ -260,4 +266,7 @@ TEST_CASE("concurrent writers are all committed (group commit)") {
   }
   for (auto& thread : threads) thread.join();
   CHECK(journal.QueuedJobs() == 200);
+  // Every write is reported as committed, and never more commits than writes.
+  CHECK(committed_writes == 200);
+  CHECK(commits <= 200);
 }
