@@ -133,10 +133,19 @@ Journal::Journal(const JournalSettings& settings, CommitObserver on_commit)
     db_->Execute("PRAGMA synchronous=FULL");
     db_->Execute("PRAGMA foreign_keys=OFF");
     CreateSchema();
+    // Checkpoints (copying the WAL back into the database, with its own fsyncs) run on a
+    // second connection, so a commit never waits behind one; they do not affect durability,
+    // which the WAL's fsync at commit already gives. The hook replaces SQLite's automatic
+    // checkpoint on the writer's commits.
+    checkpoint_db_ = std::make_unique<SqliteDatabase>(path_);
+    sqlite3_busy_timeout(checkpoint_db_->handle(), 5000);
+    checkpoint_db_->Execute("PRAGMA synchronous=FULL");
+    sqlite3_wal_hook(db_->handle(), &Journal::OnWalCommit, this);
   } catch (const SqliteError& error) {
     throw JournalOpenError("cannot open journal " + path_ + ": " + error.what() +
                            " (medic will not start with an unreadable journal)");
   }
+  checkpointer_ = std::thread([this] { CheckpointLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -147,6 +156,47 @@ Journal::~Journal() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+int Journal::OnWalCommit(void* self, sqlite3* db, const char* /*schema*/, int frames) {
+  auto* journal = static_cast<Journal*>(self);
+  if (frames >= kBackgroundCheckpointFrames) {
+    {
+      std::lock_guard lock(journal->checkpoint_mutex_);
+      journal->checkpoint_wanted_ = true;
+    }
+    journal->checkpoint_cv_.notify_one();
+  }
+  if (frames >= kInlineCheckpointFrames) {
+    // The background checkpoint cannot finish while commits keep appending, and the WAL only
+    // starts over once every frame is back in the database: catch up here, on the writer, where
+    // nothing appends meanwhile. The background work has already copied most frames, so this
+    // is short; SQLITE_BUSY (the background one is running) just means try after the next commit.
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  return SQLITE_OK;
+}
+
+void Journal::CheckpointLoop() {
+  while (true) {
+    {
+      std::unique_lock lock(checkpoint_mutex_);
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_stopping_ || checkpoint_wanted_; });
+      if (checkpoint_stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("journal {}: background checkpoint failed: {}", path_, sqlite3_errstr(rc));
+    }
+  }
 }
 
 void Journal::CreateSchema() { db_->Execute(kSchema); }

@@ -172,6 +172,14 @@ class Journal {
   }
   void WriterLoop();
   void CreateSchema();
+  // sqlite3_wal_hook: after each commit, with the number of frames in the WAL.
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames);
+  void CheckpointLoop();
+
+  // SQLite's own automatic checkpoint threshold (pages of 4 KiB).
+  static constexpr int kBackgroundCheckpointFrames = 1000;
+  // Bounds the WAL (about 32 MiB) when sustained writes outrun the background checkpoint.
+  static constexpr int kInlineCheckpointFrames = 8000;
 
   std::string path_;
   JournalSettings settings_;
@@ -185,6 +193,13 @@ class Journal {
   std::deque<PendingWrite> pending_;
   bool stopping_ = false;
   std::thread writer_;
+
+  std::unique_ptr<SqliteDatabase> checkpoint_db_;  // used only by the checkpointer thread
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stopping_ = false;
+  std::thread checkpointer_;
 };
 
 double UnixNow();
