@@ -166,7 +166,11 @@ Journal::~Journal() {
 
 int Journal::OnWalCommit(void* self, sqlite3* db, const char* /*schema*/, int frames) {
   auto* journal = static_cast<Journal*>(self);
-  if (frames >= kBackgroundCheckpointFrames) {
+  if (frames < journal->checkpoint_requested_at_) journal->checkpoint_requested_at_ = 0;  // reset
+  // One background checkpoint per kBackgroundCheckpointFrames new frames, as SQLite's own
+  // automatic checkpoint would: every checkpoint costs an fsync of the database file.
+  if (frames >= journal->checkpoint_requested_at_ + kBackgroundCheckpointFrames) {
+    journal->checkpoint_requested_at_ = frames;
     {
       std::lock_guard lock(journal->checkpoint_mutex_);
       journal->checkpoint_wanted_ = true;

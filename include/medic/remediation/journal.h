@@ -199,6 +199,7 @@ class Journal {
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
   bool checkpoint_stopping_ = false;
+  int checkpoint_requested_at_ = 0;  // WAL frames at the last request; only the writer uses it
   std::thread checkpointer_;
 };
 
