@@ -88,5 +88,5 @@ PY
 echo "load average    $(cut -d' ' -f1-3 /proc/loadavg) after the run"
 
 echo "== journal =="
-curl -fsS "http://127.0.0.1:$port/metrics" | grep -E '^medic_webhook_requests_total|^medic_journal_write_errors_total|^medic_journal_commits_total' || true
+curl -fsS "http://127.0.0.1:$port/metrics" | grep -E '^medic_webhook_requests_total|^medic_journal_write_errors_total|^medic_journal_commits_total|^medic_journal_writes_total' || true
 ls -la "$work/data" | grep journal || true
