@@ -64,10 +64,29 @@ print("                 (one commit per request without group commit; group comm
 print("                 fsync among every request that arrived during the previous commit)")
 PY
 
-echo "== wrk: $connections connections, $duration, 5 alerts per request =="
+# medic's own CPU (user+system clock ticks from /proc/PID/stat) per accepted notification:
+# a figure that stays meaningful when other work shares the machine and skews req/s.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$medic_pid/stat"; }
+accepted() {
+  curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^medic_webhook_requests_total\{code="200"\}/ {print $2}'
+}
+ticks_before="$(cpu_ticks)"
+accepted_before="$(accepted)"
+
+echo "== wrk: $connections connections, $duration, 5 alerts per request (load $(cut -d' ' -f1-3 /proc/loadavg)) =="
 MEDIC_BENCH_TOKEN=bench-token wrk -t 2 -c "$connections" -d "$duration" --latency \
   -s "$here/webhook_bench.lua" "http://127.0.0.1:$port" | sed -n '/^requests/,$p'
 
+ticks_after="$(cpu_ticks)"
+accepted_after="$(accepted)"
+python3 - "$ticks_before" "$ticks_after" "$accepted_before" "$accepted_after" "$(getconf CLK_TCK)" <<'PY'
+import sys
+t0, t1, a0, a1, hz = (float(v) for v in sys.argv[1:])
+n = max(a1 - a0, 1)
+print(f"medic CPU       {(t1 - t0) / hz:.2f} s for {n:.0f} notifications = {(t1 - t0) / hz / n * 1e6:.0f} us each")
+PY
+echo "load average    $(cut -d' ' -f1-3 /proc/loadavg) after the run"
+
 echo "== journal =="
-curl -fsS "http://127.0.0.1:$port/metrics" | grep -E '^medic_webhook_requests_total|^medic_journal_write_errors_total' || true
+curl -fsS "http://127.0.0.1:$port/metrics" | grep -E '^medic_webhook_requests_total|^medic_journal_write_errors_total|^medic_journal_commits_total|^medic_journal_writes_total' || true
 ls -la "$work/data" | grep journal || true

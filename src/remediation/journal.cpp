@@ -125,7 +125,8 @@ double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-Journal::Journal(const JournalSettings& settings) : path_(settings.path), settings_(settings) {
+Journal::Journal(const JournalSettings& settings, CommitObserver on_commit)
+    : path_(settings.path), settings_(settings), on_commit_(std::move(on_commit)) {
   std::error_code ignored;
   const auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
@@ -149,11 +150,20 @@ Journal::Journal(const JournalSettings& settings) : path_(settings.path), settin
     db_->Execute("PRAGMA synchronous=FULL");
     db_->Execute("PRAGMA foreign_keys=OFF");
     CreateSchema();
+    // Checkpoints (copying the WAL back into the database, with its own fsyncs) run on a
+    // second connection, so a commit never waits behind one; they do not affect durability,
+    // which the WAL's fsync at commit already gives. The hook replaces SQLite's automatic
+    // checkpoint on the writer's commits.
+    checkpoint_db_ = std::make_unique<SqliteDatabase>(path_);
+    sqlite3_busy_timeout(checkpoint_db_->handle(), 5000);
+    checkpoint_db_->Execute("PRAGMA synchronous=FULL");
+    sqlite3_wal_hook(db_->handle(), &Journal::OnWalCommit, this);
   } catch (const SqliteError& error) {
     throw JournalOpenError("cannot open journal " + path_ + ": " + error.what() +
                            WritableDiagnosis(path_) +
                            " (medic will not start with an unreadable journal)");
   }
+  checkpointer_ = std::thread([this] { CheckpointLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -164,6 +174,51 @@ Journal::~Journal() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+int Journal::OnWalCommit(void* self, sqlite3* db, const char* /*schema*/, int frames) {
+  auto* journal = static_cast<Journal*>(self);
+  if (frames < journal->checkpoint_requested_at_) journal->checkpoint_requested_at_ = 0;  // reset
+  // One background checkpoint per kBackgroundCheckpointFrames new frames, as SQLite's own
+  // automatic checkpoint would: every checkpoint costs an fsync of the database file.
+  if (frames >= journal->checkpoint_requested_at_ + kBackgroundCheckpointFrames) {
+    journal->checkpoint_requested_at_ = frames;
+    {
+      std::lock_guard lock(journal->checkpoint_mutex_);
+      journal->checkpoint_wanted_ = true;
+    }
+    journal->checkpoint_cv_.notify_one();
+  }
+  if (frames >= kInlineCheckpointFrames) {
+    // The background checkpoint cannot finish while commits keep appending, and the WAL only
+    // starts over once every frame is back in the database: catch up here, on the writer, where
+    // nothing appends meanwhile. The background work has already copied most frames, so this
+    // is short; SQLITE_BUSY (the background one is running) just means try after the next commit.
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  return SQLITE_OK;
+}
+
+void Journal::CheckpointLoop() {
+  while (true) {
+    {
+      std::unique_lock lock(checkpoint_mutex_);
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_stopping_ || checkpoint_wanted_; });
+      if (checkpoint_stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("journal {}: background checkpoint failed: {}", path_, sqlite3_errstr(rc));
+    }
+  }
 }
 
 void Journal::CreateSchema() { db_->Execute(kSchema); }
@@ -194,28 +249,32 @@ void Journal::WriterLoop() {
     {
       std::lock_guard lock(db_mutex_);
       try {
-        db_->Execute("BEGIN IMMEDIATE");
+        db_->Cached("BEGIN IMMEDIATE").Run();
         for (std::size_t i = 0; i < batch.size(); ++i) {
           // A savepoint per write: one request's failure rolls back only its own rows.
-          db_->Execute("SAVEPOINT write");
+          db_->Cached("SAVEPOINT write").Run();
           try {
             batch[i].write(*db_);
-            db_->Execute("RELEASE write");
+            db_->Cached("RELEASE write").Run();
           } catch (...) {
             errors[i] = std::current_exception();
+            db_->ResetCached();  // a statement left mid-step must not outlive its savepoint
             db_->Execute("ROLLBACK TO write");
             db_->Execute("RELEASE write");
           }
         }
-        db_->Execute("COMMIT");
+        // synchronous=FULL: the WAL is fsynced here, once for the whole batch.
+        db_->Cached("COMMIT").Run();
       } catch (...) {
         commit_error = std::current_exception();
+        db_->ResetCached();
         try {
           db_->Execute("ROLLBACK");
         } catch (...) {
         }
       }
     }
+    if (!commit_error && on_commit_) on_commit_(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (commit_error) {
         batch[i].done.set_exception(commit_error);
@@ -231,70 +290,78 @@ void Journal::WriterLoop() {
 IntakeResult Journal::RecordNotification(const webhook::Notification& notification,
                                          const std::vector<std::vector<PlannedJob>>& plans,
                                          const std::string& peer, std::size_t queue_capacity) {
+  // Everything that does not need the database is computed here, on the caller's thread, so
+  // concurrent requests do it in parallel instead of one after another on the writer thread.
+  struct AlertRow {
+    std::string key;
+    std::string alertname;
+    std::string json;
+  };
+  std::vector<AlertRow> rows;
+  rows.reserve(notification.alerts.size());
+  for (const auto& alert : notification.alerts) {
+    rows.push_back({alert.IdempotencyKey(), alert.AlertName(), alert.ToJsonText()});
+  }
+  const std::int64_t alert_count = static_cast<std::int64_t>(notification.alerts.size());
+
   IntakeResult result;
   Write([&](SqliteDatabase& db) {
     result = IntakeResult{};
     const double now = UnixNow();
-    auto insert_notification = db.Prepare(
-        "INSERT INTO notifications(received_at, peer, group_key, receiver, status, "
-        "truncated_alerts, alert_count) VALUES (?,?,?,?,?,?,?)");
-    insert_notification.Bind(1, now)
+    db.Cached(
+          "INSERT INTO notifications(received_at, peer, group_key, receiver, status, "
+          "truncated_alerts, alert_count) VALUES (?,?,?,?,?,?,?)")
+        .Bind(1, now)
         .Bind(2, peer)
         .Bind(3, notification.group_key)
         .Bind(4, notification.receiver)
         .Bind(5, notification.status)
         .Bind(6, notification.truncated_alerts)
-        .Bind(7, static_cast<std::int64_t>(notification.alerts.size()))
+        .Bind(7, alert_count)
         .Run();
     result.notification_id = db.LastInsertId();
 
-    auto insert_alert = db.Prepare(
-        "INSERT INTO alerts(notification_id, received_at, idempotency_key, fingerprint, "
-        "alertname, status, starts_at, ends_at, alert_json) VALUES (?,?,?,?,?,?,?,?,?)");
-    auto insert_job = db.Prepare(
-        "INSERT OR IGNORE INTO jobs(alert_id, remediation, target, idempotency_key, fingerprint, "
-        "alertname, alert_json, state, result, detail, dry_run, created_at, finished_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    auto cancel = db.Prepare(
-        "UPDATE jobs SET state='cancelled', result='cancelled', finished_at=?, "
-        "detail='alert resolved before the job ran' WHERE fingerprint=? AND state='queued' "
-        "RETURNING remediation");
-    auto count_queued = db.Prepare("SELECT COUNT(*) FROM jobs WHERE state='queued'");
-
     for (std::size_t i = 0; i < notification.alerts.size(); ++i) {
       const auto& alert = notification.alerts[i];
-      const std::string key = alert.IdempotencyKey();
-      const std::string alert_json = alert.ToJson().dump();
-      insert_alert.Reset();
-      insert_alert.Bind(1, result.notification_id)
+      const AlertRow& row = rows[i];
+      db.Cached(
+            "INSERT INTO alerts(notification_id, received_at, idempotency_key, fingerprint, "
+            "alertname, status, starts_at, ends_at, alert_json) VALUES (?,?,?,?,?,?,?,?,?)")
+          .Bind(1, result.notification_id)
           .Bind(2, now)
-          .Bind(3, key)
+          .Bind(3, row.key)
           .Bind(4, alert.fingerprint)
-          .Bind(5, alert.AlertName())
+          .Bind(5, row.alertname)
           .Bind(6, alert.status)
           .Bind(7, alert.starts_at)
           .Bind(8, alert.ends_at)
-          .Bind(9, alert_json)
+          .Bind(9, row.json)
           .Run();
       const std::int64_t alert_id = db.LastInsertId();
       if (alert.status == "resolved") {
-        cancel.Reset();
+        auto& cancel = db.Cached(
+            "UPDATE jobs SET state='cancelled', result='cancelled', finished_at=?, "
+            "detail='alert resolved before the job ran' WHERE fingerprint=? AND state='queued' "
+            "RETURNING remediation");
         cancel.Bind(1, now).Bind(2, alert.fingerprint);
         while (cancel.Step()) result.cancelled_remediations.push_back(cancel.Text(0));
       }
       if (i >= plans.size()) continue;
       for (const auto& plan : plans[i]) {
         const bool refused = !plan.refused_reason.empty();
-        insert_job.Reset();
+        auto& insert_job = db.Cached(
+            "INSERT OR IGNORE INTO jobs(alert_id, remediation, target, idempotency_key, "
+            "fingerprint, alertname, alert_json, state, result, detail, dry_run, created_at, "
+            "finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
         // Refused jobs get a per-alert key so they are recorded every time without
         // blocking a later, valid job for the same alert.
         insert_job.Bind(1, alert_id)
             .Bind(2, plan.remediation)
             .Bind(3, plan.target)
-            .Bind(4, refused ? key + "|refused|" + std::to_string(alert_id) : key)
+            .Bind(4, refused ? row.key + "|refused|" + std::to_string(alert_id) : row.key)
             .Bind(5, alert.fingerprint)
-            .Bind(6, alert.AlertName())
-            .Bind(7, alert_json)
+            .Bind(6, row.alertname)
+            .Bind(7, row.json)
             .Bind(8, refused ? "refused" : "queued")
             .Bind(9, refused ? "refused" : "")
             .Bind(10, plan.refused_reason)
@@ -318,8 +385,11 @@ IntakeResult Journal::RecordNotification(const webhook::Notification& notificati
         result.jobs.push_back(std::move(job));
       }
     }
+    auto& count_queued = db.Cached("SELECT COUNT(*) FROM jobs WHERE state='queued'");
     count_queued.Step();
-    if (static_cast<std::size_t>(count_queued.Int(0)) > queue_capacity) {
+    const auto queued = static_cast<std::size_t>(count_queued.Int(0));
+    count_queued.Reset();  // ends the read before the batch commits
+    if (queued > queue_capacity) {
       throw QueueFullError("remediation queue is full (" + std::to_string(queue_capacity) +
                            " jobs)");
     }

@@ -93,6 +93,12 @@ void RemediationMetrics::CountJournalWriteError() {
   journal_write_errors_ += 1;
 }
 
+void RemediationMetrics::CountJournalCommit(std::size_t writes) {
+  std::lock_guard lock(mutex_);
+  journal_commits_ += 1;
+  journal_writes_ += static_cast<double>(writes);
+}
+
 void RemediationMetrics::CountTruncatedAlerts(std::int64_t count) {
   std::lock_guard lock(mutex_);
   truncated_alerts_ += static_cast<double>(count);
@@ -178,6 +184,17 @@ std::vector<prometheus::MetricFamily> RemediationMetrics::Collect() {
                                                    "Failed writes to the remediation journal.");
   write_errors.Add(journal_write_errors_);
   std::move(write_errors).MoveInto(families);
+  auto commits = MetricFamilyBuilder::Counter(
+      "medic_journal_commits_total",
+      "Journal transactions committed; each costs one fsync of the write-ahead log.");
+  commits.Add(journal_commits_);
+  std::move(commits).MoveInto(families);
+  auto writes = MetricFamilyBuilder::Counter(
+      "medic_journal_writes_total",
+      "Writes (webhook notifications, job updates) made durable by those commits; "
+      "writes / commits is the group commit's batch size.");
+  writes.Add(journal_writes_);
+  std::move(writes).MoveInto(families);
   auto truncated = MetricFamilyBuilder::Counter(
       "medic_webhook_truncated_alerts_total",
       "Alerts Alertmanager left out of notifications (truncatedAlerts).");

@@ -35,6 +35,20 @@ void SqliteDatabase::Execute(std::string_view sql) {
 
 SqliteStatement SqliteDatabase::Prepare(std::string_view sql) { return {db_.get(), sql}; }
 
+SqliteStatement& SqliteDatabase::Cached(const std::string& sql) {
+  auto it = cached_.find(sql);
+  if (it == cached_.end()) {
+    it = cached_.emplace(sql, std::make_unique<SqliteStatement>(db_.get(), sql)).first;
+  } else {
+    it->second->Reset();
+  }
+  return *it->second;
+}
+
+void SqliteDatabase::ResetCached() {
+  for (auto& [sql, statement] : cached_) statement->Reset();
+}
+
 std::int64_t SqliteDatabase::LastInsertId() const { return sqlite3_last_insert_rowid(db_.get()); }
 
 int SqliteDatabase::Changes() const { return sqlite3_changes(db_.get()); }

@@ -8,20 +8,39 @@ namespace {
 
 using nlohmann::json;
 
-// Aborts the parse as soon as the document gets too deep. nlohmann's parser keeps its own
-// state stack (no recursion), so checking in the callback bounds both stack and memory.
-class DepthExceeded : public std::exception {};
+// Refuses a document nested deeper than kMaxPayloadDepth before nlohmann builds anything: one
+// pass over the bytes (string contents skipped) is far cheaper than a parser callback on every
+// value, and bounds the DOM's depth, so neither parsing nor destroying it can exhaust the stack.
+void CheckDepth(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // an escaped quote does not end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxPayloadDepth) {
+        throw PayloadError("malformed JSON: nested deeper than " +
+                           std::to_string(kMaxPayloadDepth) + " levels");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
 
 json ParseBounded(std::string_view body) {
-  json::parser_callback_t limit_depth = [](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxPayloadDepth) throw DepthExceeded{};
-    return true;
-  };
+  CheckDepth(body);
   try {
-    return json::parse(body.begin(), body.end(), limit_depth);
-  } catch (const DepthExceeded&) {
-    throw PayloadError("malformed JSON: nested deeper than " + std::to_string(kMaxPayloadDepth) +
-                       " levels");
+    return json::parse(body.begin(), body.end());
   } catch (const json::exception& error) {
     // parse_error for bad syntax, but also out_of_range for a number no double holds (1e400):
     // both are a malformed body.
@@ -127,10 +146,90 @@ std::string Alert::AlertName() const {
 
 std::string Alert::IdempotencyKey() const { return fingerprint + "|" + starts_at + "|" + status; }
 
-nlohmann::json Alert::ToJson() const {
-  return {{"status", status},          {"labels", labels},  {"annotations", annotations},
-          {"startsAt", starts_at},     {"endsAt", ends_at}, {"generatorURL", generator_url},
-          {"fingerprint", fingerprint}};
+namespace {
+
+// JSON string escaping exactly as nlohmann's dump() does it with ensure_ascii=false: the text is
+// valid UTF-8 (the parser refused anything else), so only quotes, backslashes and control
+// characters change.
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xF];
+          out += kHex[c & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void AppendMember(std::string& out, std::string_view key, std::string_view value) {
+  AppendJsonString(out, key);
+  out += ':';
+  AppendJsonString(out, value);
+}
+
+void AppendMember(std::string& out, std::string_view key, const LabelSet& labels) {
+  AppendJsonString(out, key);
+  out += ":{";
+  bool first = true;
+  for (const auto& [name, value] : labels) {
+    if (!first) out += ',';
+    first = false;
+    AppendMember(out, name, value);
+  }
+  out += '}';
+}
+
+}  // namespace
+
+std::string Alert::ToJsonText() const {
+  std::string out;
+  out.reserve(256);
+  // Keys in the sorted order nlohmann's std::map-backed objects print them.
+  out += '{';
+  AppendMember(out, "annotations", annotations);
+  out += ',';
+  AppendMember(out, "endsAt", ends_at);
+  out += ',';
+  AppendMember(out, "fingerprint", fingerprint);
+  out += ',';
+  AppendMember(out, "generatorURL", generator_url);
+  out += ',';
+  AppendMember(out, "labels", labels);
+  out += ',';
+  AppendMember(out, "startsAt", starts_at);
+  out += ',';
+  AppendMember(out, "status", status);
+  out += '}';
+  return out;
 }
 
 Notification ParseNotification(std::string_view body) {

@@ -7,7 +7,9 @@ namespace medic::webhook {
 WebhookService::WebhookService(const Config& config, Options options)
     : container_engine_(std::move(options.container_engine)),
       metrics_(std::make_shared<remediation::RemediationMetrics>(config)) {
-  journal_ = std::make_unique<remediation::Journal>(config.journal);
+  journal_ = std::make_unique<remediation::Journal>(
+      config.journal,
+      [metrics = metrics_](std::size_t writes) { metrics->CountJournalCommit(writes); });
   remediation::StepRunner::Options runner_options;
   runner_options.engine = container_engine_.get();
   runner_options.notifiers = config.notifiers;

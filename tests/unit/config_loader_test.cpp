@@ -230,3 +230,37 @@ TEST_CASE("a missing file is a clear error") {
     CHECK(std::string(error.what()) == "/nonexistent/medic.yml: cannot open configuration file");
   }
 }
+
+TEST_CASE("the shipped config wires the seed's three remediations") {
+  // deploy/medic.example.yml is what the service unit and the image install; it reads its
+  // secrets from /run/secrets, pointed at dummy files here.
+  medic::test::TempDir dir;
+  dir.Write("medic-webhook-token", "token\n");
+  dir.Write("slack-webhook-url", "https://hooks.slack.invalid/services/T/B/X\n");
+  std::string text =
+      medic::test::ReadFile(std::string(MEDIC_SOURCE_DIR) + "/deploy/medic.example.yml");
+  REQUIRE(!text.empty());
+  for (auto at = text.find("/run/secrets/"); at != std::string::npos;
+       at = text.find("/run/secrets/", at)) {
+    text.replace(at, 13, dir.path() + "/");
+  }
+  const auto config = medic::LoadConfigText(text, "medic.example.yml");
+  using Kind = medic::StepSettings::Kind;
+  const auto chain = [&config](const std::string& alertname) {
+    std::vector<Kind> kinds;
+    for (const auto& remediation : config.remediations) {
+      for (const auto& matcher : remediation.match) {
+        if (matcher.label == "alertname" && matcher.value == alertname) {
+          for (const auto& step : remediation.steps) kinds.push_back(step.kind);
+        }
+      }
+    }
+    return kinds;
+  };
+  CHECK(chain("ServiceDown") ==
+        std::vector<Kind>{Kind::kRestart, Kind::kVerify, Kind::kEscalate, Kind::kNotify});
+  CHECK(chain("HighErrorRate") == std::vector<Kind>{Kind::kDiagnostics, Kind::kNotify});
+  CHECK(chain("HighMemoryUsage") == std::vector<Kind>{Kind::kPrune, Kind::kRestart, Kind::kNotify});
+  REQUIRE(config.webhook);  // auth on: the webhook reads its bearer token
+  CHECK(config.webhook->bearer_token == "token");
+}

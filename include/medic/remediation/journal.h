@@ -93,7 +93,11 @@ struct RecoveryReport {
 // FULL affordable.
 class Journal {
  public:
-  explicit Journal(const JournalSettings& settings);
+  // Called on the writer thread after each successful commit with the number of writes it
+  // made durable (one fsync), e.g. to export the group commit's batching as metrics.
+  using CommitObserver = std::function<void(std::size_t writes)>;
+
+  explicit Journal(const JournalSettings& settings, CommitObserver on_commit = {});
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -170,18 +174,35 @@ class Journal {
   }
   void WriterLoop();
   void CreateSchema();
+  // sqlite3_wal_hook: after each commit, with the number of frames in the WAL.
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames);
+  void CheckpointLoop();
+
+  // SQLite's own automatic checkpoint threshold (pages of 4 KiB).
+  static constexpr int kBackgroundCheckpointFrames = 1000;
+  // Bounds the WAL (about 32 MiB) when sustained writes outrun the background checkpoint.
+  static constexpr int kInlineCheckpointFrames = 8000;
 
   std::string path_;
   JournalSettings settings_;
   std::unique_ptr<SqliteDatabase> db_;
   std::mutex db_mutex_;  // guards db_; held by the writer for a whole batch
   bool recovered_ = false;
+  CommitObserver on_commit_;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<PendingWrite> pending_;
   bool stopping_ = false;
   std::thread writer_;
+
+  std::unique_ptr<SqliteDatabase> checkpoint_db_;  // used only by the checkpointer thread
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stopping_ = false;
+  int checkpoint_requested_at_ = 0;  // WAL frames at the last request; only the writer uses it
+  std::thread checkpointer_;
 };
 
 double UnixNow();

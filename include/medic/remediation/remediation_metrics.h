@@ -32,6 +32,8 @@ class RemediationMetrics : public Collector {
   void SetLastRun(const std::string& remediation, const std::string& target, double timestamp);
   void SetCircuitOpen(const std::string& target, bool open);
   void CountJournalWriteError();
+  // One journal commit (one fsync) that made `writes` writes durable.
+  void CountJournalCommit(std::size_t writes);
   void CountTruncatedAlerts(std::int64_t count);
 
   double RemediationCount(const std::string& remediation, const std::string& result);
@@ -53,6 +55,8 @@ class RemediationMetrics : public Collector {
   std::map<std::pair<std::string, std::string>, double> last_run_;
   std::map<std::string, double> circuit_open_;
   double journal_write_errors_ = 0;
+  double journal_commits_ = 0;
+  double journal_writes_ = 0;
   double truncated_alerts_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -31,6 +32,13 @@ class SqliteDatabase {
 
   void Execute(std::string_view sql);
   SqliteStatement Prepare(std::string_view sql);
+  // A statement prepared once per connection and reused: compiling SQL costs more than running
+  // a small INSERT, so hot paths (the webhook intake, transaction control) use this. Returned
+  // reset with its bindings cleared; the reference stays valid for the connection's lifetime.
+  // Not re-entrant: finish with one use before asking for the same SQL again.
+  SqliteStatement& Cached(const std::string& sql);
+  // Resets every cached statement, e.g. before rolling back after a failed write.
+  void ResetCached();
   std::int64_t LastInsertId() const;
   int Changes() const;
   sqlite3* handle() const { return db_.get(); }
@@ -41,6 +49,8 @@ class SqliteDatabase {
   };
   std::unique_ptr<sqlite3, Closer> db_;
   std::string path_;
+  // Declared after db_ so the statements are finalized before the connection closes.
+  std::map<std::string, std::unique_ptr<SqliteStatement>, std::less<>> cached_;
 };
 
 // A prepared statement (RAII). Bind with 1-based indexes; Step() returns true for a row.

@@ -27,7 +27,10 @@ struct Alert {
   // fingerprint + startsAt + status: Alertmanager's repeats and retries share it, so a job
   // keyed on it runs at most once.
   std::string IdempotencyKey() const;
-  nlohmann::json ToJson() const;
+  // The alert as compact JSON, byte for byte what nlohmann's dump() prints for it (sorted keys),
+  // written directly: the intake serializes every alert it journals, and building a document
+  // first cost more than the journal write itself.
+  std::string ToJsonText() const;
 };
 
 // One webhook request body.

@@ -3,6 +3,8 @@
 // a real HTTP receiver for notify steps (no container engine needed here).
 #include "medic/webhook/service.h"
 
+#include "medic/remediation/sqlite.h"
+
 #include "support/test_support.h"
 
 #include <doctest/doctest.h>
@@ -200,9 +202,51 @@ TEST_CASE("every counter is exported at 0 from start-up") {
   CHECK(test::FindSample(text, "medic_remediation_queue_depth") == 0.0);
   CHECK(test::FindSample(text, "medic_remediation_circuit_open", "target=\"review-bot\"") == 0.0);
   CHECK(test::FindSample(text, "medic_journal_write_errors_total") == 0.0);
+  CHECK(test::FindSample(text, "medic_journal_commits_total") >= 0.0);
+  CHECK(test::FindSample(text, "medic_journal_writes_total") >= 0.0);
   CHECK(test::FindSample(text, "medic_webhook_truncated_alerts_total") == 0.0);
   CHECK(test::FindSample(text, "medic_remediation_duration_seconds_count",
                          "remediation=\"service-down\"") == 0.0);
+}
+
+TEST_CASE("concurrent posters share commits: all accepted, each journaled once, fewer fsyncs") {
+  Fixture f([](Config& config) { config.remediations.clear(); });  // ingestion only
+  const auto metric = [&f](const std::string& name) {
+    return test::FindSample(f.Exposition(), name).value_or(-1);
+  };
+  const double commits_before = metric("medic_journal_commits_total");
+  const double writes_before = metric("medic_journal_writes_total");
+  // Another connection holds the write lock, so the first batch's commit stays in flight
+  // while every other poster arrives: they must all join the next batch, not queue one
+  // commit each.
+  remediation::SqliteDatabase holder(f.config.journal.path);
+  holder.Execute("BEGIN IMMEDIATE");
+  constexpr int kPosters = 24;
+  std::vector<std::atomic<int>> codes(kPosters);
+  std::vector<std::thread> posters;
+  for (int i = 0; i < kPosters; ++i) {
+    posters.emplace_back([&f, &codes, i] {
+      codes[i] = f.Post(Payload({Alert("batch-" + std::to_string(i))})).status;
+    });
+  }
+  std::this_thread::sleep_for(500ms);               // every poster is now waiting on the journal
+  for (const auto& code : codes) CHECK(code == 0);  // nothing answered before it was durable
+  holder.Execute("COMMIT");
+  for (auto& poster : posters) poster.join();
+
+  for (const auto& code : codes) CHECK(code == 200);
+  remediation::SqliteDatabase reader(f.config.journal.path);
+  auto rows = reader.Prepare(
+      "SELECT COUNT(*), COUNT(DISTINCT fingerprint) FROM alerts WHERE fingerprint LIKE 'batch-%'");
+  REQUIRE(rows.Step());
+  CHECK(rows.Int(0) == kPosters);
+  CHECK(rows.Int(1) == kPosters);
+  const double commits = metric("medic_journal_commits_total") - commits_before;
+  const double writes = metric("medic_journal_writes_total") - writes_before;
+  INFO("commits: " << commits << ", writes: " << writes);
+  CHECK(writes >= kPosters);
+  CHECK(commits >= 1);
+  CHECK(commits < kPosters / 2);
 }
 
 TEST_CASE("the same notification five times runs one job, and notify reaches the receiver") {
