@@ -62,14 +62,6 @@ int AbortWhenCancelled(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl
   return static_cast<const std::atomic<bool>*>(cancelled)->load() ? 1 : 0;
 }
 
-// Log reads go over a connection of their own: over a pooled, kept-alive connection later /logs
-// requests to podman came back without the lines written since (the container-logs test saw 6
-// of 12); the cause inside podman is not pinned down, and losing log lines silently is worse
-// than one connect per log poll.
-bool NeedsOwnConnection(const std::string& path) {
-  return path.find("/logs?") != std::string::npos;
-}
-
 // "1.41" → {1, 41}; unparsable → {0, 0}.
 std::pair<int, int> SplitVersion(const std::string& version) {
   const auto dot = version.find('.');
@@ -169,10 +161,6 @@ DockerClient::Response DockerClient::Perform(const std::string& method, const st
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  if (NeedsOwnConnection(path)) {
-    curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
-  }
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenCancelled);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &cancelled_);
