@@ -149,6 +149,10 @@ Journal::Journal(const JournalSettings& settings, CommitObserver on_commit)
     db_->Execute("PRAGMA journal_mode=WAL");
     db_->Execute("PRAGMA synchronous=FULL");
     db_->Execute("PRAGMA foreign_keys=OFF");
+    // SQLite's default page cache (2 MiB per connection) grows with the journal until the
+    // whole file is cached: measured as a steady RSS climb in a soak (+1.8 MiB over 1,480
+    // jobs). Intake and the history API touch recent pages only; 512 KiB bounds the footprint.
+    db_->Execute("PRAGMA cache_size=-512");
     CreateSchema();
     // Checkpoints (copying the WAL back into the database, with its own fsyncs) run on a
     // second connection, so a commit never waits behind one; they do not affect durability,
@@ -157,6 +161,7 @@ Journal::Journal(const JournalSettings& settings, CommitObserver on_commit)
     checkpoint_db_ = std::make_unique<SqliteDatabase>(path_);
     sqlite3_busy_timeout(checkpoint_db_->handle(), 5000);
     checkpoint_db_->Execute("PRAGMA synchronous=FULL");
+    checkpoint_db_->Execute("PRAGMA cache_size=-128");  // it only copies WAL frames back
     sqlite3_wal_hook(db_->handle(), &Journal::OnWalCommit, this);
   } catch (const SqliteError& error) {
     throw JournalOpenError("cannot open journal " + path_ + ": " + error.what() +
