@@ -74,6 +74,7 @@ ContainerLogSource::ContainerLogSource(std::string container, std::string docker
     id_ = saved->container_id;
     last_ = ParseLogTimestamp(saved->container_since);
     if (last_) last_text_ = saved->container_since;
+    lines_at_last_ = saved->container_lines_at_since;
     first_poll_ = false;  // resume: the saved position decides
   }
 }
@@ -82,6 +83,36 @@ void ContainerLogSource::ReportError(LineSink& sink, const std::string& message)
   if (message == last_error_) return;
   last_error_ = message;
   sink.OnReadError(message);
+}
+
+void ContainerLogSource::Advance(const StampedLine& line) {
+  last_ = line.stamp;
+  last_text_ = std::string(line.stamp_text);
+  lines_at_last_ = 0;
+}
+
+void ContainerLogSource::ReadLines(const docker::Logs& logs,
+                                   const std::function<void(const StampedLine&)>& on_stamped_line,
+                                   LineSink* sink) const {
+  // One splitter per stream: frames of stdout and stderr interleave.
+  LineSplitter out(max_line_bytes_ + 64), err(max_line_bytes_ + 64);
+  auto on_line = [&](std::string_view line) {
+    const std::size_t space = line.find(' ');
+    const std::string_view stamp_text = line.substr(0, space);
+    on_stamped_line(
+        StampedLine{space == std::string_view::npos ? std::string_view() : line.substr(space + 1),
+                    stamp_text, ParseLogTimestamp(stamp_text)});
+  };
+  auto on_overlong = [&] {
+    if (sink != nullptr) sink->OnOverlongLine();
+  };
+  for (const auto& frame : logs.frames) {
+    if (sink != nullptr) sink->OnBytes(frame.data.size());
+    LineSplitter& splitter = frame.stream == docker::LogStream::kStderr ? err : out;
+    splitter.Feed(frame.data, on_line, on_overlong);
+  }
+  out.Flush(on_line);
+  err.Flush(on_line);
 }
 
 void ContainerLogSource::Poll(LineSink& sink) {
@@ -95,17 +126,21 @@ void ContainerLogSource::Poll(LineSink& sink) {
       id_ = details.id;
       last_.reset();
       last_text_.clear();
+      lines_at_last_ = 0;
       if (skip_existing) {
-        // Start at the end: remember the newest line's timestamp without counting anything.
+        // Start at the end: remember the newest line's timestamp, and how many lines carry it,
+        // without counting anything.
         options.tail = 1;
-        for (const auto& frame : client_.GetLogs(id_, options, details.tty).frames) {
-          const std::string_view data(frame.data);
-          if (auto stamp = ParseLogTimestamp(data.substr(0, data.find(' ')))) {
-            if (!last_ || *stamp > *last_) {
-              last_ = stamp;
-              last_text_ = std::string(data.substr(0, data.find(' ')));
-            }
-          }
+        ReadLines(client_.GetLogs(id_, options, details.tty), [&](const StampedLine& line) {
+          if (line.stamp && (!last_ || *line.stamp > *last_)) Advance(line);
+        });
+        if (last_) {
+          options.tail.reset();
+          options.since = last_->seconds;
+          lines_at_last_ = 0;
+          ReadLines(client_.GetLogs(id_, options, details.tty), [&](const StampedLine& line) {
+            if (line.stamp && *line.stamp == *last_) ++lines_at_last_;
+          });
         }
         first_poll_ = false;
         last_error_.clear();
@@ -114,29 +149,28 @@ void ContainerLogSource::Poll(LineSink& sink) {
     }
     first_poll_ = false;
     if (last_) options.since = last_->seconds;
-    const docker::Logs logs = client_.GetLogs(id_, options, details.tty);
-    // One splitter per stream: frames of stdout and stderr interleave.
-    LineSplitter out(max_line_bytes_ + 64), err(max_line_bytes_ + 64);
     const std::optional<LogTimestamp> cutoff = last_;
-    auto on_line = [&](std::string_view line) {
-      const std::size_t space = line.find(' ');
-      const std::string_view stamp_text = line.substr(0, space);
-      const auto stamp = ParseLogTimestamp(stamp_text);
-      if (stamp && cutoff && *stamp <= *cutoff) return;  // counted by an earlier poll
-      if (stamp && (!last_ || *stamp > *last_)) {
-        last_ = stamp;
-        last_text_ = std::string(stamp_text);
-      }
-      sink.OnLine(space == std::string_view::npos ? std::string_view() : line.substr(space + 1));
-    };
-    auto on_overlong = [&] { sink.OnOverlongLine(); };
-    for (const auto& frame : logs.frames) {
-      sink.OnBytes(frame.data.size());
-      LineSplitter& splitter = frame.stream == docker::LogStream::kStderr ? err : out;
-      splitter.Feed(frame.data, on_line, on_overlong);
-    }
-    out.Flush(on_line);
-    err.Flush(on_line);
+    std::uint64_t already_counted_at_cutoff = lines_at_last_;
+    ReadLines(
+        client_.GetLogs(id_, options, details.tty),
+        [&](const StampedLine& line) {
+          const auto& stamp = line.stamp;
+          if (stamp && cutoff) {
+            if (*stamp < *cutoff) return;  // counted by an earlier poll
+            // The engine returns lines in log order, so the first lines stamped exactly `cutoff`
+            // are the ones an earlier poll counted.
+            if (*stamp == *cutoff && already_counted_at_cutoff > 0) {
+              --already_counted_at_cutoff;
+              return;
+            }
+          }
+          if (stamp) {
+            if (!last_ || *stamp > *last_) Advance(line);
+            if (*stamp == *last_) ++lines_at_last_;
+          }
+          sink.OnLine(line.text);
+        },
+        &sink);
     last_error_.clear();
   } catch (const std::exception& error) {
     ReportError(sink, "container " + container_ + ": " + error.what());
@@ -147,6 +181,7 @@ FileOffset ContainerLogSource::Position() const {
   FileOffset position;
   position.container_id = id_;
   position.container_since = last_text_;
+  position.container_lines_at_since = lines_at_last_;
   return position;
 }
 

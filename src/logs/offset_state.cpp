@@ -62,6 +62,7 @@ OffsetMap OffsetStateFile::Load() const {
       offset.skipping_overlong = entry.value("skipping_overlong", false);
       offset.container_id = entry.value("container_id", std::string());
       offset.container_since = entry.value("container_since", std::string());
+      offset.container_lines_at_since = entry.value("container_lines_at_since", std::uint64_t{0});
       offsets.emplace(name, offset);
     }
   } catch (const std::exception& error) {
@@ -81,6 +82,7 @@ void OffsetStateFile::Save(const OffsetMap& offsets) const {
     if (!offset.container_id.empty()) {
       entry["container_id"] = offset.container_id;
       entry["container_since"] = offset.container_since;
+      entry["container_lines_at_since"] = offset.container_lines_at_since;
     }
     sources[name] = std::move(entry);
   }

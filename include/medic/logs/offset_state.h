@@ -16,6 +16,9 @@ struct FileOffset {
   // Container sources: the id and the newest log timestamp seen (RFC 3339 with nanoseconds).
   std::string container_id;
   std::string container_since;
+  // Lines already counted whose timestamp equals container_since: podman stamps log lines
+  // with whole seconds, so several lines share one timestamp and "newer than" is not enough.
+  std::uint64_t container_lines_at_since = 0;
 
   bool operator==(const FileOffset&) const = default;
 };

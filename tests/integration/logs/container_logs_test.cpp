@@ -117,3 +117,18 @@ TEST_CASE("container logs: start at the end; a missing container is a read error
   }
   CHECK(error_counted);
 }
+
+TEST_CASE("container logs: lines sharing a whole-second timestamp across polls are all counted") {
+  // podman stamps log lines with whole seconds; polling every 100 ms while the container writes
+  // every 120 ms puts several polls inside one second, each seeing the same stamp.
+  TempDir dir;
+  ContainerOptions options;
+  options.command = {"sh", "-c",
+                     "sleep 1; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do "
+                     "echo \"203.0.113.7 - - GET /admin 401 Unauthorized $i\"; usleep 120000; "
+                     "done; while true; do sleep 1; done"};
+  TestContainer writer(options);
+  LogsCollector collector(Settings(writer.name(), true, dir));
+  ExpectLines(collector, 20);
+  CHECK(collector.MatchesTotal("bot", "auth_failure") == 20);
+}
