@@ -16,7 +16,13 @@ NotificationReceiver::NotificationReceiver() : port_(FreePort()) {
     bodies_.push_back(request.body);
     response.set_content("ok", "text/plain");
   });
-  thread_ = std::thread([this] { server_.listen("127.0.0.1", port_); });
+  // Bound on this thread, so the listening socket is created and (by stop()) closed by the same
+  // thread: httplib hands it between threads through an atomic TSan cannot see (uninstrumented).
+  if (!server_.bind_to_port("127.0.0.1", port_)) {
+    throw std::runtime_error("notification receiver: cannot bind 127.0.0.1:" +
+                             std::to_string(port_));
+  }
+  thread_ = std::thread([this] { server_.listen_after_bind(); });
   WaitFor([this] { return server_.is_running(); }, 10s);
 }
 

@@ -5,6 +5,7 @@
 
 #include "medic/remediation/sqlite.h"
 
+#include "support/alertmanager.h"
 #include "support/test_support.h"
 
 #include <doctest/doctest.h>
@@ -23,38 +24,6 @@ using medic::test::WaitFor;
 using nlohmann::json;
 
 namespace {
-
-// A local incoming-webhook receiver that records every POST body.
-class Receiver {
- public:
-  Receiver() : port_(test::FreePort()) {
-    server_.Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
-      std::lock_guard lock(mutex_);
-      bodies_.push_back(request.body);
-      response.set_content("ok", "text/plain");
-    });
-    thread_ = std::thread([this] { server_.listen("127.0.0.1", port_); });
-    test::WaitFor([this] { return server_.is_running(); }, 10s);
-  }
-  ~Receiver() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/services/T/B/X";
-  }
-  std::vector<std::string> bodies() {
-    std::lock_guard lock(mutex_);
-    return bodies_;
-  }
-
- private:
-  int port_;
-  httplib::Server server_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> bodies_;
-};
 
 json Alert(const std::string& fingerprint, const std::string& status = "firing",
            const std::string& starts_at = "2026-11-29T03:00:00Z",
@@ -84,7 +53,7 @@ std::string Payload(std::vector<json> alerts) {
 
 struct Fixture {
   TempDir dir;
-  Receiver receiver;
+  test::NotificationReceiver receiver;
   Config config;
   std::unique_ptr<webhook::WebhookService> service;
 
@@ -220,6 +189,8 @@ TEST_CASE("concurrent posters share commits: all accepted, each journaled once, 
   // while every other poster arrives: they must all join the next batch, not queue one
   // commit each.
   remediation::SqliteDatabase holder(f.config.journal.path);
+  // The journal's own threads (start-up, checkpoints) may hold the lock for a moment; wait.
+  sqlite3_busy_timeout(holder.handle(), 10000);
   holder.Execute("BEGIN IMMEDIATE");
   constexpr int kPosters = 24;
   std::vector<std::atomic<int>> codes(kPosters);
