@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -21,10 +22,12 @@ void CheckRoundTrip(const medic::webhook::Notification& notification) {
   for (const auto& alert : notification.alerts) {
     (void)alert.AlertName();
     (void)alert.IdempotencyKey();
-    const nlohmann::json wrapper = {
-        {"version", "4"}, {"status", alert.status}, {"alerts", {alert.ToJson()}}};
-    // dump() throws on invalid UTF-8, which the parser promised to reject.
-    const auto reparsed = medic::webhook::ParseNotification(wrapper.dump());
+    // The journal stores ToJsonText(), the hand-written serializer; it must parse back to the
+    // same alert. dump() throws on invalid UTF-8, which the parser promised to reject.
+    const std::string wrapper = R"({"version":"4","status":)" +
+                                nlohmann::json(alert.status).dump() + R"(,"alerts":[)" +
+                                alert.ToJsonText() + "]}";
+    const auto reparsed = medic::webhook::ParseNotification(wrapper);
     if (reparsed.alerts.size() != 1 || !SameAlert(reparsed.alerts[0], alert)) std::abort();
   }
 }
