@@ -14,7 +14,10 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:supp
 
 if [ -x scripts/podman-env.sh ]; then
   PODMAN_DIR="$BUILD_DIR/podman"
-  stop_podman() { bash scripts/podman-env.sh stop "$PODMAN_DIR" >/dev/null 2>&1 || true; }
+  # Absolute: the EXIT trap runs after the cd into BUILD_DIR below (a relative path made the
+  # stop fail silently and left the engine running after every run).
+  PODMAN_ENV="$(pwd)/scripts/podman-env.sh"
+  stop_podman() { bash "$PODMAN_ENV" stop "$PODMAN_DIR" >/dev/null 2>&1 || true; }
   trap stop_podman EXIT
   MEDIC_TEST_DOCKER_HOST="unix://$(bash scripts/podman-env.sh start "$PODMAN_DIR" | tail -n 1)"
   export MEDIC_TEST_DOCKER_HOST
