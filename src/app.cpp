@@ -8,10 +8,10 @@
 #include "medic/http/diagnostics_routes.h"
 #include "medic/http/status_routes.h"
 #include "medic/metric_family_builder.h"
+#include "medic/prometheus/text_exposition.h"
 #include "medic/remediation/docker_container_engine.h"
 #include "medic/version.h"
 
-#include <prometheus/text_serializer.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -116,7 +116,7 @@ std::string App::RenderMetrics() const {
                              "Timestamp of the last successful configuration reload.")
       .Add(reload_seconds)
       .MoveInto(families);
-  return prometheus::TextSerializer().Serialize(families);
+  return SerializeTextExposition(families);
 }
 
 void App::RegisterRoutes() {
