@@ -1,7 +1,6 @@
 #include "medic/app.h"
 #include "medic/commands/check.h"
 #include "medic/config_loader.h"
-#include "medic/curl_handle.h"
 #include "medic/flags.h"
 #include "medic/logging.h"
 #include "medic/version.h"
@@ -50,8 +49,8 @@ int main(int argc, char** argv) {
     }
   }
   if (!flags.positional.empty()) return medic::commands::RunSubcommand(flags);
-  // curl (and with it OpenSSL) is initialised lazily by the first collector that needs it,
-  // which keeps the idle footprint of a config without probes small.
+  // libcurl is loaded by the first HTTP call (curl_library.h), which keeps the footprint of a
+  // config that makes none (the default: disks and this process) free of its dependencies.
   try {
     return medic::App(std::move(flags)).Run();
   } catch (const std::exception& error) {

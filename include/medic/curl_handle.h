@@ -1,5 +1,7 @@
 #pragma once
 
+#include "medic/curl_library.h"
+
 #include <curl/curl.h>
 
 #include <memory>
@@ -7,24 +9,21 @@
 namespace medic {
 
 struct CurlEasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+  void operator()(CURL* handle) const { curl::Api().easy_cleanup(handle); }
 };
 struct CurlMultiDeleter {
-  void operator()(CURLM* handle) const { curl_multi_cleanup(handle); }
+  void operator()(CURLM* handle) const { curl::Api().multi_cleanup(handle); }
 };
 struct CurlSlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const { curl::Api().slist_free_all(list); }
 };
 
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlMulti = std::unique_ptr<CURLM, CurlMultiDeleter>;
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
-// curl_global_init is not thread-safe: call once from main before any thread uses curl.
-// Later calls are no-ops.
-void InitCurlOnce();
-
-// A new easy handle; throws std::runtime_error when libcurl cannot allocate one.
+// A new easy handle; throws std::runtime_error when libcurl cannot be loaded (see
+// curl_library.h) or cannot allocate one.
 CurlEasy NewCurlEasy();
 
 }  // namespace medic

@@ -31,27 +31,28 @@ std::size_t DiscardBody(char* /*data*/, std::size_t size, std::size_t count, voi
 
 void Configure(Transfer& transfer, const ProbeTarget& target) {
   CURL* curl = transfer.handle.get();
-  curl_easy_setopt(curl, CURLOPT_URL, target.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(target.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(target.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "medic-probe");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, DiscardBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, transfer.error_buffer);
+  const curl::Library& api = curl::Api();
+  api.easy_setopt(curl, CURLOPT_URL, target.url.c_str());
+  api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(target.timeout.count()));
+  api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(target.timeout.count()));
+  api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  api.easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+  api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(curl, CURLOPT_USERAGENT, "medic-probe");
+  api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, DiscardBody);
+  api.easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  api.easy_setopt(curl, CURLOPT_ERRORBUFFER, transfer.error_buffer);
   if (target.method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    api.easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (target.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, target.method.c_str());
+    api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, target.method.c_str());
   }
-  if (!target.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, target.ca_file.c_str());
+  if (!target.ca_file.empty()) api.easy_setopt(curl, CURLOPT_CAINFO, target.ca_file.c_str());
   if (target.insecure_skip_verify) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    api.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    api.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
   }
 }
 
@@ -60,35 +61,44 @@ bool StatusAccepted(const ProbeTarget& target, int status) {
   return status >= 200 && status < 300;
 }
 
+// Without libcurl the other collectors still answer; this one fails its scrape, saying why.
+const curl::Library& LoadCurl() {
+  try {
+    return curl::Api();
+  } catch (const std::runtime_error& error) {
+    throw CollectorError(error.what());
+  }
+}
+
 }  // namespace
 
 std::vector<ProbeResult> RunProbes(const std::vector<ProbeTarget>& targets) {
   std::vector<ProbeResult> results(targets.size());
   if (targets.empty()) return results;
-  InitCurlOnce();
-  CurlMulti multi(curl_multi_init());
+  const curl::Library& api = LoadCurl();
+  CurlMulti multi(api.multi_init());
   if (!multi) throw CollectorError("curl_multi_init failed");
   std::vector<std::unique_ptr<Transfer>> transfers;
   for (const ProbeTarget& target : targets) {
     auto transfer = std::make_unique<Transfer>();
     transfer->handle = NewCurlEasy();
     Configure(*transfer, target);
-    curl_easy_setopt(transfer->handle.get(), CURLOPT_PRIVATE, transfer.get());
-    curl_multi_add_handle(multi.get(), transfer->handle.get());
+    api.easy_setopt(transfer->handle.get(), CURLOPT_PRIVATE, transfer.get());
+    api.multi_add_handle(multi.get(), transfer->handle.get());
     transfers.push_back(std::move(transfer));
   }
   int running = 0;
   do {
-    curl_multi_perform(multi.get(), &running);
+    api.multi_perform(multi.get(), &running);
     int queued = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi.get(), &queued)) {
+    while (CURLMsg* message = api.multi_info_read(multi.get(), &queued)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* transfer = nullptr;
-      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
+      api.easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
       transfer->done = true;
       transfer->code = message->data.result;
     }
-    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
+    if (running > 0) api.multi_poll(multi.get(), nullptr, 0, 100, nullptr);
   } while (running > 0);
 
   for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -96,19 +106,19 @@ std::vector<ProbeResult> RunProbes(const std::vector<ProbeTarget>& targets) {
     ProbeResult& result = results[i];
     long status = 0;
     double seconds = 0;
-    curl_easy_getinfo(transfer.handle.get(), CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(transfer.handle.get(), CURLINFO_TOTAL_TIME, &seconds);
+    api.easy_getinfo(transfer.handle.get(), CURLINFO_RESPONSE_CODE, &status);
+    api.easy_getinfo(transfer.handle.get(), CURLINFO_TOTAL_TIME, &seconds);
     result.http_status = static_cast<int>(status);
     result.duration_seconds = seconds;
     if (transfer.code != CURLE_OK && transfer.code != CURLE_WRITE_ERROR) {
       result.error = transfer.error_buffer[0] != '\0' ? transfer.error_buffer
-                                                      : curl_easy_strerror(transfer.code);
+                                                      : api.easy_strerror(transfer.code);
     } else if (!StatusAccepted(targets[i], result.http_status)) {
       result.error = "unexpected HTTP status " + std::to_string(result.http_status);
     } else {
       result.success = true;
     }
-    curl_multi_remove_handle(multi.get(), transfer.handle.get());
+    api.multi_remove_handle(multi.get(), transfer.handle.get());
   }
   return results;
 }

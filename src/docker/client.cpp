@@ -124,12 +124,16 @@ CurlEasy DockerClient::BorrowHandle() {
       return handle;
     }
   }
-  return NewCurlEasy();
+  try {
+    return NewCurlEasy();
+  } catch (const std::runtime_error& error) {  // libcurl missing or out of memory
+    throw DockerError(0, error.what());
+  }
 }
 
 void DockerClient::ReturnHandle(CurlEasy handle) {
   // Drops the finished call's options (they point at its stack) but keeps the live connection.
-  curl_easy_reset(handle.get());
+  curl::Api().easy_reset(handle.get());
   std::lock_guard lock(handles_mutex_);
   if (idle_handles_.size() < kMaxIdleHandles) idle_handles_.push_back(std::move(handle));
 }
@@ -144,44 +148,45 @@ DockerClient::Response DockerClient::Perform(const std::string& method, const st
     ~Lease() { client.ReturnHandle(std::move(handle)); }
   } lease{*this, BorrowHandle()};
   CURL* curl = lease.handle.get();
+  const curl::Library& api = curl::Api();  // loaded: the lease holds a handle
   Transfer transfer;
   transfer.max_body_bytes = max_body_bytes;
   char error_buffer[CURL_ERROR_SIZE] = {};
   const std::string url = base_url_ + path;
   const long timeout_ms = std::max<long>(1, static_cast<long>(timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  if (!socket_path_.empty()) curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "medic");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenCancelled);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &cancelled_);
+  api.easy_setopt(curl, CURLOPT_URL, url.c_str());
+  if (!socket_path_.empty()) api.easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
+  api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
+  api.easy_setopt(curl, CURLOPT_USERAGENT, "medic");
+  api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
+  api.easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
+  api.easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  api.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  api.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenCancelled);
+  api.easy_setopt(curl, CURLOPT_XFERINFODATA, &cancelled_);
   if (method == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+    api.easy_setopt(curl, CURLOPT_POST, 1L);
+    api.easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+    api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
   } else if (method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   }
-  const CURLcode code = curl_easy_perform(curl);
+  const CURLcode code = api.easy_perform(curl);
   if (transfer.too_large) {
     throw DockerError(0, method + " " + path + ": response larger than " +
                              std::to_string(max_body_bytes) + " bytes");
   }
   if (code != CURLE_OK) {
-    const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    const std::string detail = error_buffer[0] != '\0' ? error_buffer : api.easy_strerror(code);
     throw DockerError(0, method + " " + path + " via " + host_ + ": " + detail);
   }
   Response response;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   response.body = std::move(transfer.body);
   response.headers = std::move(transfer.headers);
   return response;

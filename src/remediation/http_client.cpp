@@ -26,8 +26,15 @@ size_t Collect(char* data, size_t size, size_t count, void* user) {
 HttpResponse Perform(const std::string& url, const std::string* post_body, Duration timeout,
                      std::size_t max_body_bytes = kDefaultMaxResponseBody) {
   HttpResponse response;
-  InitCurlOnce();
-  CurlEasy curl(curl_easy_init());
+  const curl::Library* loaded = nullptr;
+  try {
+    loaded = &curl::Api();
+  } catch (const std::runtime_error& error) {
+    response.error = error.what();
+    return response;
+  }
+  const curl::Library& api = *loaded;
+  CurlEasy curl(api.easy_init());
   if (!curl) {
     response.error = "curl_easy_init failed";
     return response;
@@ -35,27 +42,27 @@ HttpResponse Perform(const std::string& url, const std::string* post_body, Durat
   CurlSlist headers;
   BoundedBody sink{&response.body, max_body_bytes, &response.truncated};
   CURL* handle = curl.get();
-  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(handle, CURLOPT_USERAGENT, "medic/" MEDIC_VERSION);
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
+  api.easy_setopt(handle, CURLOPT_URL, url.c_str());
+  api.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  api.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+  api.easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
+  api.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(handle, CURLOPT_USERAGENT, "medic/" MEDIC_VERSION);
+  api.easy_setopt(handle, CURLOPT_WRITEFUNCTION, Collect);
+  api.easy_setopt(handle, CURLOPT_WRITEDATA, &sink);
   if (post_body != nullptr) {
-    headers.reset(curl_slist_append(nullptr, "Content-Type: application/json"));
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, post_body->c_str());
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(post_body->size()));
+    headers.reset(api.slist_append(nullptr, "Content-Type: application/json"));
+    api.easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+    api.easy_setopt(handle, CURLOPT_POSTFIELDS, post_body->c_str());
+    api.easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(post_body->size()));
   }
-  const CURLcode code = curl_easy_perform(handle);
+  const CURLcode code = api.easy_perform(handle);
   if (code != CURLE_OK) {
-    response.error = curl_easy_strerror(code);
+    response.error = api.easy_strerror(code);
     return response;
   }
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+  api.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }
 
