@@ -115,14 +115,14 @@ remediations:
   CHECK(config.remediations[2].steps[0].kind == medic::StepSettings::Kind::kPrune);
 }
 
-TEST_CASE("container refresh_interval: 5s by default, configurable, at least 100ms") {
+TEST_CASE("container refresh_interval: 15s by default, configurable, at least 100ms") {
   const auto defaults = LoadConfigText("collectors:\n  container: {}\n", "medic.yml");
   REQUIRE(defaults.collectors.container);
-  CHECK(defaults.collectors.container->refresh_interval == std::chrono::seconds(5));
+  CHECK(defaults.collectors.container->refresh_interval == std::chrono::seconds(15));
   const auto configured = LoadConfigText(
-      "collectors:\n  container: {refresh_interval: 15s, disk_usage_interval: 10m}\n", "medic.yml");
+      "collectors:\n  container: {refresh_interval: 7s, disk_usage_interval: 10m}\n", "medic.yml");
   REQUIRE(configured.collectors.container);
-  CHECK(configured.collectors.container->refresh_interval == std::chrono::seconds(15));
+  CHECK(configured.collectors.container->refresh_interval == std::chrono::seconds(7));
   CHECK(configured.collectors.container->disk_usage_interval == std::chrono::minutes(10));
   CHECK(ErrorOf("collectors:\n  container: {refresh_interval: 10ms}\n") ==
         "medic.yml:2:33: collectors.container.refresh_interval: must be at least 100ms");
