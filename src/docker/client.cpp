@@ -102,7 +102,7 @@ std::string ResolveDockerHost(const std::string& configured) {
   return kDefaultDockerHost;
 }
 
-DockerClient::DockerClient(std::string host, std::chrono::milliseconds timeout)
+DockerClient::DockerClient(const std::string& host, std::chrono::milliseconds timeout)
     : host_(ResolveDockerHost(host)), timeout_(timeout) {
   if (host_.rfind("unix://", 0) == 0) {
     socket_path_ = host_.substr(7);

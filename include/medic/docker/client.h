@@ -50,7 +50,7 @@ struct EventOptions {
 // supports it, else the engine's own version; it is negotiated again after a transport failure.
 class DockerClient {
  public:
-  explicit DockerClient(std::string host = "",
+  explicit DockerClient(const std::string& host = "",
                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   const std::string& host() const { return host_; }

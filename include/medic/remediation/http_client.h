@@ -14,7 +14,7 @@ struct HttpResponse {
   bool truncated = false;  // the server sent more than the body limit
 };
 
-inline constexpr std::size_t kDefaultMaxResponseBody = 64 * 1024;
+inline constexpr std::size_t kDefaultMaxResponseBody = std::size_t{64} * 1024;
 
 // Small libcurl calls for verify and notify. Every call has a total timeout; redirects are
 // not followed (a notification URL must not bounce secrets elsewhere).
