@@ -937,6 +937,16 @@ class Bench:
                 "steady_rss_mib": rss / MIB, "threads": threads}
 
     # ---- driver ----
+    def timed(self, phase, function, *args):
+        """Runs one phase and records its wall time: the whole bench has a 10-minute budget."""
+        started = time.monotonic()
+        try:
+            return function(*args)
+        finally:
+            elapsed = time.monotonic() - started
+            self.results.setdefault("phase_seconds", {})[phase] = elapsed
+            print(f"  [{phase}: {elapsed:.0f} s]", flush=True)
+
     def run(self):
         started = time.monotonic()
         print(f"medic bench: {self.args.medic}, {self.args.repeats} interleaved runs per job, "
@@ -946,16 +956,16 @@ class Bench:
         self.fx.start_tls()
         print("fixtures: redis, TLS endpoint ready; starting podman engine and containers",
               flush=True)
-        have_podman = self.fx.start_podman(self.args.containers)
+        have_podman = self.timed("podman setup", self.fx.start_podman, self.args.containers)
         if have_podman:
             print(f"fixtures: {len(self.fx.containers)} containers running", flush=True)
         else:
             print(f"fixtures: no containers: {self.fx.podman_note}", flush=True)
         for job in ("disk", "cache", "cert"):
-            self.scrape_job(job)
-        self.logs_job()
-        self.containers_job()
-        self.webhook_job()
+            self.timed(job, self.scrape_job, job)
+        self.timed("logs", self.logs_job)
+        self.timed("containers", self.containers_job)
+        self.timed("webhook", self.webhook_job)
         # Idle with every collector on (and the containers) runs while the all-on comparison does.
         log_path = os.path.join(self.work, "idle-all-on.log")
         write_log_corpus(log_path, 1000)
@@ -967,7 +977,7 @@ class Bench:
                                                        self.webhook_token_file))
             idle_document["collectors"] = self.all_on_sections(log_path)
         idle_all = self.start_idle("medic-idle-all", self.medic_config(idle_document))
-        self.all_on_job()
+        self.timed("all-on", self.all_on_job)
         remaining = self.args.idle_min_seconds - (time.monotonic() - idle_all["t0"])
         if remaining > 0:
             time.sleep(remaining)
@@ -1128,7 +1138,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=int(env("BENCH_SECONDS", "3")))
     parser.add_argument("--container-seconds", type=int, default=int(env("BENCH_CONTAINER_SECONDS", "4")))
     parser.add_argument("--webhook-seconds", type=int, default=int(env("BENCH_WEBHOOK_SECONDS", "5")))
-    parser.add_argument("--log-lines", type=int, default=int(env("BENCH_LOG_LINES", "200000")))
+    parser.add_argument("--log-lines", type=int, default=int(env("BENCH_LOG_LINES", "100000")))
     parser.add_argument("--log-timeout", type=float, default=120)
     parser.add_argument("--containers", type=int, default=int(env("BENCH_CONTAINERS", "50")))
     parser.add_argument("--all-on-seconds", type=float, default=float(env("BENCH_ALL_ON_SECONDS", "4")))

@@ -4,7 +4,7 @@
 # 127.0.0.1, prints one table and writes JSON into bench/results/.
 #
 # Knobs (environment): BENCH_REPEATS (default 5), BENCH_SECONDS (wrk duration per run, default 3),
-# BENCH_LOG_LINES (default 200000: mtail needs ~60 CPU-s per million lines here), BENCH_CONTAINERS (default 50), BENCH_WEBHOOK_SECONDS
+# BENCH_LOG_LINES (default 100000: mtail needs ~60 CPU-s per million lines here), BENCH_CONTAINERS (default 50), BENCH_WEBHOOK_SECONDS
 # (default 5), MEDIC_BINARY (skip the build and bench this binary instead).
 set -euo pipefail
 
@@ -26,3 +26,4 @@ done
 python3 "$root/bench/bench.py" --medic "$MEDIC_BINARY" --root "$root" "$@"
 # The status page has no peer: its own bars (weight, render time) are printed after the table.
 python3 "$root/bench/status_page_bench.py" --medic "$MEDIC_BINARY" --root "$root"
+echo "bench: whole run ${SECONDS} s, build included (budget: 600 s)"
