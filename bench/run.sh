@@ -26,4 +26,4 @@ done
 python3 "$root/bench/bench.py" --medic "$MEDIC_BINARY" --root "$root" "$@"
 # The status page has no peer: its own bars (weight, render time) are printed after the table.
 python3 "$root/bench/status_page_bench.py" --medic "$MEDIC_BINARY" --root "$root"
-echo "bench: whole run ${SECONDS} s, build included (budget: 600 s)"
+echo "bench: whole run ${SECONDS} s (budget: 600 s; includes the build unless MEDIC_BINARY is set)"
