@@ -250,6 +250,18 @@ TEST_CASE("cooldown skips a new firing of the same remediation and target") {
   CHECK(f.Runs().size() == 1);
 }
 
+TEST_CASE("idle workers wake for each new job at once: they no longer poll the journal") {
+  Fixture f;
+  for (int i = 0; i < 3; ++i) {
+    // Long enough for both workers to be back in their idle wait (30 s before a recheck).
+    std::this_thread::sleep_for(1500ms);
+    const auto posted = std::chrono::steady_clock::now();
+    CHECK(f.Post(Payload({Alert("idle-" + std::to_string(i))})).status == 200);
+    REQUIRE(WaitFor([&] { return f.Count("success") == i + 1; }, 20s));
+    CHECK(std::chrono::steady_clock::now() - posted < 5s);
+  }
+}
+
 TEST_CASE("circuit breaker: max_per_hour, then one giving-up notification") {
   Fixture f([](Config& config) { config.remediations[0].max_per_hour = 2; });
   for (int i = 0; i < 4; ++i) {
