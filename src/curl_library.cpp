@@ -18,11 +18,17 @@ struct DlCloser {
 };
 using SharedObject = std::unique_ptr<void, DlCloser>;
 
+// dlerror() may return null (no error recorded); std::string must not be built from that.
+std::string DlError() {
+  const char* error = ::dlerror();
+  return error != nullptr ? error : "unknown dynamic loader error";
+}
+
 template <typename Function>
 void Resolve(void* handle, const char* name, Function& slot) {
   void* symbol = ::dlsym(handle, name);
   if (symbol == nullptr) {
-    throw std::runtime_error(std::string(kSoname) + " has no " + name + ": " + ::dlerror());
+    throw std::runtime_error(std::string(kSoname) + " has no " + name + ": " + DlError());
   }
   slot = reinterpret_cast<Function>(symbol);
 }
@@ -38,7 +44,7 @@ struct Loader {
     // RTLD_NODELETE: threads may still be inside libcurl while static destructors run at exit.
     object.reset(::dlopen(kSoname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE));
     if (!object) {
-      error = std::string("cannot load ") + kSoname + " (install libcurl4): " + ::dlerror();
+      error = std::string("cannot load ") + kSoname + " (install libcurl4): " + DlError();
       return;
     }
     try {
