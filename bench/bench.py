@@ -317,8 +317,10 @@ class Fixtures:
             subprocess.run(self.podman_remote("rm", "-f", "-t", "0", *self.containers),
                            capture_output=True, env=self.podman_env, timeout=300)
             self.containers = []
+        # destroy, not stop: stop keeps podman's overlay bind mount, which then outlives the
+        # work directory (rmtree cannot remove a mount point).
         script = os.path.join(self.args.root, "scripts", "podman-env.sh")
-        subprocess.run(["bash", script, "stop", self.podman_dir], capture_output=True,
+        subprocess.run(["bash", script, "destroy", self.podman_dir], capture_output=True,
                        timeout=60)
         self.podman_dir = None
 
