@@ -1,8 +1,8 @@
 #include "medic/http/basic_auth.h"
 
+#include "medic/secret_text.h"
+
 #include <crypt.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <array>
@@ -12,20 +12,6 @@ namespace medic::http {
 namespace {
 
 constexpr std::size_t kMaxCachedCredentials = 1024;
-
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0 || text.size() > 8192) return std::nullopt;
-  std::string out(text.size() / 4 * 3, '\0');
-  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(text.data()),
-                                      static_cast<int>(text.size()));
-  if (written < 0) return std::nullopt;
-  std::size_t padding = 0;
-  if (text.back() == '=') ++padding;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') ++padding;
-  out.resize(static_cast<std::size_t>(written) - padding);
-  return out;
-}
 
 std::string Sha256(const std::string& data) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
@@ -50,11 +36,6 @@ std::optional<std::pair<std::string, std::string>> ParseBasicAuthorization(
   const auto colon = decoded->find(':');
   if (colon == std::string::npos) return std::nullopt;
   return std::make_pair(decoded->substr(0, colon), decoded->substr(colon + 1));
-}
-
-bool SecretsEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 BasicAuthVerifier::BasicAuthVerifier(std::map<std::string, std::string> users)

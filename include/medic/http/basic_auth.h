@@ -12,9 +12,6 @@ namespace medic::http {
 // Decodes an "Authorization: Basic ..." header value into user and password.
 std::optional<std::pair<std::string, std::string>> ParseBasicAuthorization(std::string_view header);
 
-// Constant-time comparison of two secrets (length leaks, content does not).
-bool SecretsEqual(std::string_view a, std::string_view b);
-
 // Checks basic-auth credentials against bcrypt hashes with libcrypt's crypt_r. bcrypt is slow on
 // purpose (~50 ms at cost 10), so verified credentials are cached by their SHA-256, as
 // exporter-toolkit does; the cache is bounded.

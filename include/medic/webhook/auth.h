@@ -7,10 +7,6 @@
 
 namespace medic::webhook {
 
-// Compares two secrets in time independent of where they differ (CRYPTO_memcmp); the
-// length is not secret.
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
-
 // Checks the Authorization header of a webhook request against the configured bearer token
 // and/or basic-auth pair. Refuses everything when no credential is configured: an
 // unauthenticated remediation endpoint is never the default.
