@@ -121,8 +121,8 @@ std::string App::RenderMetrics() const {
 
 void App::RegisterRoutes() {
   const std::string telemetry_path = runtime()->config.web.telemetry_path;
-  server_->Handle("GET", telemetry_path, [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
+  server_->Handle("GET", telemetry_path, [this](const http::Request&, http::Response& res) {
+    res.SetContent(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
   http::RegisterStatusRoutes(*server_, [this, telemetry_path] {
     auto current = runtime();
@@ -149,29 +149,28 @@ void App::RegisterRoutes() {
     }
     return model;
   });
-  server_->Handle("GET", "/api/v1/offenders",
-                  [this](const httplib::Request&, httplib::Response& res) {
-                    const auto current = runtime();
-                    const nlohmann::json body =
-                        current->logs ? current->logs->OffendersJson() : nlohmann::json::object();
-                    res.set_content(body.dump(), "application/json");
-                  });
+  server_->Handle("GET", "/api/v1/offenders", [this](const http::Request&, http::Response& res) {
+    const auto current = runtime();
+    const nlohmann::json body =
+        current->logs ? current->logs->OffendersJson() : nlohmann::json::object();
+    res.SetContent(body.dump(), "application/json");
+  });
   http::RegisterDiagnosticsRoutes(*server_, [this] { return runtime()->config.data_dir; });
   server_->Handle(
       "GET", "/-/healthy",
-      [](const httplib::Request&, httplib::Response& res) {
-        res.set_content("Healthy\n", "text/plain; charset=utf-8");
+      [](const http::Request&, http::Response& res) {
+        res.SetContent("Healthy\n", "text/plain; charset=utf-8");
       },
       http::Access::kPublic);
   server_->Handle(
       "GET", "/-/ready",
-      [this](const httplib::Request&, httplib::Response& res) {
+      [this](const http::Request&, http::Response& res) {
         if (ready_) {
-          res.set_content("Ready\n", "text/plain; charset=utf-8");
+          res.SetContent("Ready\n", "text/plain; charset=utf-8");
         } else {
           res.status = 503;
-          res.set_content("Not ready: first collection still running\n",
-                          "text/plain; charset=utf-8");
+          res.SetContent("Not ready: first collection still running\n",
+                         "text/plain; charset=utf-8");
         }
       },
       http::Access::kPublic);
@@ -180,22 +179,22 @@ void App::RegisterRoutes() {
     // The webhook checks its own credentials (bearer/basic from the webhook section).
     server_->Handle(
         "POST", webhook_path,
-        [this](const httplib::Request& req, httplib::Response& res) {
+        [this](const http::Request& req, http::Response& res) {
           webhook_->HandleWebhook(req, res);
         },
         http::Access::kPublic);
     server_->Handle("GET", "/api/v1/remediations",
-                    [this](const httplib::Request& req, httplib::Response& res) {
+                    [this](const http::Request& req, http::Response& res) {
                       webhook_->HandleHistory(req, res);
                     });
   }
-  server_->Handle("POST", "/-/reload", [this](const httplib::Request&, httplib::Response& res) {
+  server_->Handle("POST", "/-/reload", [this](const http::Request&, http::Response& res) {
     const std::string error = Reload();
     if (error.empty()) {
-      res.set_content("configuration reloaded\n", "text/plain; charset=utf-8");
+      res.SetContent("configuration reloaded\n", "text/plain; charset=utf-8");
     } else {
       res.status = 500;
-      res.set_content("failed to reload config: " + error + "\n", "text/plain; charset=utf-8");
+      res.SetContent("failed to reload config: " + error + "\n", "text/plain; charset=utf-8");
     }
   });
 }

@@ -12,7 +12,7 @@ ConnectionPool::ConnectionPool(std::size_t core_threads, std::size_t max_threads
   for (std::size_t i = 0; i < std::max<std::size_t>(core_threads, 1); ++i) StartWorkerLocked(true);
 }
 
-ConnectionPool::~ConnectionPool() { shutdown(); }
+ConnectionPool::~ConnectionPool() { Shutdown(); }
 
 void ConnectionPool::StartWorkerLocked(bool core) {
   Worker& worker = workers_.emplace_back();
@@ -33,7 +33,7 @@ void ConnectionPool::ReapFinishedLocked() {
   }
 }
 
-void ConnectionPool::enqueue(std::function<void()> task) {
+void ConnectionPool::Enqueue(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
     ReapFinishedLocked();
@@ -47,7 +47,7 @@ void ConnectionPool::enqueue(std::function<void()> task) {
   wake_.notify_one();
 }
 
-void ConnectionPool::shutdown() {
+void ConnectionPool::Shutdown() {
   std::list<Worker> workers;
   {
     std::lock_guard lock(mutex_);

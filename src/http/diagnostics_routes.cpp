@@ -12,29 +12,29 @@ namespace {
 // Bundles are logs and JSON, a few MiB at most; refuse to load a file someone grew by hand.
 constexpr std::uintmax_t kMaxArchiveBytes = 64ull << 20;
 
-void JsonError(httplib::Response& res, int status, const std::string& message) {
+void JsonError(http::Response& res, int status, const std::string& message) {
   res.status = status;
-  res.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
+  res.SetContent(nlohmann::json{{"error", message}}.dump(), "application/json");
 }
 
 }  // namespace
 
 void RegisterDiagnosticsRoutes(HttpServer& server, const std::function<std::string()>& data_dir) {
   server.Handle(
-      "GET", "/api/v1/diagnostics", [data_dir](const httplib::Request&, httplib::Response& res) {
-        res.set_header("Cache-Control", "no-store");
+      "GET", "/api/v1/diagnostics", [data_dir](const http::Request&, http::Response& res) {
+        res.SetHeader("Cache-Control", "no-store");
         try {
-          res.set_content(remediation::ListDiagnosticsBundles(data_dir())
-                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                          "application/json");
+          res.SetContent(remediation::ListDiagnosticsBundles(data_dir())
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                         "application/json");
         } catch (const std::exception& error) {
           JsonError(res, 503, error.what());
         }
       });
   server.Handle(
       "GET", "/api/v1/diagnostics/archive",
-      [data_dir](const httplib::Request& req, httplib::Response& res) {
-        const std::string name = req.get_param_value("name");
+      [data_dir](const http::Request& req, http::Response& res) {
+        const std::string name = req.Param("name");
         std::optional<std::string> path;
         try {
           path = remediation::DiagnosticsArchivePath(data_dir(), name);
@@ -59,9 +59,9 @@ void RegisterDiagnosticsRoutes(HttpServer& server, const std::function<std::stri
           JsonError(res, 503, "cannot read " + *path);
           return;
         }
-        res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".tar.gz\"");
-        res.set_header("X-Content-Type-Options", "nosniff");
-        res.set_content(body, "application/gzip");
+        res.SetHeader("Content-Disposition", "attachment; filename=\"" + name + ".tar.gz\"");
+        res.SetHeader("X-Content-Type-Options", "nosniff");
+        res.SetContent(body, "application/gzip");
       });
 }
 

@@ -1,11 +1,21 @@
 #include "medic/http/server.h"
 
 #include "medic/http/connection_pool.h"
-#include "medic/http/deadline_server.h"
+#include "medic/tls/openssl_handles.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 
@@ -56,31 +66,6 @@ bool ConfigureTls(SSL_CTX& context, const TlsServerSettings& tls) {
   return true;
 }
 
-std::string ReasonPhrase(int status) {
-  switch (status) {
-    case 400:
-      return "bad request";
-    case 401:
-      return "unauthorized";
-    case 404:
-      return "page not found";
-    case 405:
-      return "method not allowed";
-    case 413:
-      return "payload too large";
-    case 414:
-      return "URI too long";
-    case 431:
-      return "request header fields too large";
-    case 500:
-      return "internal server error";
-    case 503:
-      return "service unavailable";
-    default:
-      return "error";
-  }
-}
-
 std::pair<std::string, int> SplitHostPort(const std::string& address) {
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("listen address needs host:port");
@@ -92,71 +77,48 @@ std::pair<std::string, int> SplitHostPort(const std::string& address) {
   return {host, std::stoi(address.substr(colon + 1))};
 }
 
+Peer PeerOf(const sockaddr_storage& address) {
+  Peer peer;
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  if (address.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
+    ::inet_ntop(AF_INET, &v4->sin_addr, text.data(), text.size());
+    peer.port = ntohs(v4->sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    ::inet_ntop(AF_INET6, &v6->sin6_addr, text.data(), text.size());
+    peer.port = ntohs(v6->sin6_port);
+  }
+  peer.address = text.data();
+  return peer;
+}
+
+int BoundPort(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
+  return PeerOf(address).port;
+}
+
 }  // namespace
 
-HttpServer::HttpServer(ServerOptions options) : options_(std::move(options)) {
+HttpServer::HttpServer(ServerOptions options)
+    : options_(std::move(options)), stop_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  if (!stop_event_.valid()) {
+    throw std::runtime_error(std::string("http: eventfd: ") + std::strerror(errno));
+  }
+  limits_.max_body_bytes = options_.max_body_bytes;
+  limits_.read_timeout = options_.read_timeout;
+  limits_.write_timeout = options_.write_timeout;
   if (tls()) {
-    const TlsServerSettings settings = options_.web_config->tls;
-    bool configured = false;
-    server_ = std::make_unique<httplib::SSLServer>([settings, &configured](SSL_CTX& context) {
-      configured = ConfigureTls(context, settings);
-      return configured;
-    });
-    if (!configured) throw std::runtime_error("TLS setup from the web config failed");
-  } else {
-    server_ = std::make_unique<DeadlineServer>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(options_.read_timeout),
-        std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout));
+    tls_context_.reset(SSL_CTX_new(TLS_server_method()));
+    if (!tls_context_ || !ConfigureTls(*tls_context_, options_.web_config->tls)) {
+      throw std::runtime_error("TLS setup from the web config failed: " + tls::TakeOpenSslErrors());
+    }
   }
   if (options_.web_config && !options_.web_config->basic_auth_users.empty()) {
     basic_auth_ = std::make_unique<BasicAuthVerifier>(options_.web_config->basic_auth_users);
   }
-  const std::size_t threads = options_.threads;
-  const std::size_t max_threads = options_.max_threads;
-  // httplib owns the queue it is handed; it frees it on shutdown.
-  server_->new_task_queue = [threads, max_threads] {
-    return std::make_unique<ConnectionPool>(threads, max_threads).release();
-  };
-  server_->set_payload_max_length(options_.max_body_bytes);
-  server_->set_read_timeout(
-      std::chrono::duration_cast<std::chrono::seconds>(options_.read_timeout).count(), 0);
-  server_->set_write_timeout(
-      std::chrono::duration_cast<std::chrono::seconds>(options_.write_timeout).count(), 0);
-  // httplib writes the status line and headers and then the body in separate send() calls;
-  // with Nagle on, the body waits for the client's delayed ACK (~40 ms) on every keep-alive
-  // request, which made a sub-millisecond scrape take 45 ms.
-  server_->set_tcp_nodelay(true);
-  server_->set_keep_alive_timeout(5);
-  server_->set_keep_alive_max_count(100);
-  server_->set_exception_handler([](const httplib::Request& request, httplib::Response& response,
-                                    const std::exception_ptr& error) {
-    std::string what = "unknown error";
-    try {
-      if (error) std::rethrow_exception(error);
-    } catch (const std::exception& exception) {
-      what = exception.what();
-    } catch (...) {
-    }
-    spdlog::error("http: {} {} failed: {}", request.method, request.path, what);
-    response.status = 500;
-    response.set_content("internal error\n", "text/plain; charset=utf-8");
-  });
-  server_->set_error_handler([](const httplib::Request&, httplib::Response& response) {
-    if (response.body.empty()) {
-      response.set_content(
-          std::to_string(response.status) + " " + ReasonPhrase(response.status) + "\n",
-          "text/plain; charset=utf-8");
-    }
-  });
-  auto dispatch = [this](const httplib::Request& request, httplib::Response& response) {
-    Dispatch(request, response);
-  };
-  server_->Get(".*", dispatch);
-  server_->Post(".*", dispatch);
-  server_->Put(".*", dispatch);
-  server_->Delete(".*", dispatch);
-  server_->Patch(".*", dispatch);
-  server_->Options(".*", dispatch);
 }
 
 HttpServer::~HttpServer() = default;
@@ -169,10 +131,10 @@ void HttpServer::Handle(const std::string& method, const std::string& path, Hand
   route.access = access;
 }
 
-void HttpServer::Dispatch(const httplib::Request& request, httplib::Response& response) {
-  response.set_header("X-Content-Type-Options", "nosniff");
+void HttpServer::Dispatch(const Request& request, Response& response) {
+  response.SetHeader("X-Content-Type-Options", "nosniff");
   if (options_.web_config) {
-    for (const auto& [name, value] : options_.web_config->headers) response.set_header(name, value);
+    for (const auto& [name, value] : options_.web_config->headers) response.SetHeader(name, value);
   }
   Handler handler;
   {
@@ -180,16 +142,16 @@ void HttpServer::Dispatch(const httplib::Request& request, httplib::Response& re
     const auto route = routes_.find(request.path);
     if (route == routes_.end()) {
       response.status = 404;
-      response.set_content("404 page not found\n", "text/plain; charset=utf-8");
+      response.SetContent("404 page not found\n", "text/plain; charset=utf-8");
       return;
     }
     if (route->second.access == Access::kProtected && basic_auth_ &&
-        !basic_auth_->VerifyHeader(request.get_header_value("Authorization"))) {
+        !basic_auth_->VerifyHeader(request.Header("Authorization"))) {
       spdlog::info("http: unauthorized {} {} from {}", request.method, request.path,
                    request.remote_addr);
       response.status = 401;
-      response.set_header("WWW-Authenticate", "Basic realm=\"medic\"");
-      response.set_content("Unauthorized\n", "text/plain; charset=utf-8");
+      response.SetHeader("WWW-Authenticate", "Basic realm=\"medic\"");
+      response.SetContent("Unauthorized\n", "text/plain; charset=utf-8");
       return;
     }
     const std::string method = request.method == "HEAD" ? "GET" : request.method;
@@ -201,27 +163,115 @@ void HttpServer::Dispatch(const httplib::Request& request, httplib::Response& re
         if (name == "GET") allow += ", HEAD";
       }
       response.status = 405;
-      response.set_header("Allow", allow);
-      response.set_content("405 method not allowed\n", "text/plain; charset=utf-8");
+      response.SetHeader("Allow", allow);
+      response.SetContent("405 method not allowed\n", "text/plain; charset=utf-8");
       return;
     }
     handler = found->second;
   }
   handler(request, response);
+  if (response.status >= 400 && response.body.empty()) {
+    response.SetContent(ErrorBody(response.status), "text/plain; charset=utf-8");
+  }
 }
 
 void HttpServer::Bind() {
-  auto [host, port] = SplitHostPort(options_.listen_address);
-  host_ = host;
-  if (!server_->bind_to_port(host.c_str(), port)) {
-    throw std::runtime_error("cannot listen on " + options_.listen_address +
-                             " (address in use or not permitted)");
+  const auto [host, port] = SplitHostPort(options_.listen_address);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int error = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); error != 0) {
+    throw std::runtime_error("cannot listen on " + options_.listen_address + ": " +
+                             ::gai_strerror(error));
   }
-  port_ = port;
+  const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
+  std::string reason = "no address";
+  for (const addrinfo* address = found; address != nullptr; address = address->ai_next) {
+    UniqueFd socket(
+        ::socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    const int on = 1;
+    if (socket.valid() &&
+        ::setsockopt(socket.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
+        ::bind(socket.get(), address->ai_addr, address->ai_addrlen) == 0 &&
+        ::listen(socket.get(), SOMAXCONN) == 0) {
+      port_ = BoundPort(socket.get());
+      listener_ = std::move(socket);
+      return;
+    }
+    reason = std::strerror(errno);
+  }
+  throw std::runtime_error("cannot listen on " + options_.listen_address + ": " + reason);
 }
 
-void HttpServer::Serve() { server_->listen_after_bind(); }
+void HttpServer::Serve() {
+  if (!listener_.valid()) throw std::runtime_error("http: Serve() before Bind()");
+  ConnectionPool pool(options_.threads, options_.max_threads);
+  while (true) {
+    std::array<pollfd, 2> waiting{pollfd{listener_.get(), POLLIN, 0},
+                                  pollfd{stop_event_.get(), POLLIN, 0}};
+    if (::poll(waiting.data(), waiting.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("http: poll on the listening socket: {}", std::strerror(errno));
+      break;
+    }
+    if (waiting[1].revents != 0) break;
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    UniqueFd socket(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length,
+                              SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!socket.valid()) {
+      // EMFILE and friends: back off briefly rather than spin on a listener that stays ready.
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
+        spdlog::warn("http: accept: {}", std::strerror(errno));
+        pollfd stop{stop_event_.get(), POLLIN, 0};
+        ::poll(&stop, 1, 100);
+      }
+      continue;
+    }
+    // Responses go out in one or two writes; Nagle would hold the second for the client's
+    // delayed ACK (~40 ms) on every keep-alive request.
+    const int on = 1;
+    ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    // std::function needs a copyable task, so the descriptor travels as an int and is owned
+    // again first thing; the pool runs every queued task, even while shutting down.
+    pool.Enqueue([this, fd = socket.Release(), peer = PeerOf(address)] {
+      ServeAccepted(UniqueFd(fd), peer);
+    });
+  }
+  listener_.Reset();
+  pool.Shutdown();
+}
 
-void HttpServer::Stop() { server_->stop(); }
+void HttpServer::ServeAccepted(UniqueFd socket, const Peer& peer) {
+  const Dispatcher dispatch = [this](const Request& request, Response& response) {
+    Dispatch(request, response);
+  };
+  if (!tls_context_) {
+    PlainStream stream(std::move(socket));
+    ServeConnection(stream, peer, limits_, stop_event_.get(), dispatch);
+    return;
+  }
+  tls::SslPtr ssl(SSL_new(tls_context_.get()));
+  if (!ssl || SSL_set_fd(ssl.get(), socket.get()) != 1) {
+    spdlog::warn("http: cannot set up TLS for {}: {}", peer.address, tls::TakeOpenSslErrors());
+    return;
+  }
+  TlsStream stream(std::move(socket), std::move(ssl));
+  if (!stream.Handshake(SteadyClock::now() + limits_.read_timeout)) {
+    spdlog::debug("http: TLS handshake with {}:{} failed", peer.address, peer.port);
+    stream.Close();
+    return;
+  }
+  ServeConnection(stream, peer, limits_, stop_event_.get(), dispatch);
+}
+
+void HttpServer::Stop() {
+  const std::uint64_t one = 1;
+  // An eventfd stays readable once written: the accept loop and every idle connection see it.
+  [[maybe_unused]] const auto written = ::write(stop_event_.get(), &one, sizeof(one));
+}
 
 }  // namespace medic::http

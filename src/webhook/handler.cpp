@@ -18,7 +18,7 @@ bool IsJsonContentType(const std::string& value) {
   return media == "application/json";
 }
 
-std::string Peer(const httplib::Request& request) {
+std::string Peer(const http::Request& request) {
   return request.remote_addr + ":" + std::to_string(request.remote_port);
 }
 
@@ -35,18 +35,18 @@ WebhookHandler::WebhookHandler(const WebhookSettings& settings,
   }
 }
 
-void WebhookHandler::Reply(httplib::Response& response, int code, const nlohmann::json& body) {
+void WebhookHandler::Reply(http::Response& response, int code, const nlohmann::json& body) {
   metrics_.CountRequest(code);
   response.status = code;
-  response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-                       "application/json");
+  response.SetContent(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                      "application/json");
 }
 
-void WebhookHandler::Handle(const httplib::Request& request, httplib::Response& response) {
-  if (!authenticator_.Allows(request.get_header_value("Authorization"))) {
+void WebhookHandler::Handle(const http::Request& request, http::Response& response) {
+  if (!authenticator_.Allows(request.Header("Authorization"))) {
     spdlog::warn("webhook: refused request from {}: {}", Peer(request),
-                 request.has_header("Authorization") ? "bad credentials" : "no credentials");
-    response.set_header("WWW-Authenticate", "Bearer realm=\"medic\"");
+                 request.HasHeader("Authorization") ? "bad credentials" : "no credentials");
+    response.SetHeader("WWW-Authenticate", "Bearer realm=\"medic\"");
     Reply(response, 401, {{"error", "unauthorized"}});
     return;
   }
@@ -56,7 +56,7 @@ void WebhookHandler::Handle(const httplib::Request& request, httplib::Response& 
             "request body larger than " + std::to_string(settings_.max_body_bytes) + " bytes"}});
     return;
   }
-  if (!IsJsonContentType(request.get_header_value("Content-Type"))) {
+  if (!IsJsonContentType(request.Header("Content-Type"))) {
     Reply(response, 415, {{"error", "Content-Type must be application/json"}});
     return;
   }
@@ -86,11 +86,11 @@ void WebhookHandler::Handle(const httplib::Request& request, httplib::Response& 
            {"jobs_cancelled", result.cancelled_remediations.size()}});
   } catch (const remediation::QueueFullError& error) {
     spdlog::warn("webhook: {}; answering 503 so Alertmanager retries", error.what());
-    response.set_header("Retry-After", "10");
+    response.SetHeader("Retry-After", "10");
     Reply(response, 503, {{"error", error.what()}});
   } catch (const std::exception& error) {
     spdlog::error("webhook: cannot journal notification: {}; answering 503", error.what());
-    response.set_header("Retry-After", "5");
+    response.SetHeader("Retry-After", "5");
     Reply(response, 503, {{"error", "cannot persist the notification"}});
   }
 }

@@ -37,23 +37,23 @@ nlohmann::json QueryRemediationHistory(remediation::Journal& journal,
   return {{"remediations", journal.History(count, from)}};
 }
 
-void HandleRemediationHistory(remediation::Journal& journal, const httplib::Request& request,
-                              httplib::Response& response) {
+void HandleRemediationHistory(remediation::Journal& journal, const http::Request& request,
+                              http::Response& response) {
   auto param = [&](const char* name) -> std::optional<std::string> {
-    if (!request.has_param(name)) return std::nullopt;
-    return request.get_param_value(name);
+    if (!request.HasParam(name)) return std::nullopt;
+    return request.Param(name);
   };
   try {
     const auto body = QueryRemediationHistory(journal, param("limit"), param("since"));
     response.status = 200;
-    response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                         "application/json");
+    response.SetContent(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        "application/json");
   } catch (const std::invalid_argument& error) {
     response.status = 400;
-    response.set_content(nlohmann::json{{"error", error.what()}}.dump(), "application/json");
+    response.SetContent(nlohmann::json{{"error", error.what()}}.dump(), "application/json");
   } catch (const std::exception& error) {
     response.status = 503;
-    response.set_content(nlohmann::json{{"error", error.what()}}.dump(), "application/json");
+    response.SetContent(nlohmann::json{{"error", error.what()}}.dump(), "application/json");
   }
 }
 

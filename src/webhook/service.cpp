@@ -31,11 +31,11 @@ void WebhookService::Stop() {
   if (engine_) engine_->Stop();
 }
 
-void WebhookService::HandleWebhook(const httplib::Request& request, httplib::Response& response) {
+void WebhookService::HandleWebhook(const http::Request& request, http::Response& response) {
   handler_->Handle(request, response);
 }
 
-void WebhookService::HandleHistory(const httplib::Request& request, httplib::Response& response) {
+void WebhookService::HandleHistory(const http::Request& request, http::Response& response) {
   HandleRemediationHistory(*journal_, request, response);
 }
 

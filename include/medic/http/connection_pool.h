@@ -1,7 +1,5 @@
 #pragma once
 
-#include <httplib.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -13,23 +11,24 @@
 
 namespace medic::http {
 
-// httplib hands each accepted connection to its task queue, and a connection holds its thread
-// until the request has arrived. A fixed pool lets a handful of slow clients (slowloris) park on
+// The server hands each accepted connection to this pool, and a connection holds its thread
+// until it closes. A fixed pool lets a handful of slow clients (slowloris) park on
 // every thread while a scraper waits in the queue. This pool keeps `core_threads` workers and,
 // whenever a connection arrives and none is idle, starts another up to `max_threads`; extra
 // workers exit after `idle_exit` without work. Together with the per-request deadline
-// (DeadlineServer) a slow client costs one thread for at most the read timeout, and fresh
-// clients find a thread until `max_threads` connections are all in flight at once.
-class ConnectionPool : public httplib::TaskQueue {
+// (ConnectionLimits::read_timeout) a slow client costs one thread for at most the read timeout, and
+// fresh clients find a thread until `max_threads` connections are all in flight at once.
+class ConnectionPool {
  public:
   ConnectionPool(std::size_t core_threads, std::size_t max_threads,
                  std::chrono::milliseconds idle_exit = std::chrono::seconds(5));
-  ~ConnectionPool() override;
+  ~ConnectionPool();
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  void enqueue(std::function<void()> task) override;
-  void shutdown() override;
+  void Enqueue(std::function<void()> task);
+  // Runs what is queued, then joins every worker.
+  void Shutdown();
 
  private:
   struct Worker {

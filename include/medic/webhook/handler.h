@@ -5,7 +5,8 @@
 #include "medic/remediation/remediation_metrics.h"
 #include "medic/webhook/auth.h"
 
-#include <httplib.h>
+#include "medic/http/request.h"
+#include "medic/http/response.h"
 
 namespace medic::webhook {
 
@@ -18,10 +19,10 @@ class WebhookHandler {
   WebhookHandler(const WebhookSettings& settings, remediation::RemediationEngine& engine,
                  remediation::RemediationMetrics& metrics);
 
-  void Handle(const httplib::Request& request, httplib::Response& response);
+  void Handle(const http::Request& request, http::Response& response);
 
  private:
-  void Reply(httplib::Response& response, int code, const nlohmann::json& body);
+  void Reply(http::Response& response, int code, const nlohmann::json& body);
 
   WebhookSettings settings_;
   WebhookAuthenticator authenticator_;

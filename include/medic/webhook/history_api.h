@@ -2,8 +2,9 @@
 
 #include "medic/remediation/journal.h"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+#include "medic/http/request.h"
+#include "medic/http/response.h"
 
 #include <optional>
 #include <string>
@@ -18,7 +19,7 @@ nlohmann::json QueryRemediationHistory(remediation::Journal& journal,
                                        const std::optional<std::string>& since);
 
 // The HTTP wrapper: 200 with the JSON above, 400 for bad parameters, 503 if the journal fails.
-void HandleRemediationHistory(remediation::Journal& journal, const httplib::Request& request,
-                              httplib::Response& response);
+void HandleRemediationHistory(remediation::Journal& journal, const http::Request& request,
+                              http::Response& response);
 
 }  // namespace medic::webhook

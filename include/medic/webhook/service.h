@@ -8,7 +8,8 @@
 #include "medic/remediation/step_runner.h"
 #include "medic/webhook/handler.h"
 
-#include <httplib.h>
+#include "medic/http/request.h"
+#include "medic/http/response.h"
 
 #include <functional>
 #include <memory>
@@ -34,8 +35,8 @@ class WebhookService {
   void Start();
   void Stop();
 
-  void HandleWebhook(const httplib::Request& request, httplib::Response& response);
-  void HandleHistory(const httplib::Request& request, httplib::Response& response);
+  void HandleWebhook(const http::Request& request, http::Response& response);
+  void HandleHistory(const http::Request& request, http::Response& response);
 
   std::shared_ptr<remediation::RemediationMetrics> metrics() const { return metrics_; }
   remediation::Journal& journal() { return *journal_; }

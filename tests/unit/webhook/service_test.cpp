@@ -86,10 +86,9 @@ struct Fixture {
     service->Start();
   }
 
-  httplib::Response Post(const std::string& body,
-                         const std::string& authorization = "Bearer s3cret",
-                         const std::string& content_type = "application/json") {
-    httplib::Request request;
+  http::Response Post(const std::string& body, const std::string& authorization = "Bearer s3cret",
+                      const std::string& content_type = "application/json") {
+    http::Request request;
     request.method = "POST";
     request.path = "/webhook";
     request.remote_addr = "127.0.0.1";
@@ -97,7 +96,7 @@ struct Fixture {
     request.body = body;
     if (!authorization.empty()) request.headers.emplace("Authorization", authorization);
     if (!content_type.empty()) request.headers.emplace("Content-Type", content_type);
-    httplib::Response response;
+    http::Response response;
     service->HandleWebhook(request, response);
     return response;
   }
@@ -344,8 +343,8 @@ TEST_CASE("dry run journals what would happen without running anything") {
 
 TEST_CASE("history API parameters") {
   Fixture f;
-  httplib::Request request;
-  httplib::Response response;
+  http::Request request;
+  http::Response response;
   request.params.emplace("limit", "0");
   f.service->HandleHistory(request, response);
   CHECK(response.status == 400);

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "medic/http/headers.h"
+
+#include <string>
+#include <string_view>
+
+namespace medic::http {
+
+// What a handler fills in. The server adds Content-Length, Date-free framing, Connection and
+// (when the client accepts it) gzip; handlers set status, headers and the whole body.
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  void SetContent(std::string content, std::string_view content_type);
+  // Replaces every earlier value of `name`.
+  void SetHeader(const std::string& name, const std::string& value);
+  bool HasHeader(std::string_view name) const { return headers.find(name) != headers.end(); }
+};
+
+// "Not Found" for 404 and so on; "Unknown" for codes medic never sends.
+std::string_view StatusText(int status);
+
+}  // namespace medic::http
