@@ -1,11 +1,14 @@
 #include "medic/http/connection.h"
 
+#include "medic/http/field_text.h"
+
 #include "medic/http/gzip.h"
 #include "medic/http/request_parser.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -15,29 +18,17 @@ namespace {
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Compressing a few hundred bytes costs more than it saves.
 constexpr std::size_t kMinGzipBytes = 512;
+// What a refused request may still send that medic reads and discards before closing.
+constexpr std::size_t kDefaultDrainBytes = 1 << 20;
+constexpr std::size_t kMaxDrainBytes = 64 << 20;
 
 bool IsHttp10(const Request& request) { return request.version == "HTTP/1.0"; }
-
-bool HasToken(const std::string& list, std::string_view token) {
-  std::string lower = list;
-  for (auto& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-  std::string_view rest = lower;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == token) return true;
-  }
-  return false;
-}
 
 // HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 only when it asks.
 bool ClientWantsKeepAlive(const Request& request) {
   const std::string connection = request.Header("Connection");
-  if (HasToken(connection, "close")) return false;
-  return !IsHttp10(request) || HasToken(connection, "keep-alive");
+  if (ListHasToken(connection, "close")) return false;
+  return !IsHttp10(request) || ListHasToken(connection, "keep-alive");
 }
 
 std::string ResponseHead(const Response& response, std::size_t content_length, bool keep_alive,
@@ -109,9 +100,11 @@ class ConnectionServer {
   }
 
   // Answers an error medic found itself and ends the connection. The client may still be
-  // sending; reading a little of it first keeps the kernel from answering with a reset that
-  // would destroy the response before the client reads it.
-  void FailRequest(int status, const std::string& reason, bool http10 = false) {
+  // sending; reading what it sends (up to `drain_bytes`, until the request deadline or half a
+  // second, whichever is later) keeps the kernel from answering with a reset that would destroy
+  // the response before the client reads it.
+  void FailRequest(int status, const std::string& reason, bool http10 = false,
+                   std::size_t drain_bytes = kDefaultDrainBytes) {
     if (status != 408) {
       spdlog::debug("http: {} from {}:{}: {}", status, peer_.address, peer_.port, reason);
     }
@@ -124,8 +117,8 @@ class ConnectionServer {
       return;
     }
     ::shutdown(stream_.fd(), SHUT_WR);
-    deadline_ = SteadyClock::now() + std::chrono::milliseconds(500);
-    for (std::size_t drained = 0; drained < (1u << 20); drained += input_.size()) {
+    deadline_ = std::max(deadline_, SteadyClock::now() + std::chrono::milliseconds(500));
+    for (std::size_t drained = 0; drained < drain_bytes; drained += input_.size()) {
       input_.clear();
       if (ReadMore() != Fill::kMore) break;
     }
@@ -194,12 +187,15 @@ class ConnectionServer {
       return false;
     }
     if (framing.kind == BodyFraming::Kind::kLength && framing.length > limits_.max_body_bytes) {
-      FailRequest(413, "body larger than the cap", IsHttp10(request));
+      // A client that did not ask with Expect: 100-continue is sending the body now and reads
+      // the answer only afterwards; take what it declared (within bounds) so the 413 arrives.
+      FailRequest(413, "body larger than the cap", IsHttp10(request),
+                  std::min(framing.length, kMaxDrainBytes));
       return false;
     }
     const std::string expect = request.Header("Expect");
     if (!expect.empty()) {
-      if (!HasToken(expect, "100-continue")) {
+      if (!ListHasToken(expect, "100-continue")) {
         FailRequest(417, "unsupported Expect " + expect, IsHttp10(request));
         return false;
       }
