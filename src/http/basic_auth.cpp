@@ -1,5 +1,6 @@
 #include "medic/http/basic_auth.h"
 
+#include "medic/http/field_text.h"
 #include "medic/secret_text.h"
 
 #include <crypt.h>
@@ -24,12 +25,8 @@ std::string Sha256(const std::string& data) {
 std::optional<std::pair<std::string, std::string>> ParseBasicAuthorization(
     std::string_view header) {
   constexpr std::string_view kPrefix = "Basic ";
-  if (header.size() <= kPrefix.size()) return std::nullopt;
-  for (std::size_t i = 0; i < kPrefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) !=
-        std::tolower(static_cast<unsigned char>(kPrefix[i]))) {
-      return std::nullopt;
-    }
+  if (header.size() <= kPrefix.size() || !StartsWithIgnoreCase(header, kPrefix)) {
+    return std::nullopt;
   }
   auto decoded = DecodeBase64(header.substr(kPrefix.size()));
   if (!decoded) return std::nullopt;

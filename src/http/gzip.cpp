@@ -1,5 +1,7 @@
 #include "medic/http/gzip.h"
 
+#include "medic/http/field_text.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -10,25 +12,12 @@
 namespace medic::http {
 namespace {
 
-std::string Lowercase(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
-  return lower;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // q=0, q=0.0, q=0.000: the client refuses the coding.
 bool IsZeroQuality(std::string_view parameters) {
-  const std::string lower = Lowercase(parameters);
+  const std::string lower = AsciiLowercase(parameters);
   const auto q = lower.find("q=");
   if (q == std::string::npos) return false;
-  const std::string_view value = Trim(std::string_view(lower).substr(q + 2));
+  const std::string_view value = TrimOptionalWhitespace(std::string_view(lower).substr(q + 2));
   if (value.empty() || value.front() != '0') return false;
   return value.find_first_not_of("0.") == std::string_view::npos;
 }
@@ -46,7 +35,7 @@ bool AcceptsGzip(std::string_view accept_encoding) {
     accept_encoding.remove_prefix(comma == std::string_view::npos ? accept_encoding.size()
                                                                   : comma + 1);
     const auto semicolon = item.find(';');
-    const std::string coding = Lowercase(Trim(item.substr(0, semicolon)));
+    const std::string coding = AsciiLowercase(TrimOptionalWhitespace(item.substr(0, semicolon)));
     if (coding != "gzip" && coding != "*") continue;
     return semicolon == std::string_view::npos || !IsZeroQuality(item.substr(semicolon + 1));
   }
@@ -54,7 +43,7 @@ bool AcceptsGzip(std::string_view accept_encoding) {
 }
 
 bool IsCompressible(std::string_view content_type) {
-  const std::string type = Lowercase(content_type);
+  const std::string type = AsciiLowercase(content_type);
   return type.starts_with("text/") || type.starts_with("application/json") ||
          type.starts_with("application/openmetrics-text") ||
          type.starts_with("application/javascript") || type.starts_with("image/svg+xml");

@@ -1,17 +1,13 @@
 #include "medic/http/headers.h"
 
+#include "medic/http/field_text.h"
+
 #include <algorithm>
 
 namespace medic::http {
-namespace {
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-}  // namespace
-
 bool CaseInsensitiveLess::operator()(std::string_view left, std::string_view right) const {
   return std::lexicographical_compare(left.begin(), left.end(), right.begin(), right.end(),
-                                      [](char a, char b) { return Lower(a) < Lower(b); });
+                                      [](char a, char b) { return AsciiLower(a) < AsciiLower(b); });
 }
 
 std::string HeaderValue(const Headers& headers, std::string_view name) {

@@ -1,5 +1,7 @@
 #include "medic/http/request_parser.h"
 
+#include "medic/http/field_text.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -34,12 +36,6 @@ bool IsTargetText(std::string_view text) {
     const auto byte = static_cast<unsigned char>(c);
     return byte > 0x20 && byte < 0x7f;
   });
-}
-
-std::string_view TrimWhitespace(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
 }
 
 // Splits `text` at the next LF, dropping one CR before it.
@@ -152,7 +148,7 @@ HeadParse ParseRequestHead(std::string_view head) {
     if (colon == std::string_view::npos || !IsToken(field.substr(0, colon))) {
       return Fail(400, "malformed header field");
     }
-    const std::string_view value = TrimWhitespace(field.substr(colon + 1));
+    const std::string_view value = TrimOptionalWhitespace(field.substr(colon + 1));
     if (!IsFieldValue(value)) return Fail(400, "malformed header field value");
     request.headers.emplace(std::string(field.substr(0, colon)), std::string(value));
   }
@@ -180,9 +176,7 @@ BodyFraming ParseBodyFraming(const Headers& headers) {
     if (std::next(encodings.first) != encodings.second) {
       return fail(501, "only one Transfer-Encoding: chunked is supported");
     }
-    std::string coding = std::string(TrimWhitespace(encodings.first->second));
-    std::transform(coding.begin(), coding.end(), coding.begin(),
-                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
+    const std::string coding = AsciiLowercase(TrimOptionalWhitespace(encodings.first->second));
     if (coding != "chunked") return fail(501, "unsupported Transfer-Encoding " + coding);
     framing.kind = BodyFraming::Kind::kChunked;
     return framing;
@@ -194,7 +188,7 @@ BodyFraming ParseBodyFraming(const Headers& headers) {
     std::string_view list = it->second;
     while (true) {
       const auto comma = list.find(',');
-      const std::string_view item = TrimWhitespace(list.substr(0, comma));
+      const std::string_view item = TrimOptionalWhitespace(list.substr(0, comma));
       std::size_t value = 0;
       const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), value);
       if (item.empty() || error != std::errc() || end != item.data() + item.size() ||
@@ -241,7 +235,7 @@ ChunkedBodyDecoder::Result ChunkedBodyDecoder::Consume(std::string& input, std::
       if (!line.empty()) return Result::kMalformed;
       state_ = State::kSize;
     } else if (state_ == State::kSize) {
-      const std::string_view size_text = TrimWhitespace(line.substr(0, line.find(';')));
+      const std::string_view size_text = TrimOptionalWhitespace(line.substr(0, line.find(';')));
       std::size_t size = 0;
       const auto [end, error] =
           std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);

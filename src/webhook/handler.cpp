@@ -1,5 +1,6 @@
 #include "medic/webhook/handler.h"
 
+#include "medic/http/field_text.h"
 #include "medic/remediation/journal.h"
 #include "medic/webhook/payload.h"
 
@@ -10,12 +11,9 @@ namespace medic::webhook {
 namespace {
 
 bool IsJsonContentType(const std::string& value) {
-  std::string media = value.substr(0, value.find(';'));
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  for (auto& c : media) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return media == "application/json";
+  const std::string_view media =
+      http::TrimOptionalWhitespace(std::string_view(value).substr(0, value.find(';')));
+  return http::AsciiLowercase(media) == "application/json";
 }
 
 std::string Peer(const http::Request& request) {
