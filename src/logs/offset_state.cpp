@@ -1,5 +1,7 @@
 #include "medic/logs/offset_state.h"
 
+#include "medic/unique_fd.h"
+
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -13,25 +15,6 @@
 
 namespace medic::logs {
 namespace {
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int Release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 [[noreturn]] void Fail(const std::string& what, const std::string& path) {
   throw std::runtime_error(what + " " + path + ": " + std::strerror(errno));
@@ -89,7 +72,7 @@ void OffsetStateFile::Save(const OffsetMap& offsets) const {
   const std::string text = nlohmann::json{{"version", 1}, {"sources", sources}}.dump(2) + "\n";
   const std::string temporary = path_ + ".tmp";
   {
-    FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (fd.get() < 0) Fail("cannot create", temporary);
     std::size_t written = 0;
     while (written < text.size()) {
@@ -104,7 +87,7 @@ void OffsetStateFile::Save(const OffsetMap& offsets) const {
     if (::close(fd.Release()) != 0) Fail("cannot close", temporary);
   }
   if (::rename(temporary.c_str(), path_.c_str()) != 0) Fail("cannot rename onto", path_);
-  FileDescriptor directory(::open(DirectoryOf(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd directory(::open(DirectoryOf(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (directory.get() >= 0) ::fsync(directory.get());
 }
 

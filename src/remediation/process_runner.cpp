@@ -1,5 +1,7 @@
 #include "medic/remediation/process_runner.h"
 
+#include "medic/unique_fd.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,22 +19,6 @@ namespace medic::remediation {
 namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd = -1) : fd_(fd) {}
-  ~FileDescriptor() { Close(); }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 // Resolves a bare program name against the child's PATH (not medic's own environment).
 std::string ResolveProgram(const std::string& program, const std::string& path) {
@@ -95,8 +81,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     result.error = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
-  FileDescriptor read_end(pipe_fds[0]);
-  FileDescriptor write_end(pipe_fds[1]);
+  UniqueFd read_end(pipe_fds[0]);
+  UniqueFd write_end(pipe_fds[1]);
 
   // fork + execve rather than posix_spawn: the child needs PR_SET_PDEATHSIG so that a
   // remediation never outlives a medic killed with -9 (the journal marks that step
@@ -127,7 +113,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     ::execve(program.c_str(), args.data(), envp.data());
     _exit(126);
   }
-  write_end.Close();
+  write_end.Reset();
 
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buffer[4096];

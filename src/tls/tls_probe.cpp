@@ -1,5 +1,7 @@
 #include "medic/tls/tls_probe.h"
 
+#include "medic/unique_fd.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -18,25 +20,6 @@ namespace medic::tls {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 struct AddrInfoDeleter {
   void operator()(addrinfo* info) const { freeaddrinfo(info); }
@@ -104,7 +87,7 @@ int ConnectBounded(const HostPort& target, Clock::time_point deadline) {
       last_error = std::string("socket: ") + std::strerror(errno);
       continue;
     }
-    auto socket = std::make_unique<Socket>(fd);
+    UniqueFd socket(fd);
     if (::connect(fd, address->ai_addr, address->ai_addrlen) != 0) {
       if (errno != EINPROGRESS) {
         last_error = std::string("connect: ") + std::strerror(errno);
@@ -119,7 +102,7 @@ int ConnectBounded(const HostPort& target, Clock::time_point deadline) {
         continue;
       }
     }
-    return socket->release();
+    return socket.Release();
   }
   throw std::runtime_error(last_error);
 }
@@ -188,7 +171,7 @@ TlsProbeResult ProbeTls(const CertEndpoint& endpoint, SSL_CTX* context) {
   try {
     ERR_clear_error();
     const HostPort target = SplitAddress(endpoint.address);
-    Socket socket(ConnectBounded(target, deadline));
+    UniqueFd socket(ConnectBounded(target, deadline));
     SslPtr ssl(SSL_new(context));
     if (!ssl) throw std::runtime_error("SSL_new failed: " + TakeOpenSslErrors());
     SSL_set_fd(ssl.get(), socket.get());
