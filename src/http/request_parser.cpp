@@ -67,6 +67,12 @@ void ParseQuery(std::string_view query, std::multimap<std::string, std::string>&
   }
 }
 
+}  // namespace
+
+std::string_view NextHeadLine(std::string_view& text) { return NextLine(text); }
+
+namespace {
+
 HeadParse Fail(int status, std::string error) {
   HeadParse result;
   result.error_status = status;
@@ -105,6 +111,22 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
   return decoded;
 }
 
+std::string ParseFieldLines(std::string_view fields, Headers& headers) {
+  while (!fields.empty()) {
+    const std::string_view field = NextLine(fields);
+    if (field.empty()) break;
+    if (field.front() == ' ' || field.front() == '\t') return "obsolete header line folding";
+    const auto colon = field.find(':');
+    if (colon == std::string_view::npos || !IsToken(field.substr(0, colon))) {
+      return "malformed header field";
+    }
+    const std::string_view value = TrimOptionalWhitespace(field.substr(colon + 1));
+    if (!IsFieldValue(value)) return "malformed header field value";
+    headers.emplace(std::string(field.substr(0, colon)), std::string(value));
+  }
+  return "";
+}
+
 HeadParse ParseRequestHead(std::string_view head) {
   // A few empty lines before the request line are tolerated (RFC 9112 §2.2).
   while (head.starts_with("\r\n") || head.starts_with("\n")) {
@@ -138,19 +160,8 @@ HeadParse ParseRequestHead(std::string_view head) {
     ParseQuery(std::string_view(request.target).substr(question + 1), request.params);
   }
 
-  while (!head.empty()) {
-    const std::string_view field = NextLine(head);
-    if (field.empty()) break;
-    if (field.front() == ' ' || field.front() == '\t') {
-      return Fail(400, "obsolete header line folding");
-    }
-    const auto colon = field.find(':');
-    if (colon == std::string_view::npos || !IsToken(field.substr(0, colon))) {
-      return Fail(400, "malformed header field");
-    }
-    const std::string_view value = TrimOptionalWhitespace(field.substr(colon + 1));
-    if (!IsFieldValue(value)) return Fail(400, "malformed header field value");
-    request.headers.emplace(std::string(field.substr(0, colon)), std::string(value));
+  if (std::string error = ParseFieldLines(head, request.headers); !error.empty()) {
+    return Fail(400, std::move(error));
   }
   if (request.version == "HTTP/1.1" && !request.HasHeader("Host")) {
     return Fail(400, "HTTP/1.1 request without Host");

@@ -15,6 +15,13 @@ inline constexpr std::size_t kMaxRequestHeadBytes = 16 * 1024;
 // npos while it is incomplete. Accepts CRLF and bare LF line endings.
 std::size_t FindEndOfHead(std::string_view buffer);
 
+// Takes the next line off `text`: up to LF, without it or one CR before it.
+std::string_view NextHeadLine(std::string_view& text);
+
+// Parses header field lines up to the blank line (or the end of `fields`) into `headers`;
+// "" on success, else what is wrong. Shared by requests and responses.
+std::string ParseFieldLines(std::string_view fields, Headers& headers);
+
 struct HeadParse {
   Request request;       // method, target, path, params, version, headers
   int error_status = 0;  // 0 when the head is valid, else the status to answer with
