@@ -1,7 +1,7 @@
 #include "medic/docker/client.h"
 
-#include "medic/curl_handle.h"
 #include "medic/docker/decode.h"
+#include "medic/http/field_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,51 +15,35 @@ namespace {
 
 constexpr char kPreferredApiVersion[] = "1.41";
 // Enough for the collector's bounded pool plus a few concurrent remediation calls; more
-// concurrent callers still work, their extra handles are just not kept.
-constexpr std::size_t kMaxIdleHandles = 16;
+// concurrent callers still work, their extra connections are just not kept.
+constexpr std::size_t kMaxIdleConnections = 16;
 
-struct Transfer {
-  std::string body;
-  std::size_t max_body_bytes = 0;
-  bool too_large = false;
-  std::map<std::string, std::string> headers;
-};
-
-std::size_t WriteBody(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
-  const std::size_t bytes = size * count;
-  if (transfer->body.size() + bytes > transfer->max_body_bytes) {
-    transfer->too_large = true;
-    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+http::ClientEndpoint EndpointOf(const std::string& host) {
+  http::ClientEndpoint endpoint;
+  if (host.rfind("unix://", 0) == 0) {
+    endpoint.unix_path = host.substr(7);
+    if (endpoint.unix_path.empty()) throw DockerError(0, "empty unix socket path in " + host);
+    return endpoint;
   }
-  transfer->body.append(data, bytes);
-  return bytes;
-}
-
-std::size_t WriteHeader(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
-  const std::size_t bytes = size * count;
-  const std::string_view line(data, bytes);
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos && transfer->headers.size() < 100) {
-    std::string name(line.substr(0, colon));
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
-      value.remove_prefix(1);
+  if (host.rfind("tcp://", 0) == 0) {
+    const std::string address = host.substr(6);
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      throw DockerError(0, "Docker host '" + host + "' needs tcp://host:port");
     }
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
-      value.remove_suffix(1);
+    endpoint.host = address.substr(0, colon);
+    if (endpoint.host.size() >= 2 && endpoint.host.front() == '[' && endpoint.host.back() == ']') {
+      endpoint.host = endpoint.host.substr(1, endpoint.host.size() - 2);
     }
-    transfer->headers[name] = std::string(value);
+    const std::string port = address.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+      throw DockerError(0, "invalid port in Docker host '" + host + "'");
+    }
+    endpoint.port = std::stoi(port);
+    return endpoint;
   }
-  return bytes;
-}
-
-// libcurl calls this at least about once a second, also while the engine sends nothing.
-int AbortWhenCancelled(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<const std::atomic<bool>*>(cancelled)->load() ? 1 : 0;
+  throw DockerError(0, "unsupported Docker host '" + host + "' (use unix:// or tcp://)");
 }
 
 // "1.41" → {1, 41}; unparsable → {0, 0}.
@@ -103,92 +87,31 @@ std::string ResolveDockerHost(const std::string& configured) {
 }
 
 DockerClient::DockerClient(const std::string& host, std::chrono::milliseconds timeout)
-    : host_(ResolveDockerHost(host)), timeout_(timeout) {
-  if (host_.rfind("unix://", 0) == 0) {
-    socket_path_ = host_.substr(7);
-    if (socket_path_.empty()) throw DockerError(0, "empty unix socket path in " + host_);
-    base_url_ = "http://docker";
-  } else if (host_.rfind("tcp://", 0) == 0) {
-    base_url_ = "http://" + host_.substr(6);
-  } else {
-    throw DockerError(0, "unsupported Docker host '" + host_ + "' (use unix:// or tcp://)");
-  }
-}
-
-CurlEasy DockerClient::BorrowHandle() {
-  {
-    std::lock_guard lock(handles_mutex_);
-    if (!idle_handles_.empty()) {
-      CurlEasy handle = std::move(idle_handles_.back());
-      idle_handles_.pop_back();
-      return handle;
-    }
-  }
-  try {
-    return NewCurlEasy();
-  } catch (const std::runtime_error& error) {  // libcurl missing or out of memory
-    throw DockerError(0, error.what());
-  }
-}
-
-void DockerClient::ReturnHandle(CurlEasy handle) {
-  // Drops the finished call's options (they point at its stack) but keeps the live connection.
-  curl::Api().easy_reset(handle.get());
-  std::lock_guard lock(handles_mutex_);
-  if (idle_handles_.size() < kMaxIdleHandles) idle_handles_.push_back(std::move(handle));
-}
+    : host_(ResolveDockerHost(host)),
+      timeout_(timeout),
+      transport_(std::make_unique<http::PlainHttpClient>(EndpointOf(host_), "docker",
+                                                         kMaxIdleConnections)) {}
 
 DockerClient::Response DockerClient::Perform(const std::string& method, const std::string& path,
                                              std::chrono::milliseconds timeout,
                                              std::size_t max_body_bytes) {
   if (cancelled_) throw DockerError(0, method + " " + path + ": client cancelled");
-  struct Lease {
-    DockerClient& client;
-    CurlEasy handle;
-    ~Lease() { client.ReturnHandle(std::move(handle)); }
-  } lease{*this, BorrowHandle()};
-  CURL* curl = lease.handle.get();
-  const curl::Library& api = curl::Api();  // loaded: the lease holds a handle
-  Transfer transfer;
-  transfer.max_body_bytes = max_body_bytes;
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  const std::string url = base_url_ + path;
-  const long timeout_ms = std::max<long>(1, static_cast<long>(timeout.count()));
-  api.easy_setopt(curl, CURLOPT_URL, url.c_str());
-  if (!socket_path_.empty()) api.easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
-  api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http");
-  api.easy_setopt(curl, CURLOPT_USERAGENT, "medic");
-  api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
-  api.easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
-  api.easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  api.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  api.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  api.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortWhenCancelled);
-  api.easy_setopt(curl, CURLOPT_XFERINFODATA, &cancelled_);
-  if (method == "POST") {
-    api.easy_setopt(curl, CURLOPT_POST, 1L);
-    api.easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-    api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
-  } else if (method != "GET") {
-    api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  }
-  const CURLcode code = api.easy_perform(curl);
-  if (transfer.too_large) {
-    throw DockerError(0, method + " " + path + ": response larger than " +
-                             std::to_string(max_body_bytes) + " bytes");
-  }
-  if (code != CURLE_OK) {
-    const std::string detail = error_buffer[0] != '\0' ? error_buffer : api.easy_strerror(code);
-    throw DockerError(0, method + " " + path + " via " + host_ + ": " + detail);
+  http::ClientRequest request;
+  request.method = method;
+  request.target = path;
+  http::ClientResponse answer;
+  try {
+    answer = transport_->Send(request, std::max(timeout, std::chrono::milliseconds(1)),
+                              max_body_bytes, &cancelled_);
+  } catch (const http::ClientError& error) {
+    throw DockerError(0, error.what());
   }
   Response response;
-  api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  response.body = std::move(transfer.body);
-  response.headers = std::move(transfer.headers);
+  response.status = answer.status;
+  response.body = std::move(answer.body);
+  for (auto& [name, value] : answer.headers) {
+    response.headers[http::AsciiLowercase(name)] = std::move(value);
+  }
   return response;
 }
 

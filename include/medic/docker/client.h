@@ -1,12 +1,13 @@
 #pragma once
 
-#include "medic/curl_handle.h"
 #include "medic/docker/error.h"
 #include "medic/docker/types.h"
+#include "medic/http/client.h"
 
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -42,9 +43,9 @@ struct EventOptions {
   std::map<std::string, std::vector<std::string>> filters;  // podman names: "died", not "die"
 };
 
-// A Docker Engine API client over libcurl. One client may be shared by threads: each call
-// borrows a curl handle from the client's pool, so calls reuse the handle's open connection to
-// the engine instead of paying connect + handle setup every time. Every call has a timeout (the
+// A Docker Engine API client over medic's own plain HTTP/1.1 client (http/client.h). One client
+// may be shared by threads: calls reuse idle keep-alive connections to the engine instead of
+// paying connect every time. Every call has a timeout (the
 // client's default, or the one given); every failure is a DockerError (status 0 for transport
 // errors). The API version is negotiated once from /_ping (then /version): v1.41 when the engine
 // supports it, else the engine's own version; it is negotiated again after a transport failure.
@@ -110,15 +111,9 @@ class DockerClient {
                        std::chrono::milliseconds timeout, const std::string& query);
 
   std::string host_;
-  std::string socket_path_;  // empty for tcp://
-  std::string base_url_;     // "http://docker" or "http://host:port"
   std::chrono::milliseconds timeout_;
-  CurlEasy BorrowHandle();
-  void ReturnHandle(CurlEasy handle);
-
+  std::unique_ptr<http::PlainHttpClient> transport_;
   std::atomic<bool> cancelled_{false};
-  std::mutex handles_mutex_;
-  std::vector<CurlEasy> idle_handles_;
   std::mutex version_mutex_;
   std::string api_version_;  // empty until negotiated
 };
