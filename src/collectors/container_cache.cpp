@@ -28,6 +28,18 @@ double UnixNow() {
 
 }  // namespace
 
+std::string StatusWithoutAge(std::string_view status) {
+  std::string key(status.substr(0, status.find(' ')));
+  for (auto open = status.find('('); open != std::string_view::npos;
+       open = status.find('(', open + 1)) {
+    const auto close = status.find(')', open);
+    if (close == std::string_view::npos) break;
+    key += ' ';
+    key += status.substr(open, close - open + 1);
+  }
+  return key;
+}
+
 ContainerCache::ContainerCache(const ContainerSettings& settings,
                                std::shared_ptr<docker::DockerClient> client)
     : settings_(settings),
@@ -162,7 +174,8 @@ std::shared_ptr<const ContainerSnapshot> ContainerCache::Refresh(
     inspect[i] = !observation.details || inspected == inspected_at_.end() ||
                  now - inspected->second >= kInspectMaxAge ||
                  old->second->summary.state != observation.summary.state ||
-                 old->second->summary.status != observation.summary.status;
+                 StatusWithoutAge(old->second->summary.status) !=
+                     StatusWithoutAge(observation.summary.status);
   }
 
   std::atomic<std::size_t> next{0};
