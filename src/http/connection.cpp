@@ -44,6 +44,11 @@ std::string ResponseHead(const Response& response, std::size_t content_length, b
   head += StatusText(response.status);
   head += "\r\n";
   for (const auto& [name, value] : response.headers) {
+    // Framing is the connection's to decide, whatever a handler set.
+    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Connection") ||
+        EqualsIgnoreCase(name, "Transfer-Encoding")) {
+      continue;
+    }
     head += name;
     head += ": ";
     head += value;

@@ -18,6 +18,10 @@ bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && StartsWithIgnoreCase(a, b);
+}
+
 std::string_view TrimOptionalWhitespace(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -29,7 +33,7 @@ bool ListHasToken(std::string_view list, std::string_view token) {
     const auto comma = list.find(',');
     const std::string_view item = TrimOptionalWhitespace(list.substr(0, comma));
     list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
-    if (item.size() == token.size() && StartsWithIgnoreCase(item, token)) return true;
+    if (EqualsIgnoreCase(item, token)) return true;
   }
   return false;
 }

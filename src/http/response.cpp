@@ -8,6 +8,12 @@ void Response::SetContent(std::string content, std::string_view content_type) {
 }
 
 void Response::SetHeader(const std::string& name, const std::string& value) {
+  // A CR or LF would let a value that came from a request start a header of its own (response
+  // splitting); such a header is dropped.
+  if (name.find_first_of("\r\n:") != std::string::npos ||
+      value.find_first_of("\r\n") != std::string::npos) {
+    return;
+  }
   headers.erase(name);
   headers.emplace(name, value);
 }

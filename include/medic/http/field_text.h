@@ -11,6 +11,7 @@ namespace medic::http {
 char AsciiLower(char c);
 std::string AsciiLowercase(std::string_view text);
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Drops leading and trailing spaces and tabs.
 std::string_view TrimOptionalWhitespace(std::string_view text);
 // Whether the comma-separated `list` holds `token` (compared case-insensitively).

@@ -7,15 +7,15 @@
 
 namespace medic::http {
 
-// What a handler fills in. The server adds Content-Length, Date-free framing, Connection and
-// (when the client accepts it) gzip; handlers set status, headers and the whole body.
+// What a handler fills in: status, headers and the whole body. The server frames it
+// (Content-Length, Connection) and gzips it when the client accepts that.
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
 
   void SetContent(std::string content, std::string_view content_type);
-  // Replaces every earlier value of `name`.
+  // Replaces every earlier value of `name`. A name or value with CR or LF is dropped.
   void SetHeader(const std::string& name, const std::string& value);
   bool HasHeader(std::string_view name) const { return headers.find(name) != headers.end(); }
 };

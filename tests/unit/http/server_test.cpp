@@ -381,3 +381,34 @@ TEST_CASE("Bind reports the port it got and refuses a port in use with the reaso
   medic::http::HttpServer unbound(options);
   CHECK_THROWS_AS(unbound.Serve(), std::runtime_error);
 }
+
+TEST_CASE("a header value with CR or LF is dropped, and handlers cannot set the framing") {
+  medic::http::Response response;
+  response.SetHeader("X-Name", "bundle\r\nSet-Cookie: x=1");
+  response.SetHeader("X-Bad\r\nName", "v");
+  response.SetHeader("X-Good", "fine");
+  CHECK(response.headers.size() == 1);
+  CHECK(response.HasHeader("x-good"));
+
+  medic::http::ServerOptions options;
+  options.listen_address = "127.0.0.1:0";
+  medic::http::HttpServer server(options);
+  server.Handle("GET", "/framed", [](const medic::http::Request&, medic::http::Response& r) {
+    r.SetContent("abc", "text/plain");
+    r.SetHeader("Content-Length", "999");
+    r.SetHeader("Connection", "close");
+  });
+  server.Bind();
+  std::thread serving([&server] { server.Serve(); });
+  {
+    RawConnection connection(server.port());
+    connection.Send("GET /framed HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string answer = connection.ReadResponse();
+    CHECK(answer.find("Content-Length: 3\r\n") != std::string::npos);
+    CHECK(answer.find("999") == std::string::npos);
+    CHECK(answer.find("Connection: close") == std::string::npos);
+    CHECK(BodyOf(answer) == "abc");
+  }
+  server.Stop();
+  serving.join();
+}
