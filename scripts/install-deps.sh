@@ -5,12 +5,15 @@ set -euo pipefail
 
 BUILD_PACKAGES=(
   build-essential cmake pkg-config git
-  prometheus-cpp-dev libcpp-httplib-dev libcurl4-openssl-dev nlohmann-json3-dev
+  prometheus-cpp-dev libcurl4-openssl-dev nlohmann-json3-dev
   libhiredis-dev libssl-dev libspdlog-dev libfmt-dev doctest-dev libyaml-cpp-dev
-  libre2-dev libsqlite3-dev libcrypt-dev zlib1g-dev libbrotli-dev
+  libre2-dev libsqlite3-dev libcrypt-dev zlib1g-dev
   clang libclang-rt-14-dev
 )
 TEST_PACKAGES=(
+  # cpp-httplib (and the brotli its pkg-config file requires) is for the tests only: their
+  # stand-in servers and clients. medic itself serves HTTP with its own code.
+  libcpp-httplib-dev libbrotli-dev
   prometheus redis-server prometheus-alertmanager podman runc busybox-static
   openssl curl procps iproute2 python3 sqlite3 jq chromium
 )
