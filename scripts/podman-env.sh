@@ -163,6 +163,12 @@ case "$command" in
     echo "export DOCKER_HOST='unix://$socket'"
     ;;
   destroy)
+    # Containers first: each has a conmon that outlives the service and would keep running
+    # (with the container's processes) after DIR is gone. Local podman on DIR's storage works
+    # whether or not the service is still alive.
+    if [[ -f "$CONTAINERS_STORAGE_CONF" ]]; then
+      timeout 60 podman rm --all --force --time 0 >/dev/null 2>&1 || true
+    fi
     stop
     # The overlay driver bind-mounts graphroot/overlay onto itself; unmount before removing.
     while read -r _ mount_point _; do
