@@ -1,18 +1,21 @@
 #include "medic/secret_text.h"
 
 #include <array>
+#include <cstdint>
 
 namespace medic {
 namespace {
 
-// 0..63 for the base64 alphabet, -1 for every other byte.
-constexpr std::array<signed char, 256> MakeBase64Table() {
-  std::array<signed char, 256> table{};
-  for (auto& entry : table) entry = -1;
+constexpr std::uint8_t kNotBase64 = 0xff;
+
+// 0..63 for the base64 alphabet, kNotBase64 for every other byte.
+constexpr std::array<std::uint8_t, 256> MakeBase64Table() {
+  std::array<std::uint8_t, 256> table{};
+  for (auto& entry : table) entry = kNotBase64;
   constexpr std::string_view kAlphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
-    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<signed char>(i);
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::uint8_t>(i);
   }
   return table;
 }
@@ -49,8 +52,8 @@ std::optional<std::string> DecodeBase64(std::string_view text, std::size_t max_e
         bits <<= 6;
         continue;
       }
-      const int value = kBase64Table[static_cast<unsigned char>(c)];
-      if (value < 0) return std::nullopt;
+      const std::uint8_t value = kBase64Table[static_cast<unsigned char>(c)];
+      if (value == kNotBase64) return std::nullopt;
       bits = (bits << 6) | static_cast<std::uint32_t>(value);
     }
     out.push_back(static_cast<char>((bits >> 16) & 0xff));

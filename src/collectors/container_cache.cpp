@@ -120,7 +120,9 @@ std::shared_ptr<const ContainerSnapshot> ContainerCache::Refresh(
 
   docker::ListOptions list_options;
   for (const auto& [key, value] : settings_.labels) {
-    list_options.filters["label"].push_back(key + "=" + value);
+    std::string filter = key;
+    filter.append("=").append(value);
+    list_options.filters["label"].push_back(std::move(filter));
   }
   std::vector<docker::ContainerSummary> containers;
   try {

@@ -23,7 +23,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Response heads from local engines are a few hundred bytes.
-constexpr std::size_t kMaxResponseHeadBytes = 64 * 1024;
+constexpr std::size_t kMaxResponseHeadBytes = std::size_t{64} * 1024;
 constexpr auto kCancelCheck = std::chrono::milliseconds(250);
 
 struct ResponseHead {
@@ -157,7 +157,9 @@ ClientResponse PlainHttpClient::Send(const ClientRequest& request, Duration time
             request.method + " " + request.target + " via " + endpoint_.Describe()};
   std::string wire = request.method + " " + request.target + " HTTP/1.1\r\nHost: " + host_header_ +
                      "\r\nUser-Agent: medic\r\n";
-  for (const auto& [name, value] : request.headers) wire += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : request.headers) {
+    wire.append(name).append(": ").append(value).append("\r\n");
+  }
   if (!request.body.empty() || (request.method != "GET" && request.method != "HEAD")) {
     wire += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
   }
@@ -196,7 +198,7 @@ ClientResponse PlainHttpClient::Send(const ClientRequest& request, Duration time
     bool closed = false;
     // Reads more of the answer; false once the engine has closed the connection.
     const auto read_more = [&]() -> bool {
-      std::array<char, 16 * 1024> chunk;
+      std::array<char, std::size_t{16} * 1024> chunk;
       while (true) {
         const ssize_t got = ::recv(connection.get(), chunk.data(), chunk.size(), 0);
         if (got > 0) {

@@ -15,7 +15,7 @@
 namespace medic::http {
 namespace {
 
-constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{16} * 1024;
 // Compressing a few hundred bytes costs more than it saves.
 constexpr std::size_t kMinGzipBytes = 512;
 // What a refused request may still send that medic reads and discards before closing.

@@ -220,7 +220,7 @@ BodyFraming ParseBodyFraming(const Headers& headers) {
 ChunkedBodyDecoder::Result ChunkedBodyDecoder::Consume(std::string& input, std::string& body) {
   // Chunk-size lines and trailer fields are short; a longer one is an attack, not a body.
   constexpr std::size_t kMaxLine = 4096;
-  constexpr std::size_t kMaxTrailerBytes = 16 * 1024;
+  constexpr std::size_t kMaxTrailerBytes = std::size_t{16} * 1024;
   std::size_t offset = 0;
   const auto erase_consumed = [&input, &offset] { input.erase(0, offset); };
   while (state_ != State::kDone) {

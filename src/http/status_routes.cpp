@@ -2,7 +2,7 @@
 
 namespace medic::http {
 
-void RegisterStatusRoutes(HttpServer& server, std::function<StatusPageModel()> build_model) {
+void RegisterStatusRoutes(HttpServer& server, const std::function<StatusPageModel()>& build_model) {
   server.Handle("GET", "/", [build_model](const http::Request&, http::Response& res) {
     res.SetHeader("Content-Security-Policy", std::string(StatusPageContentSecurityPolicy()));
     res.SetHeader("Cache-Control", "no-store");

@@ -9,7 +9,7 @@
 namespace medic::http {
 
 // The most header bytes (request line and fields) one request may send.
-inline constexpr std::size_t kMaxRequestHeadBytes = 16 * 1024;
+inline constexpr std::size_t kMaxRequestHeadBytes = std::size_t{16} * 1024;
 
 // Where the head ends in `buffer`: the offset just past the blank line that closes it, or
 // npos while it is incomplete. Accepts CRLF and bare LF line endings.

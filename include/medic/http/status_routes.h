@@ -10,6 +10,6 @@ namespace medic::http {
 // Registers GET / (the status page), GET /api/v1/status and the page's stylesheet. The page and
 // the API sit behind the web config's basic auth like /metrics; the stylesheet is static and
 // public. `build_model` runs per request (it collects once and evaluates the thresholds).
-void RegisterStatusRoutes(HttpServer& server, std::function<StatusPageModel()> build_model);
+void RegisterStatusRoutes(HttpServer& server, const std::function<StatusPageModel()>& build_model);
 
 }  // namespace medic::http
