@@ -170,6 +170,13 @@ case "$command" in
       timeout 60 podman rm --all --force --time 0 >/dev/null 2>&1 || true
     fi
     stop
+    # What podman could not remove (an engine killed mid-operation keeps its containers
+    # locked): the conmon of each of DIR's containers, found by its bundle path under DIR, and
+    # the container processes under it.
+    for conmon in $(pgrep -f -- "-b $dir/root/" || true); do
+      pkill -KILL -P "$conmon" 2>/dev/null || true
+      kill -KILL "$conmon" 2>/dev/null || true
+    done
     # The overlay driver bind-mounts graphroot/overlay onto itself; unmount before removing.
     while read -r _ mount_point _; do
       case "$mount_point" in
