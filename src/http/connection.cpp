@@ -275,43 +275,13 @@ class ConnectionServer {
   SteadyClock::time_point deadline_;
 };
 
-std::string_view ErrorReason(int status) {
-  switch (status) {
-    case 400:
-      return "bad request";
-    case 401:
-      return "unauthorized";
-    case 404:
-      return "page not found";
-    case 405:
-      return "method not allowed";
-    case 408:
-      return "request timeout";
-    case 413:
-      return "payload too large";
-    case 414:
-      return "URI too long";
-    case 417:
-      return "expectation failed";
-    case 431:
-      return "request header fields too large";
-    case 500:
-      return "internal server error";
-    case 501:
-      return "not implemented";
-    case 503:
-      return "service unavailable";
-    case 505:
-      return "HTTP version not supported";
-    default:
-      return "error";
-  }
-}
-
 }  // namespace
 
 std::string ErrorBody(int status) {
-  return std::to_string(status) + " " + std::string(ErrorReason(status)) + "\n";
+  // The reason phrase in lower case, as Go's net/http writes it; Prometheus users know
+  // "404 page not found" from every Go exporter.
+  const std::string reason = status == 404 ? "page not found" : AsciiLowercase(StatusText(status));
+  return std::to_string(status) + " " + reason + "\n";
 }
 
 void ServeConnection(SocketStream& stream, const Peer& peer, const ConnectionLimits& limits,

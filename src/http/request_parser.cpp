@@ -38,15 +38,6 @@ bool IsTargetText(std::string_view text) {
   });
 }
 
-// Splits `text` at the next LF, dropping one CR before it.
-std::string_view NextLine(std::string_view& text) {
-  const auto end = text.find('\n');
-  std::string_view line = text.substr(0, end);
-  text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  return line;
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -67,12 +58,6 @@ void ParseQuery(std::string_view query, std::multimap<std::string, std::string>&
   }
 }
 
-}  // namespace
-
-std::string_view NextHeadLine(std::string_view& text) { return NextLine(text); }
-
-namespace {
-
 HeadParse Fail(int status, std::string error) {
   HeadParse result;
   result.error_status = status;
@@ -81,6 +66,14 @@ HeadParse Fail(int status, std::string error) {
 }
 
 }  // namespace
+
+std::string_view NextHeadLine(std::string_view& text) {
+  const auto end = text.find('\n');
+  std::string_view line = text.substr(0, end);
+  text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
 
 std::size_t FindEndOfHead(std::string_view buffer) {
   for (std::size_t newline = buffer.find('\n'); newline != std::string_view::npos;
@@ -113,7 +106,7 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
 
 std::string ParseFieldLines(std::string_view fields, Headers& headers) {
   while (!fields.empty()) {
-    const std::string_view field = NextLine(fields);
+    const std::string_view field = NextHeadLine(fields);
     if (field.empty()) break;
     if (field.front() == ' ' || field.front() == '\t') return "obsolete header line folding";
     const auto colon = field.find(':');
@@ -132,7 +125,7 @@ HeadParse ParseRequestHead(std::string_view head) {
   while (head.starts_with("\r\n") || head.starts_with("\n")) {
     head.remove_prefix(head.front() == '\r' ? 2 : 1);
   }
-  const std::string_view line = NextLine(head);
+  const std::string_view line = NextHeadLine(head);
   const auto first_space = line.find(' ');
   const auto last_space = line.rfind(' ');
   if (first_space == std::string_view::npos || first_space == last_space) {
