@@ -197,6 +197,7 @@ Logs DockerClient::GetLogs(const std::string& id_or_name, const LogOptions& opti
   path += std::string("&stdout=") + (options.stdout_stream ? "1" : "0");
   path += std::string("&stderr=") + (options.stderr_stream ? "1" : "0");
   if (options.since) path += "&since=" + std::to_string(*options.since);
+  if (options.until) path += "&until=" + std::to_string(*options.until);
   if (options.tail) path += "&tail=" + std::to_string(*options.tail);
   if (options.timestamps) path += "&timestamps=1";
   const Response response = Request("GET", path, timeout_, true, options.max_bytes);

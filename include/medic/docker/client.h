@@ -30,6 +30,7 @@ struct LogOptions {
   bool stdout_stream = true;
   bool stderr_stream = true;
   std::optional<std::int64_t> since;  // unix seconds
+  std::optional<std::int64_t> until;  // unix seconds; lines after it are left out
   std::optional<std::size_t> tail;    // last N lines; absent: all
   bool timestamps = false;
   std::size_t max_bytes = 16 << 20;  // a larger answer is a DockerError, not unbounded memory
