@@ -59,6 +59,8 @@ Flags ParseFlags(const std::vector<std::string>& args) {
       flags.prometheus_url = take_value();
     } else if (name == "range") {
       flags.range = take_value();
+    } else if (name == "since") {
+      flags.since = take_value();
     } else if (name == "dry-run") {
       no_value();
       flags.dry_run = true;
@@ -86,7 +88,7 @@ std::string FlagsUsage() {
   for (const auto& name : KnownCollectorNames())
     collectors += (collectors.empty() ? "" : ", ") + name;
   return R"(usage: medic [flags]
-       medic check  [--config.file F] [--output text|json] [--no-color]
+       medic check  [--since 24h] [--config.file F] [--output text|json] [--no-color]
        medic report capacity|security|performance [--prometheus URL] [--range 7d|30d]
                     [--output markdown|json] [--config.file F]
 
@@ -109,8 +111,10 @@ Flags:
   --help                     show this help
 
 medic check runs every enabled collector once and prints OK/WARN/FAIL per check with the
-threshold that decided it. Exit codes (for cron): 0 all OK, 1 any WARN, 2 any FAIL, 3 could not
-run (bad configuration or flags). Colour only on a terminal; NO_COLOR or --no-color turn it off.
+threshold that decided it; it reads the configured logs itself over --since (default 24h; auth
+failures over at least 7d) and prints the count and the last 5 matching lines per rule.
+Exit codes (for cron): 0 all OK, 1 any WARN, 2 any FAIL, 3 could not run (bad configuration or
+flags). Colour only on a terminal; NO_COLOR or --no-color turn it off.
 
 medic report prints the weekly (security, performance) or monthly (capacity) report with
 recommendations, from Prometheus history over --range (default 7d) with --prometheus, else from

@@ -26,6 +26,7 @@ struct Flags {
   bool no_color = false;                // --no-color
   std::string prometheus_url;           // --prometheus URL (report)
   std::string range = "7d";             // --range (report)
+  std::string since;                    // --since (check): log window; empty: 24h
   std::vector<std::string> positional;  // subcommand and its arguments
 };
 

@@ -5,14 +5,20 @@
 #include "medic/commands/collector_run.h"
 #include "medic/commands/report.h"
 #include "medic/config_loader.h"
+#include "medic/docker/client.h"
+#include "medic/duration.h"
+#include "medic/human_format.h"
+#include "medic/logs/rule_matcher.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <exception>
+#include <optional>
 
 namespace medic::commands {
 namespace {
@@ -72,6 +78,133 @@ bool UseColor(const Flags& flags) {
   return ::isatty(STDOUT_FILENO) == 1;
 }
 
+// Where `medic check` reaches the Docker engine for container log sources: the one top-level
+// `docker:` section every part of medic uses ($DOCKER_HOST, then the default socket, when its
+// host is empty).
+struct EngineAddress {
+  std::string host;
+  std::chrono::milliseconds timeout{5000};
+};
+EngineAddress CheckEngineAddress(const Config& config) {
+  return EngineAddress{docker::ResolveDockerHost(config.docker.host), config.docker.timeout};
+}
+
+// How a rule is named in the report: the seed's words for its three checks.
+std::string RuleLabel(const std::string& rule) {
+  if (rule == kAuthFailureRule) return "auth failures";
+  if (rule == "error") return "errors";
+  if (rule == "critical") return "critical";
+  return "matches " + rule;
+}
+
+std::string CountWithWindow(const RuleWindowCount& count) {
+  return RuleLabel(count.rule) + " (" + WindowName(count.window) + ")";
+}
+
+// The same wording health::Evaluate gives the overall state, recomputed after the log review's
+// checks joined the collectors' ones.
+void Summarize(health::Report& report) {
+  using health::State;
+  report.overall = State::kOk;
+  int warnings = 0;
+  int failures = 0;
+  for (const health::Check& check : report.checks) {
+    warnings += check.state == State::kWarn;
+    failures += check.state == State::kFail;
+    report.overall = std::max(report.overall, check.state);
+  }
+  if (report.checks.empty()) {
+    report.reason = "nothing to check: no collector produced health metrics";
+    return;
+  }
+  if (report.overall == State::kOk) {
+    report.reason = human::Format("all %.0f checks OK", static_cast<double>(report.checks.size()));
+    return;
+  }
+  std::string reason = failures ? human::Format("%.0f failing", failures) : "";
+  if (warnings) reason += (reason.empty() ? "" : ", ") + human::Format("%.0f warning", warnings);
+  reason += ": ";
+  int listed = 0;
+  for (const health::Check& check : report.checks) {
+    if (check.state != report.overall) continue;
+    if (listed == 3) {
+      reason += ", …";
+      break;
+    }
+    reason += (listed ? "; " : "") + check.subject + " " + check.value_text;
+    ++listed;
+  }
+  report.reason = reason;
+}
+
+void AppendLogReview(std::string& out, const LogReview& review) {
+  out += "  log review " + FormatUtc(static_cast<double>(review.start_seconds)) + " to " +
+         FormatUtc(static_cast<double>(review.end_seconds)) + " (" + WindowName(review.window);
+  if (kAuthFailureWindow > review.window) {
+    out += "; auth failures " + WindowName(kAuthFailureWindow);
+  }
+  out += "), read by this run:\n";
+  if (review.sources.empty()) out += "    (no log sources configured: collectors.logs.sources)\n";
+  for (const SourceWindow& source : review.sources) {
+    out += "    " + source.name + " (" + source.kind + " " + source.target + ")\n";
+    if (source.kind == "file" && !source.files_read.empty()) {
+      out += "      read:";
+      for (const auto& file : source.files_read) out += " " + file;
+      out += '\n';
+    }
+    if (!source.error.empty()) out += "      error: " + source.error + "\n";
+    for (const auto& note : source.notes) out += "      note: " + note + "\n";
+    if (source.untimestamped_lines > 0) {
+      out += human::Format("      note: %.0f lines had no timestamp: counted because their file ",
+                           static_cast<double>(source.untimestamped_lines)) +
+             "was written within the window\n";
+    }
+    if (source.overlong_lines > 0) {
+      out += human::Format("      note: %.0f overlong lines skipped\n",
+                           static_cast<double>(source.overlong_lines));
+    }
+    for (const RuleWindowCount& count : source.rules) {
+      out += "      " + CountWithWindow(count) +
+             human::Format(": %.0f", static_cast<double>(count.count));
+      if (!count.last_lines.empty()) {
+        out += human::Format(", last %.0f:", static_cast<double>(count.last_lines.size()));
+      }
+      out += '\n';
+      for (const auto& line : count.last_lines) out += "        " + line + "\n";
+    }
+  }
+}
+
+nlohmann::json LogReviewJson(const LogReview& review) {
+  nlohmann::json sources = nlohmann::json::array();
+  for (const SourceWindow& source : review.sources) {
+    nlohmann::json rules = nlohmann::json::array();
+    for (const RuleWindowCount& count : source.rules) {
+      rules.push_back({{"rule", count.rule},
+                       {"label", CountWithWindow(count)},
+                       {"window", WindowName(count.window)},
+                       {"window_seconds", count.window.count()},
+                       {"count", count.count},
+                       {"last_lines", count.last_lines}});
+    }
+    sources.push_back({{"name", source.name},
+                       {"kind", source.kind},
+                       {"target", source.target},
+                       {"files_read", source.files_read},
+                       {"lines_in_window", source.lines_in_window},
+                       {"untimestamped_lines", source.untimestamped_lines},
+                       {"overlong_lines", source.overlong_lines},
+                       {"notes", source.notes},
+                       {"error", source.error},
+                       {"rules", std::move(rules)}});
+  }
+  return {{"start", FormatUtc(static_cast<double>(review.start_seconds))},
+          {"end", FormatUtc(static_cast<double>(review.end_seconds))},
+          {"window", WindowName(review.window)},
+          {"window_seconds", review.window.count()},
+          {"sources", std::move(sources)}};
+}
+
 // Appended piecewise: GCC 12's -Wrestrict misfires on "\n" + std::string + "\n" at -O2
 // (GCC bug 105329), which breaks the Release build under -Werror.
 void AppendGroupHeader(std::string& out, std::string_view group) {
@@ -89,8 +222,63 @@ Config LoadCommandConfig(const Flags& flags) {
   return config;
 }
 
-std::string RenderCheckText(const health::Report& report, const std::string& config_source,
-                            bool color) {
+std::vector<WindowedRule> CheckLogRules(const LogSettings& logs, std::chrono::seconds window) {
+  std::vector<WindowedRule> rules;
+  std::vector<LogRule> configured = logs.rules.empty() ? logs::DefaultLogRules() : logs.rules;
+  for (LogRule& rule : configured) {
+    const auto rule_window =
+        rule.name == kAuthFailureRule ? std::max(window, kAuthFailureWindow) : window;
+    rules.push_back(WindowedRule{std::move(rule), rule_window});
+  }
+  return rules;
+}
+
+std::string WindowName(std::chrono::seconds window) {
+  const auto seconds = window.count();
+  // 24h stays "24h" like the seed's --since=24h; whole days from two on read as days.
+  if (seconds % 86400 == 0 && seconds >= 2 * 86400) return std::to_string(seconds / 86400) + "d";
+  if (seconds % 3600 == 0 && seconds > 0) return std::to_string(seconds / 3600) + "h";
+  if (seconds % 60 == 0 && seconds > 0) return std::to_string(seconds / 60) + "m";
+  return std::to_string(seconds) + "s";
+}
+
+void AddLogReviewChecks(const LogReview& review, const ThresholdSettings& thresholds,
+                        health::Report& report) {
+  for (const SourceWindow& source : review.sources) {
+    for (const RuleWindowCount& count : source.rules) {
+      std::optional<double> limit;
+      if (count.rule == kAuthFailureRule) limit = thresholds.auth_failures_warning;
+      if (count.rule == "error") limit = thresholds.log_errors_warning;
+      if (count.rule == "critical") limit = thresholds.log_critical_warning;
+      const auto value = static_cast<double>(count.count);
+      health::Check check;
+      check.group = std::string(health::kGroupSecurity);
+      check.subject = CountWithWindow(count) + " " + source.name;
+      check.value = value;
+      check.value_text = human::Format(value == 1 ? "%.0f line" : "%.0f lines", value);
+      check.threshold = limit ? human::Format("WARN > %.0f", *limit) : "informational";
+      check.state = limit && value > *limit ? health::State::kWarn : health::State::kOk;
+      if (!source.error.empty()) {
+        // Counts of a source that could not be read say nothing: not OK.
+        check.state = health::State::kWarn;
+        check.value_text = "not read: " + source.error;
+        check.threshold = "WARN if the log cannot be read";
+      }
+      report.checks.push_back(std::move(check));
+    }
+  }
+  // Keep the report's group order (the renderers and the JSON list follow it).
+  const auto& order = health::GroupOrder();
+  auto rank = [&](const health::Check& check) {
+    return std::find(order.begin(), order.end(), check.group) - order.begin();
+  };
+  std::stable_sort(report.checks.begin(), report.checks.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  Summarize(report);
+}
+
+std::string RenderCheckText(const health::Report& report, const LogReview* review,
+                            const std::string& config_source, bool color) {
   std::size_t subject_width = 0;
   std::size_t value_width = 0;
   for (const auto& check : report.checks) {
@@ -112,6 +300,11 @@ std::string RenderCheckText(const health::Report& report, const std::string& con
       out += "  " + StateTag(check.state, color) + "  " + Pad(check.subject, subject_width) + "  " +
              Pad(check.value_text, value_width) + "  [" + check.threshold + "]\n";
     }
+    if (group == health::kGroupSecurity && review != nullptr) {
+      if (!header) AppendGroupHeader(out, group);
+      header = true;
+      AppendLogReview(out, *review);
+    }
     if (group == health::kGroupSecurity && !report.offenders.empty()) {
       if (!header) AppendGroupHeader(out, group);
       out += "  top offenders:\n";
@@ -126,18 +319,14 @@ std::string RenderCheckText(const health::Report& report, const std::string& con
   out += "\nOVERALL: " +
          (color ? StateTag(report.overall, true) : std::string(health::StateName(report.overall))) +
          " — " + report.reason + "\n";
-  if (std::any_of(report.checks.begin(), report.checks.end(),
-                  [](const auto& c) { return c.group == health::kGroupSecurity; })) {
-    out +=
-        "(log counts cover what medic saw since it started this run; the alert rule counts "
-        "over 7 days in Prometheus)\n";
-  }
   return out;
 }
 
-std::string RenderCheckJson(const health::Report& report, const std::string& config_source) {
+std::string RenderCheckJson(const health::Report& report, const LogReview* review,
+                            const std::string& config_source) {
   nlohmann::json body = health::ToJson(report);
   body["config"] = config_source;
+  body["log_review"] = review != nullptr ? LogReviewJson(*review) : nlohmann::json(nullptr);
   return body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -152,18 +341,51 @@ int RunCheck(const Flags& flags) {
     std::fprintf(stderr, "medic check: unexpected argument \"%s\"\n", flags.positional[1].c_str());
     return kExitCouldNotRun;
   }
+  std::chrono::seconds window = kDefaultCheckWindow;
+  if (!flags.since.empty()) {
+    const auto parsed = ParseDuration(flags.since);
+    if (!parsed || *parsed < std::chrono::seconds(1)) {
+      std::fprintf(stderr,
+                   "medic check: --since must be a duration of at least 1s like 24h or 7d, got "
+                   "\"%s\"\n",
+                   flags.since.c_str());
+      return kExitCouldNotRun;
+    }
+    window = std::chrono::duration_cast<std::chrono::seconds>(*parsed);
+  }
   CollectorRun run;
   try {
-    run = RunCollectorsOnce(flags);
+    run = RunCollectorsOnce(flags, CollectorRunOptions{.skip_logs = true});
   } catch (const std::exception& error) {
     std::fprintf(stderr, "medic check: %s\n", error.what());
     return kExitCouldNotRun;
   }
-  const health::Report report =
+  health::Report report =
       health::Evaluate(run.families, run.config.thresholds, run.finished_at, run.statuses);
-  const std::string text = output == "json"
-                               ? RenderCheckJson(report, run.config.source_name)
-                               : RenderCheckText(report, run.config.source_name, UseColor(flags));
+  std::optional<LogReview> review;
+  if (const auto& logs = run.config.collectors.logs) {
+    review.emplace();
+    review->window = window;
+    review->end_seconds = static_cast<std::int64_t>(std::time(nullptr));
+    review->start_seconds = review->end_seconds - window.count();
+    const EngineAddress engine = CheckEngineAddress(run.config);
+    LogWindowOptions options;
+    options.now_seconds = review->end_seconds;
+    options.max_line_bytes = logs->max_line_bytes;
+    options.docker_host = engine.host;
+    options.docker_timeout = engine.timeout;
+    try {
+      review->sources = ReadLogWindows(logs->sources, CheckLogRules(*logs, window), options);
+    } catch (const std::exception& error) {  // a rule that does not compile
+      std::fprintf(stderr, "medic check: %s\n", error.what());
+      return kExitCouldNotRun;
+    }
+    AddLogReviewChecks(*review, run.config.thresholds, report);
+  }
+  const LogReview* shown = review ? &*review : nullptr;
+  const std::string text =
+      output == "json" ? RenderCheckJson(report, shown, run.config.source_name)
+                       : RenderCheckText(report, shown, run.config.source_name, UseColor(flags));
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
   return health::ExitCode(report.overall);

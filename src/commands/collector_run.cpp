@@ -8,13 +8,15 @@
 
 namespace medic::commands {
 
-CollectorRun RunCollectorsOnce(const Flags& flags) {
+CollectorRun RunCollectorsOnce(const Flags& flags, CollectorRunOptions options) {
   CollectorRun run;
   run.config = LoadCommandConfig(flags);
-  auto registry = std::make_shared<CollectorRegistry>(run.config.collectors.timeout);
-  for (auto& collector : BuildCollectors(run.config)) registry->Add(std::move(collector));
-  // The logs collector counts what it tails from its start, so a one-shot run sees the counts
-  // of this run (from_beginning sources: the whole file).
+  Config collected = run.config;
+  if (options.skip_logs) collected.collectors.logs.reset();
+  auto registry = std::make_shared<CollectorRegistry>(collected.collectors.timeout);
+  for (auto& collector : BuildCollectors(collected)) registry->Add(std::move(collector));
+  // The logs collector (a snapshot `medic report`) counts what it tails from its start: the
+  // counts of this run (from_beginning sources: the whole file).
   run.families = registry->Collect();
   run.statuses = registry->Statuses();
   run.finished_at =

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "medic/logs/container_source.h"
+
+#include <optional>
+#include <string_view>
+
+namespace medic::commands {
+
+// When a log file's line was written, read from the line itself, for `medic check`'s window.
+// Recognised (the forms log files here carry; anything else is "no timestamp"):
+// - ISO 8601 / RFC 3339 at the start of the line: "2026-12-01T09:00:00Z",
+//   "2026-12-01T09:00:00.123+01:00", "2026-12-01 09:00:00,123" (space separator, Python's
+//   comma fraction); without a zone the time is local, as the writer on this host meant it;
+//   an optional leading '[' as in "[2026-12-01 09:00:00]".
+// - The common/combined log format's "[01/Dec/2026:09:00:00 +0000]" within the line's first
+//   256 bytes (after the client address, ident and user).
+std::optional<logs::LogTimestamp> LeadingLogTime(std::string_view line);
+
+}  // namespace medic::commands
