@@ -1,12 +1,17 @@
 // The shipped monitoring files (alert rules and their promtool tests, prometheus.yml,
 // alertmanager.yml, Grafana dashboards) pass monitoring/check.sh, and the script really fails
-// when a file is broken.
+// when a file is broken. The first rule group is the seed's four rules verbatim
+// (tests/fixtures/seed/alert-thresholds.yml is the maintenance guide's "Alert Thresholds" block,
+// byte for byte).
 #include "support/test_support.h"
 
 #include <doctest/doctest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 
 using namespace std::chrono_literals;
@@ -28,7 +33,51 @@ void ReplaceInFile(const std::string& path, const std::string& from, const std::
   std::ofstream(path, std::ios::trunc) << text;
 }
 
+// Runs of whitespace become one space; no leading or trailing space ("expr: |" blocks end in a
+// newline, and line breaks inside an expression do not change it).
+std::string NormalizeSpace(const std::string& text) {
+  std::istringstream words(text);
+  std::string out;
+  std::string word;
+  while (words >> word) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
+std::map<std::string, std::string> StringMap(const YAML::Node& node) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : node)
+    out[entry.first.as<std::string>()] = entry.second.as<std::string>();
+  return out;
+}
+
 }  // namespace
+
+TEST_CASE("the first rule group of alert-rules.yml is the seed's four rules verbatim") {
+  const YAML::Node seed =
+      YAML::LoadFile(std::string(MEDIC_FIXTURES_DIR) + "/seed/alert-thresholds.yml")["groups"][0];
+  const YAML::Node shipped = YAML::LoadFile(kMonitoringDir + "/alert-rules.yml")["groups"][0];
+  CHECK(shipped["name"].as<std::string>() == seed["name"].as<std::string>());
+  REQUIRE(seed["rules"].size() == 4);
+  REQUIRE(shipped["rules"].size() == seed["rules"].size());
+  for (std::size_t i = 0; i < seed["rules"].size(); ++i) {
+    const YAML::Node want = seed["rules"][i];
+    const YAML::Node got = shipped["rules"][i];
+    const std::string name = want["alert"].as<std::string>();
+    CAPTURE(name);
+    CHECK(got["alert"].as<std::string>() == name);
+    CHECK(NormalizeSpace(got["expr"].as<std::string>()) ==
+          NormalizeSpace(want["expr"].as<std::string>()));
+    REQUIRE(got["for"]);
+    CHECK(got["for"].as<std::string>() == want["for"].as<std::string>());
+    // Labels exactly the seed's (severity); annotations the seed's plus runbook_url only.
+    CHECK(StringMap(got["labels"]) == StringMap(want["labels"]));
+    auto annotations = StringMap(got["annotations"]);
+    CHECK(annotations.erase("runbook_url") == 1);
+    CHECK(annotations == StringMap(want["annotations"]));
+    CHECK(annotations["summary"] == want["annotations"]["summary"].as<std::string>());
+    CHECK(annotations["description"] == want["annotations"]["description"].as<std::string>());
+  }
+}
 
 TEST_CASE("the shipped monitoring files pass check.sh") {
   const auto result = RunCheck(kMonitoringDir);
