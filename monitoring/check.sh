@@ -3,9 +3,11 @@
 #   1. promtool check rules alert-rules.yml
 #   2. promtool test rules tests/*.yml, and every alert has a firing and a silent case there
 #   3. promtool check config prometheus.yml
-#   4. amtool check-config alertmanager.yml
-#   5. every Grafana panel expression parses (as recording rules through promtool)
-#   6. every metric named by a rule or a panel is in known-metrics.txt
+#   4. amtool check-config alertmanager.yml (a copy whose secret files exist)
+#   5. amtool config routes test: every alert in alert-rules.yml reaches exactly the receivers
+#      tests/routes.txt names for it
+#   6. every Grafana panel expression parses (as recording rules through promtool)
+#   7. every metric named by a rule or a panel is in known-metrics.txt
 # Usage: monitoring/check.sh [MONITORING_DIR] (default: the directory of this script).
 # Needs promtool (prometheus), amtool (prometheus-alertmanager) and jq.
 set -uo pipefail
@@ -51,7 +53,84 @@ coverage() {
 step "every alert has a firing and a silent test case" coverage
 
 step "promtool check config prometheus.yml" promtool check config "$dir/prometheus.yml"
-step "amtool check-config alertmanager.yml" amtool check-config "$dir/alertmanager.yml"
+# Alertmanager reads its secrets from files; check a copy whose two secret paths (each written
+# once in alertmanager.yml) point at temporary files that exist.
+alertmanager_config() {
+  local config="$work/alertmanager.yml" path
+  cp "$dir/alertmanager.yml" "$config"
+  printf 'check-token\n' >"$work/medic-webhook-token"
+  printf 'http://127.0.0.1:1/slack\n' >"$work/slack-webhook-url"
+  for path in /run/secrets/medic-webhook-token /run/secrets/slack-webhook-url; do
+    [ "$(grep -cF "$path" "$config")" -eq 1 ] || { echo "alertmanager.yml: $path must appear exactly once"; return 1; }
+    sed -i "s|$path|$work/${path##*/}|" "$config"
+  done
+  amtool check-config "$config"
+}
+step "amtool check-config alertmanager.yml" alertmanager_config
+
+# Each rule's alertname and static labels, one rule a line: "NAME label=value ...".
+rule_label_sets() {
+  awk '
+    function flush() { if (name != "") print name labels }
+    /^ *- alert:/ { flush(); name = $3; labels = ""; in_labels = 0; next }
+    /^ *- record:/ { flush(); name = ""; next }
+    /^ *labels:/ { in_labels = 1; next }
+    /^ *(annotations|expr|for):/ { in_labels = 0; next }
+    in_labels && /^ *[a-zA-Z_][a-zA-Z0-9_]*: / {
+      key = $1; sub(/:$/, "", key)
+      value = $0; sub(/^ *[a-zA-Z_][a-zA-Z0-9_]*: */, "", value); gsub(/^"|"$/, "", value)
+      labels = labels " " key "=" value
+    }
+    END { flush() }
+  ' "$dir/alert-rules.yml"
+}
+
+# amtool config routes test for every rule (and the extra "+" cases) of tests/routes.txt.
+routes() {
+  local status=0 table="$dir/tests/routes.txt" name want extra labels got
+  [ -f "$table" ] || { echo "missing $table"; return 1; }
+  rule_label_sets >"$work/rule-labels.txt"
+  grep -vE '^[[:space:]]*(#|$)' "$table" >"$work/routes.txt"
+  verify() {  # verify WANT LABELS...: one routes test
+    local want="$1"
+    shift
+    got="$(amtool config routes test --config.file="$dir/alertmanager.yml" "$@" </dev/null 2>/dev/null | head -1)"
+    if [ "$got" != "$want" ]; then
+      echo "$*: expected receivers $want, got ${got:-nothing}"
+      status=1
+    fi
+  }
+  # Every line names an alert of the rules (or is an extra case), once.
+  while read -r name want extra; do
+    case "$name" in
+      +*) ;;
+      *) grep -q "^$name\( \|$\)" "$work/rule-labels.txt" || { echo "tests/routes.txt: $name is no alert in alert-rules.yml"; status=1; } ;;
+    esac
+  done <"$work/routes.txt"
+  for name in $(awk '$1 !~ /^\+/ { print $1 }' "$work/routes.txt" | sort | uniq -d); do
+    echo "tests/routes.txt: $name has more than one line"
+    status=1
+  done
+  # Every rule: its alertname, its static labels and the line's extra labels.
+  while read -r name labels; do
+    want=""
+    read -r _ want extra < <(awk -v name="$name" '$1 == name' "$work/routes.txt" | head -1)
+    if [ -z "${want:-}" ]; then
+      echo "$name: no routes test case in tests/routes.txt"
+      status=1
+      continue
+    fi
+    # shellcheck disable=SC2086  # labels are single words by construction
+    verify "$want" "alertname=$name" $labels $extra
+  done <"$work/rule-labels.txt"
+  # The extra cases, as written.
+  while read -r name want extra; do
+    # shellcheck disable=SC2086
+    verify "$want" "alertname=${name#+}" $extra
+  done < <(grep '^+' "$work/routes.txt")
+  return $status
+}
+step "amtool config routes test: every alert reaches its receivers" routes
 
 # Grafana: wrap every expression as a recording rule so promtool parses it.
 grafana_rules() {

@@ -1,8 +1,8 @@
 // The shipped monitoring files (alert rules and their promtool tests, prometheus.yml,
-// alertmanager.yml, Grafana dashboards) pass monitoring/check.sh, and the script really fails
-// when a file is broken. The first rule group is the seed's four rules verbatim
-// (tests/fixtures/seed/alert-thresholds.yml is the maintenance guide's "Alert Thresholds" block,
-// byte for byte).
+// alertmanager.yml and who receives each alert, Grafana dashboards) pass monitoring/check.sh, and
+// the script really fails when a file is broken. The first rule group is the seed's four rules
+// verbatim (tests/fixtures/seed/alert-thresholds.yml is the maintenance guide's "Alert
+// Thresholds" block, byte for byte).
 #include "support/test_support.h"
 
 #include <doctest/doctest.h>
@@ -109,4 +109,27 @@ TEST_CASE("check.sh fails on a broken copy of the monitoring files and names eac
   CHECK(result.output.find("unknown metric: medic_redis_upp") != std::string::npos);
   CHECK(result.output.find("ok   promtool check config prometheus.yml") != std::string::npos);
   CHECK(result.output.find("all monitoring checks passed") == std::string::npos);
+}
+
+TEST_CASE("check.sh fails when an alert would not reach its receivers or has no routes case") {
+  medic::test::TempDir dir;
+  const std::string copy = dir.Join("monitoring");
+  std::filesystem::copy(kMonitoringDir, copy, std::filesystem::copy_options::recursive);
+  // Without `continue`, the remediable alerts stop at medic and no human hears of them:
+  ReplaceInFile(copy + "/alertmanager.yml", "\n      continue: true\n",
+                "\n      continue: false\n");
+  // An alert with no line in the routes table:
+  ReplaceInFile(copy + "/tests/routes.txt", "\nRedisDown ", "\n# RedisDown ");
+
+  const auto result = RunCheck(copy);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("ok   amtool check-config alertmanager.yml") != std::string::npos);
+  CHECK(result.output.find("FAIL amtool config routes test") != std::string::npos);
+  CHECK(result.output.find("alertname=ServiceDown severity=critical job=review-bot "
+                           "instance=127.0.0.1:8000: expected receivers medic,human, got medic") !=
+        std::string::npos);
+  CHECK(result.output.find("RedisDown: no routes test case in tests/routes.txt") !=
+        std::string::npos);
+  CHECK(result.output.find("alertname=CertificateExpiringSoon") == std::string::npos);
 }
