@@ -15,7 +15,7 @@ TEST_PACKAGES=(
   # stand-in servers and clients. medic itself serves HTTP with its own code.
   libcpp-httplib-dev libbrotli-dev
   prometheus redis-server prometheus-alertmanager podman runc busybox-static
-  openssl curl procps iproute2 python3 sqlite3 jq chromium
+  openssl curl procps iproute2 python3 sqlite3 jq chromium docker-compose
 )
 BENCH_PACKAGES=(
   wrk hyperfine prometheus-node-exporter prometheus-redis-exporter

@@ -2,7 +2,7 @@
 // alertmanager.yml and who receives each alert, Grafana dashboards) pass monitoring/check.sh, and
 // the script really fails when a file is broken. The first rule group is the seed's four rules
 // verbatim (tests/fixtures/seed/alert-thresholds.yml is the maintenance guide's "Alert
-// Thresholds" block, byte for byte).
+// Thresholds" block, byte for byte). Debian's docker-compose accepts deploy/docker-compose.yml.
 #include "support/test_support.h"
 
 #include <doctest/doctest.h>
@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -19,6 +21,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kMonitoringDir = std::string(MEDIC_SOURCE_DIR) + "/monitoring";
+const std::string kComposeFile = std::string(MEDIC_SOURCE_DIR) + "/deploy/docker-compose.yml";
 
 medic::test::CommandResult RunCheck(const std::string& monitoring_dir) {
   // promtool test rules evaluates weeks of series; give a loaded machine plenty of time.
@@ -132,4 +135,43 @@ TEST_CASE("check.sh fails when an alert would not reach its receivers or has no 
   CHECK(result.output.find("RedisDown: no routes test case in tests/routes.txt") !=
         std::string::npos);
   CHECK(result.output.find("alertname=CertificateExpiringSoon") == std::string::npos);
+}
+
+TEST_CASE("docker-compose accepts deploy/docker-compose.yml; Alertmanager gets its secrets") {
+  medic::test::TempDir dir;
+  const std::string normalized = dir.Join("compose.yml");
+  // docker-compose (1.29 on Debian 12) validates against the Compose schema, resolves
+  // variables and relative paths, and prints the result; it needs no Docker engine for this.
+  const auto result = medic::test::RunCommand(
+      {"/bin/bash", "-c",
+       "command -v docker-compose >/dev/null || "
+       "{ echo 'docker-compose not found (scripts/install-deps.sh test)'; exit 2; }; "
+       "docker-compose -f \"$1\" config >\"$2\"",
+       "_", kComposeFile, normalized},
+      60s);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.find("WARNING") == std::string::npos);
+
+  const YAML::Node config = YAML::LoadFile(normalized);
+  REQUIRE(config["services"]["alertmanager"]);
+  std::set<std::string> mounted;  // the secrets Alertmanager's container gets, at /run/secrets/NAME
+  for (const auto& secret : config["services"]["alertmanager"]["secrets"]) {
+    CHECK_FALSE(secret["target"]);  // the default target: /run/secrets/<source>
+    mounted.insert(secret["source"].as<std::string>());
+  }
+  // Every /run/secrets/NAME that alertmanager.yml reads is mounted, and defined with a file.
+  const std::string alertmanager = medic::test::ReadFile(kMonitoringDir + "/alertmanager.yml");
+  const std::regex secret_path(R"(/run/secrets/([A-Za-z0-9_.-]+))");
+  std::set<std::string> read;
+  for (auto it = std::sregex_iterator(alertmanager.begin(), alertmanager.end(), secret_path);
+       it != std::sregex_iterator(); ++it) {
+    read.insert((*it)[1].str());
+  }
+  CHECK(read == std::set<std::string>{"medic-webhook-token", "slack-webhook-url"});
+  for (const std::string& name : read) {
+    CAPTURE(name);
+    CHECK(mounted.count(name) == 1);
+    CHECK(config["secrets"][name]["file"]);
+  }
 }
