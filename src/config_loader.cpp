@@ -1,5 +1,6 @@
 #include "medic/config_loader.h"
 
+#include "medic/collectors/backup.h"
 #include "medic/logs/rule_matcher.h"
 
 #include <re2/re2.h>
@@ -87,7 +88,26 @@ std::vector<BackupTarget> ParseBackup(const ConfigNode& node) {
     target.name = map.Required("name").NonEmptyString();
     CheckUniqueName(names, item, target.name);
     target.path = map.Required("path").NonEmptyString();
-    if (auto v = map.Optional("glob")) target.glob = v->NonEmptyString();
+    if (auto v = map.Optional("glob")) {
+      target.glob = v->NonEmptyString();
+      try {
+        [[maybe_unused]] const BackupGlob checked(target.glob);
+      } catch (const std::invalid_argument& error) {
+        v->Fail(error.what());
+      }
+    }
+    if (auto v = map.Optional("set")) {
+      target.set = v->StringList();
+      if (target.set.empty()) v->Fail("list the parts each backup holds, or leave set out");
+      std::set<std::string> parts;
+      for (const ConfigNode& part_node : v->Items()) {
+        const std::string part = part_node.String();
+        if (const std::string problem = BackupSetPartProblem(part); !problem.empty()) {
+          part_node.Fail(problem);
+        }
+        if (!parts.insert(part).second) part_node.Fail("duplicate part \"" + part + "\"");
+      }
+    }
     map.Finish();
     targets.push_back(std::move(target));
   }

@@ -33,7 +33,10 @@ struct FilesystemSettings {
 struct BackupTarget {
   std::string name;
   std::string path;
-  std::string glob = "*";
+  std::string glob = "*";  // relative to path; may hold '/' and "**" (see BackupGlob)
+  // Parts every backup directory should hold ("config", "data", "db"): a part is there when a
+  // matching file's name starts with "<part>-". Empty: no completeness check.
+  std::vector<std::string> set;
 };
 
 struct ProbeTarget {
