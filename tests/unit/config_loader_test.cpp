@@ -264,3 +264,32 @@ TEST_CASE("the shipped config wires the seed's three remediations") {
   REQUIRE(config.webhook);  // auth on: the webhook reads its bearer token
   CHECK(config.webhook->bearer_token == "token");
 }
+
+TEST_CASE("backup globs reach into dated directories and name the bad key") {
+  const auto config = LoadConfigText(
+      "collectors:\n  backup:\n    - {name: review-bot, path: /opt/backups/review-bot, glob: "
+      "\"*/*\", set: [config, data, db]}\n",
+      "medic.yml");
+  REQUIRE(config.collectors.backup);
+  CHECK(config.collectors.backup->at(0).glob == "*/*");
+  CHECK(config.collectors.backup->at(0).set == std::vector<std::string>{"config", "data", "db"});
+
+  const std::string prefix = "collectors:\n  backup:\n    - name: a\n      path: /x\n";
+  const std::string mixed = ErrorOf(prefix + "      glob: \"a**b/*.tar.gz\"\n");
+  CHECK(mixed.find("medic.yml:5:") == 0);
+  CHECK(mixed.find("collectors.backup[0].glob: glob \"a**b/*.tar.gz\": \"**\" must be a whole "
+                   "path segment") != std::string::npos);
+  CHECK(ErrorOf(prefix + "      glob: /opt/backups/*.tar.gz\n")
+            .find("collectors.backup[0].glob: glob \"/opt/backups/*.tar.gz\" must be relative") !=
+        std::string::npos);
+  CHECK(ErrorOf(prefix + "      glob: \"*//x\"\n").find("empty path segment") != std::string::npos);
+  CHECK(ErrorOf(prefix + "      set: []\n").find("collectors.backup[0].set: list the parts") !=
+        std::string::npos);
+  const std::string duplicate = ErrorOf(prefix + "      set: [config, db, config]\n");
+  CHECK(duplicate.find("medic.yml:5:") == 0);
+  CHECK(duplicate.find("collectors.backup[0].set[2]: duplicate part \"config\"") !=
+        std::string::npos);
+  CHECK(ErrorOf(prefix + "      set: [\"db-*\"]\n").find("leave out glob characters") !=
+        std::string::npos);
+  CHECK(ErrorOf(prefix + "      sets: [db]\n").find("sets") != std::string::npos);
+}
