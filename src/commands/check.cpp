@@ -89,12 +89,12 @@ EngineAddress CheckEngineAddress(const Config& config) {
   return EngineAddress{docker::ResolveDockerHost(config.docker.host), config.docker.timeout};
 }
 
-// How a rule is named in the report: the seed's words for its three checks.
+// How a rule is named in the report: the seed's words for its three checks, else its name.
 std::string RuleLabel(const std::string& rule) {
   if (rule == kAuthFailureRule) return "auth failures";
   if (rule == "error") return "errors";
   if (rule == "critical") return "critical";
-  return "matches " + rule;
+  return rule;
 }
 
 std::string CountWithWindow(const RuleWindowCount& count) {
