@@ -25,4 +25,10 @@ if [ -x scripts/podman-env.sh ]; then
 fi
 
 cd "$BUILD_DIR"
-ctest --output-on-failure --timeout 600 -j "${CTEST_JOBS:-2}" "$@"
+# TEST_REPEAT=N: every entry runs N times and stops at its first failure (flaky tests are bugs).
+repeat=()
+if [ -n "${TEST_REPEAT:-}" ]; then
+  [[ "$TEST_REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "run-tests: TEST_REPEAT must be a positive integer" >&2; exit 2; }
+  repeat=(--repeat "until-fail:$TEST_REPEAT")
+fi
+ctest --output-on-failure --timeout 600 -j "${CTEST_JOBS:-2}" "${repeat[@]}" "$@"

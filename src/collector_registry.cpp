@@ -66,7 +66,9 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
     const bool reusable =
         entry->in_flight.valid() &&
         entry->in_flight.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
-    if (!reusable) {
+    if (reusable) {
+      ++entry->status.shared_runs;
+    } else {
       std::promise<Outcome> promise;
       entry->in_flight = promise.get_future().share();
       entry->in_flight_started = started;

@@ -6,6 +6,7 @@
 #include <prometheus/collectable.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +22,8 @@ struct CollectorStatus {
   double duration_seconds = 0;
   std::string last_error;
   std::chrono::system_clock::time_point last_run{};
+  // Scrapes that joined a run already in flight instead of starting another.
+  std::uint64_t shared_runs = 0;
 };
 
 // Runs every registered collector concurrently on each Collect(), each bounded by the timeout,

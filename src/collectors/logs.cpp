@@ -56,7 +56,7 @@ class LogsCollector::Source : public logs::LineSink {
           std::move(saved));
     } else {
       container_ = std::make_unique<logs::ContainerLogSource>(
-          config.container, settings.docker_host, settings.max_line_bytes, config.from_beginning,
+          config.container, settings.docker, settings.max_line_bytes, config.from_beginning,
           std::move(saved));
       poll_interval_ = settings.poll_interval;
     }
@@ -200,6 +200,7 @@ void LogsCollector::Run(const std::stop_token& stop) {
       }
     }
     SaveOffsets(false);
+    ++poll_rounds_;
     if (more) continue;
     std::unique_lock lock(wake_mutex_);
     wake_.wait_for(lock, stop, settings_.poll_interval, [] { return false; });

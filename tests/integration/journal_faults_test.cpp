@@ -72,14 +72,27 @@ TEST_CASE("journal on a full filesystem: 503 while full, nothing accepted lost, 
     return;
   }
   const std::string journal = journal_dir.Join("journal.db");
+  // Each job's step runs until the test creates `release` (outside the full filesystem): the
+  // job that starts before the disk fills is still running when it is full.
+  const std::string release = data.Join("release");
   MedicProcess medic(Config(data, journal,
                             "  - name: note\n    match: {alertname: Disk}\n    target: app\n"
                             "    cooldown: 0s\n    max_per_hour: 1000\n"
-                            "    steps: [{exec: {argv: [/bin/sleep, '1']}}]\n"));
+                            "    steps: [{exec: {argv: [/bin/sh, -c, 'while [ ! -e " +
+                                release + " ]; do sleep 0.05; done'], timeout: 5m}}]\n"));
+  const auto current_states = [&] {
+    std::multiset<std::string> states;
+    const auto history = json::parse(
+        HttpGet(medic.port(), "/api/v1/remediations?limit=1000").body, nullptr, false);
+    if (!history.is_object()) return states;
+    for (const auto& job : history["remediations"]) states.insert(job["state"].get<std::string>());
+    return states;
+  };
   std::set<std::string> accepted;
   std::vector<std::string> refused;
   CHECK(PostAlert(medic.port(), "before-full") == 200);
   accepted.insert("before-full");
+  REQUIRE(WaitFor([&] { return current_states().count("running") == 1; }, 30s));
 
   FillUp(journal_dir.Join("filler"));
   // SQLite reuses WAL pages it already owns, so a few writes may still fit; keep going until
@@ -102,6 +115,8 @@ TEST_CASE("journal on a full filesystem: 503 while full, nothing accepted lost, 
   CHECK(medic.Log().find("answering 503") != std::string::npos);
   // The job that was running when the disk filled cannot record its step's end; it waits for
   // space instead of being left "running" or repeating the step.
+  CHECK(current_states().count("running") == 1);
+  data.Write("release", "");
   CHECK(WaitFor(
       [&] { return medic.Log().find("cannot journal remediation progress") != std::string::npos; },
       10s));
@@ -118,15 +133,10 @@ TEST_CASE("journal on a full filesystem: 503 while full, nothing accepted lost, 
   // Every job reaches an end state: none is left "running" by a write that failed mid-job.
   const bool settled = WaitFor(
       [&] {
-        const auto history = json::parse(
-            HttpGet(medic.port(), "/api/v1/remediations?limit=1000").body, nullptr, false);
-        if (!history.is_object()) return false;
-        for (const auto& job : history["remediations"]) {
-          if (job["state"] == "queued" || job["state"] == "running") return false;
-        }
-        return true;
+        const auto states = current_states();
+        return !states.empty() && states.count("queued") == 0 && states.count("running") == 0;
       },
-      30s);
+      60s);
   CHECK(settled);
   REQUIRE(medic.process().Stop(SIGTERM, 20s) == 0);
 
@@ -215,7 +225,6 @@ TEST_CASE("SIGTERM while verify waits: journaled as interrupted, resumed once af
           return steps.size() == 2 && steps[1]["state"] == "running";
         },
         30s));
-    std::this_thread::sleep_for(1s);
     const auto started = std::chrono::steady_clock::now();
     const auto status = medic.process().Stop(SIGTERM, 15s);
     REQUIRE(status);

@@ -1,5 +1,6 @@
 // ctest-labels: tsan
 // Starts the built medic binary as a user would and checks what it serves.
+#include "support/black_hole_listener.h"
 #include "support/test_support.h"
 
 #include <crypt.h>
@@ -110,15 +111,10 @@ TEST_CASE("a bad reload keeps the running config; a good one applies; SIGTERM ex
 }
 
 TEST_CASE("a collector that hangs past the timeout does not hold the scrape") {
-  // A silent TCP listener makes the probe wait for its 20s timeout; the collector timeout is 1s.
-  const int port = medic::test::FreePort();
-  medic::test::Subprocess listener(
-      {"/usr/bin/python3", "-c",
-       "import "
-       "socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-       "s.bind(('127.0.0.1'," +
-           std::to_string(port) + "))\ns.listen(64)\ntime.sleep(120)\n"});
-  std::this_thread::sleep_for(300ms);
+  // A silent TCP listener (listening before its constructor returns) makes the probe wait for
+  // its 20s timeout; the collector timeout is 1s.
+  medic::test::BlackHoleListener listener;
+  const int port = listener.port();
   MedicProcess medic(
       "collectors:\n  timeout: 1s\n  filesystem: {}\n  probe:\n"
       "    - {name: stuck, url: \"http://127.0.0.1:" +

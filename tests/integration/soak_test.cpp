@@ -7,6 +7,7 @@
 #include "support/webhook_payload.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
@@ -145,7 +146,7 @@ TEST_CASE("soak: 4 scrapers and a steady webhook stream; nothing lost, memory an
     std::this_thread::sleep_for(10s);
     const long rss = ResidentKiB(pid);
     rss_peak = std::max(rss_peak, rss);
-    rss_series += " " + std::to_string(rss / 1024);
+    rss_series += fmt::format(" {}", rss / 1024);
   }
   const long rss_end = ResidentKiB(pid);
   const long fds_end = OpenFds(pid);

@@ -3,10 +3,13 @@
 
 #include "medic/metric_family_builder.h"
 
+#include "support/test_support.h"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -22,15 +25,34 @@ class FixedCollector : public medic::Collector {
   std::vector<prometheus::MetricFamily> Collect() override {
     ++runs;
     std::this_thread::sleep_for(delay_);
+    ++finished;
     if (throws_) throw medic::CollectorError("boom from " + name_);
     return {medic::MetricFamilyBuilder::Gauge("test_" + name_, "help").Add(1).Build()};
   }
   std::atomic<int> runs{0};
+  std::atomic<int> finished{0};
 
  private:
   std::string name_;
   std::chrono::milliseconds delay_;
   bool throws_;
+};
+
+// A collector whose runs wait until the test opens the gate.
+class GatedCollector : public medic::Collector {
+ public:
+  std::string_view Name() const override { return "gated"; }
+  std::vector<prometheus::MetricFamily> Collect() override {
+    ++runs;
+    gate_.wait();
+    return {medic::MetricFamilyBuilder::Gauge("test_gated", "help").Add(1).Build()};
+  }
+  void Open() { opener_.set_value(); }
+  std::atomic<int> runs{0};
+
+ private:
+  std::promise<void> opener_;
+  std::shared_future<void> gate_ = opener_.get_future().share();
 };
 
 const prometheus::MetricFamily* Find(const std::vector<prometheus::MetricFamily>& families,
@@ -79,21 +101,26 @@ TEST_CASE("a throwing and a hanging collector fail alone; the scrape answers wit
 }
 
 TEST_CASE("concurrent scrapes share one in-flight run of a slow collector") {
-  medic::CollectorRegistry registry(2s);
-  auto slow = std::make_shared<FixedCollector>("slow", 300ms);
-  registry.Add(slow);
+  medic::CollectorRegistry registry(30s);
+  auto gated = std::make_shared<GatedCollector>();
+  registry.Add(gated);
+  const auto shared_runs = [&] { return registry.Statuses().at(0).shared_runs; };
   std::vector<std::thread> scrapers;
   std::atomic<int> succeeded{0};
   for (int i = 0; i < 4; ++i) {
     scrapers.emplace_back([&] {
-      if (SuccessOf(registry.Collect(), "slow") == 1) ++succeeded;
+      if (SuccessOf(registry.Collect(), "gated") == 1) ++succeeded;
     });
   }
+  // All four scrapes are in: one started the run, the other three joined it.
+  REQUIRE(medic::test::WaitFor([&] { return shared_runs() == 3; }, 30s));
+  gated->Open();
   for (auto& thread : scrapers) thread.join();
   CHECK(succeeded == 4);
-  CHECK(slow->runs <= 2);
+  CHECK(gated->runs == 1);
   registry.Collect();
-  CHECK(slow->runs >= 2);  // a new scrape after the run finished starts a fresh one
+  CHECK(gated->runs == 2);  // a new scrape after the run finished starts a fresh one
+  CHECK(shared_runs() == 3);
 }
 
 TEST_CASE("a hung collector is not started twice while it still runs") {
@@ -104,5 +131,7 @@ TEST_CASE("a hung collector is not started twice while it still runs") {
   registry.Collect();
   registry.Collect();
   CHECK(hung->runs == 1);
-  std::this_thread::sleep_for(1600ms);
+  CHECK(registry.Statuses().at(0).shared_runs == 2);
+  // The detached run ends before the test does (its collector outlives the registry anyway).
+  CHECK(medic::test::WaitFor([&] { return hung->finished == 1; }, 30s));
 }

@@ -47,6 +47,9 @@ class LogsCollector : public Collector {
   // Counter reads for tests and benchmarks (0 for unknown names).
   std::uint64_t LinesTotal(const std::string& source) const;
   std::uint64_t MatchesTotal(const std::string& source, const std::string& rule) const;
+  // Poll rounds over every source completed so far: a test that expects "nothing changed"
+  // waits for rounds to pass instead of guessing how long one takes.
+  std::uint64_t PollRounds() const { return poll_rounds_.load(); }
 
  private:
   class Source;
@@ -64,6 +67,7 @@ class LogsCollector : public Collector {
   std::chrono::steady_clock::time_point last_save_{};
   std::mutex wake_mutex_;
   std::condition_variable_any wake_;
+  std::atomic<std::uint64_t> poll_rounds_ = 0;
   std::jthread thread_;  // last member: joined before the rest is destroyed
 };
 

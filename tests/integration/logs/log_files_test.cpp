@@ -67,12 +67,19 @@ double Counter(LogsCollector& collector, const std::string& name,
   return Sample(collector, name, {{"source", source}}).value_or(-1);
 }
 
+// Waits until the collector has completed `rounds` more poll rounds over every source: the
+// second one started after this call, so whatever was written before it has been looked at.
+void AfterPolls(const LogsCollector& collector, std::uint64_t rounds = 2) {
+  const std::uint64_t start = collector.PollRounds();
+  REQUIRE(WaitFor([&] { return collector.PollRounds() >= start + rounds; }, kTimeout));
+}
+
 // Waits until the line counter reaches `lines`, then lets several more poll rounds pass and
 // checks that it stayed there (no double count).
 void ExpectLines(LogsCollector& collector, std::uint64_t lines, const std::string& source = "app") {
   const bool reached = WaitFor([&] { return collector.LinesTotal(source) >= lines; }, kTimeout);
   CHECK(reached);
-  std::this_thread::sleep_for(150ms);
+  AfterPolls(collector, 3);
   CHECK(collector.LinesTotal(source) == lines);
 }
 
@@ -137,7 +144,7 @@ TEST_CASE("logs: from beginning, custom rules with a source filter, partial line
   CHECK(collector.MatchesTotal("other", "any") == 2);
   CHECK(collector.OffendersJson()["rules"]["login"][0]["ip"] == "alice");
   Append(dir.Join("app.log"), "login failed fr");
-  std::this_thread::sleep_for(150ms);
+  AfterPolls(collector);
   CHECK(collector.LinesTotal("app") == 4);  // held until its newline
   Append(dir.Join("app.log"), "om bob\n");
   ExpectLines(collector, 5);
@@ -186,7 +193,7 @@ TEST_CASE("logs: delete + recreate reads the new file from its start") {
   Append(dir.Join("app.log"), Lines(4, "fatal"));
   ExpectLines(collector, 4);
   REQUIRE(::unlink(dir.Join("app.log").c_str()) == 0);
-  std::this_thread::sleep_for(100ms);
+  AfterPolls(collector);
   Append(dir.Join("app.log"), Lines(3, "fatal again"));
   ExpectLines(collector, 7);
   CHECK(collector.MatchesTotal("app", "critical") == 7);
@@ -203,7 +210,7 @@ TEST_CASE("logs: restart with the state file neither recounts nor skips") {
     Append(dir.Join("app.log"), Lines(5, "ERROR a"));
     ExpectLines(collector, 5);
     Append(dir.Join("app.log"), "ERROR partial li");  // held, not yet a line
-    std::this_thread::sleep_for(100ms);
+    AfterPolls(collector);
   }
   // Stopped: the partial line completes and more lines arrive.
   Append(dir.Join("app.log"), "ne\n" + Lines(2, "ERROR b"));
@@ -214,7 +221,7 @@ TEST_CASE("logs: restart with the state file neither recounts nor skips") {
   }
   {  // Restart without new lines: nothing recounted.
     LogsCollector collector(settings);
-    std::this_thread::sleep_for(200ms);
+    AfterPolls(collector);
     CHECK(collector.LinesTotal("app") == 0);
     Append(dir.Join("app.log"), Lines(1, "ERROR c"));
     ExpectLines(collector, 1);
@@ -271,7 +278,7 @@ TEST_CASE("logs: a file that appears later, and a file replaced by a directory")
   settings.sources.push_back({"late", dir.Join("late.log"), "", false});
   Append(dir.Join("app.log"), "");
   LogsCollector collector(settings);
-  std::this_thread::sleep_for(100ms);
+  AfterPolls(collector);
   CHECK(Counter(collector, "medic_log_read_errors_total", "late") == 0);  // missing is not an error
   Append(dir.Join("late.log"), Lines(3, "ERROR early bird"));
   ExpectLines(collector, 3, "late");  // read from its first line
@@ -283,7 +290,7 @@ TEST_CASE("logs: a file that appears later, and a file replaced by a directory")
   CHECK(WaitFor([&] { return Counter(collector, "medic_log_read_errors_total") == 1; }, kTimeout));
   Append(dir.Join("late.log"), Lines(2, "still counting"));
   ExpectLines(collector, 5, "late");
-  std::this_thread::sleep_for(100ms);
+  AfterPolls(collector);
   CHECK(Counter(collector, "medic_log_read_errors_total") == 1);  // once per episode
   REQUIRE(::rmdir(dir.Join("app.log").c_str()) == 0);
   Append(dir.Join("app.log"), Lines(4, "back"));

@@ -46,7 +46,7 @@ TEST_CASE("default thresholds agree with the shipped alert rules") {
   CHECK(Has(rules.at("LowCacheHitRate"), "< 0.8"));
   CHECK(t.container_memory_warning_ratio == 0.9);
   CHECK(Has(rules.at("HighMemoryUsage"),
-            "container_spec_memory_limit_bytes{name=\"review-bot\"}) > 0.9"));
+            "container_spec_memory_limit_bytes{name=\"review-bot\"} > 0.9"));
   CHECK(Has(rules.at("ContainerNotRunning"), "medic_container_running == 0"));
   CHECK(Has(rules.at("MedicCollectorFailing"), "medic_scrape_collector_success == 0"));
 }

@@ -12,7 +12,7 @@ webhook::Alert FiringAlert(webhook::LabelSet labels) {
   alert.status = "firing";
   alert.labels = std::move(labels);
   alert.starts_at = "2026-11-29T03:00:00Z";
-  alert.fingerprint = "f";
+  alert.fingerprint = "fp-1";
   return alert;
 }
 
