@@ -491,6 +491,10 @@ class Bench:
     def medic_config(self, document):
         self.medic_configs += 1
         path = os.path.join(self.work, f"medic-{self.medic_configs}.yml")
+        if self.fx.podman_socket and "docker" not in document:
+            # The one engine setting, for every part of medic that talks to the engine.
+            document = {"docker": {"host": f"unix://{self.fx.podman_socket}", "timeout": "10s"},
+                        **document}
         with open(path, "w") as config:
             json.dump(document, config, indent=1)  # JSON is YAML
         return path
@@ -515,8 +519,7 @@ class Bench:
                                              "timeout": "5s"}]}},
         }
         if fx.podman_socket:
-            sections["containers"] = {"container": {"docker_host": f"unix://{fx.podman_socket}",
-                                                    "timeout": "10s"}}
+            sections["containers"] = {"container": {}}
         return sections
 
     def logs_section(self, path):

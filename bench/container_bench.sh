@@ -48,13 +48,12 @@ done
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$work/medic.yml" <<EOF
 web: {listen_address: "127.0.0.1:$port"}
+docker: {host: "unix://$socket", timeout: 10s}
 collectors:
   process: false
   container:
-    docker_host: unix://$socket
     max_parallel_stats: 8
     refresh_interval: ${refresh_seconds}s
-    timeout: 10s
 EOF
 "$medic" --config.file="$work/medic.yml" --no-collector.process --log.level=warn \
   >"$work/medic.log" 2>&1 &

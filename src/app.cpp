@@ -187,6 +187,13 @@ void App::RegisterRoutes() {
                     [this](const http::Request& req, http::Response& res) {
                       webhook_->HandleHistory(req, res);
                     });
+    // Authenticated like the webhook: whoever may trigger healing may turn it back on.
+    server_->Handle(
+        "POST", "/api/v1/circuits/reset",
+        [this](const http::Request& req, http::Response& res) {
+          webhook_->HandleCircuitReset(req, res);
+        },
+        http::Access::kPublic);
   }
   server_->Handle("POST", "/-/reload", [this](const http::Request&, http::Response& res) {
     const std::string error = Reload();
@@ -233,7 +240,7 @@ int App::Run() {
   if (loaded.webhook) {
     // Opening the journal checks its integrity: a damaged journal stops start-up here.
     webhook::WebhookService::Options webhook_options;
-    webhook_options.container_engine = MakeRemediationContainerEngine(*loaded.webhook);
+    webhook_options.container_engine = MakeRemediationContainerEngine(loaded.docker);
     webhook_options.metrics_text = [this] { return RenderMetrics(); };
     webhook_ = std::make_unique<webhook::WebhookService>(loaded, std::move(webhook_options));
   }

@@ -150,13 +150,31 @@ std::string DockerHost(const ConfigNode& node) {
   return host;
 }
 
+DockerSettings ParseDocker(const ConfigNode& node) {
+  DockerSettings settings;
+  MapReader map(node);
+  if (auto v = map.Optional("host")) settings.host = DockerHost(*v);
+  if (auto v = map.Optional("timeout")) settings.timeout = v->DurationValue();
+  map.Finish();
+  return settings;
+}
+
+// Keys that once configured the engine per section. Refused, naming the one setting that
+// replaced them: three keys let restarts go to another engine than the one medic watched.
+void RefuseMovedDockerKey(MapReader& map, std::string_view key, std::string_view replacement) {
+  if (auto v = map.Optional(key)) {
+    v->Fail("moved: the Docker engine is configured once, in the top-level section " +
+            std::string(replacement) + " (used by every part that talks to the engine)");
+  }
+}
+
 ContainerSettings ParseContainer(const ConfigNode& node) {
   ContainerSettings settings;
   MapReader map(node);
-  if (auto v = map.Optional("docker_host")) settings.docker_host = DockerHost(*v);
+  RefuseMovedDockerKey(map, "docker_host", "docker.host");
+  RefuseMovedDockerKey(map, "timeout", "docker.timeout");
   if (auto v = map.Optional("names")) settings.names = v->StringList();
   if (auto v = map.Optional("labels")) settings.labels = v->StringMap();
-  if (auto v = map.Optional("timeout")) settings.timeout = v->DurationValue();
   if (auto v = map.Optional("refresh_interval")) {
     settings.refresh_interval = v->DurationValue();
     if (settings.refresh_interval < 100ms) v->Fail("must be at least 100ms");
@@ -270,7 +288,7 @@ LogSettings ParseLogs(const ConfigNode& node) {
   }
   if (auto v = map.Optional("poll_interval")) settings.poll_interval = v->DurationValue();
   if (auto v = map.Optional("state_file")) settings.state_file = v->String();
-  if (auto v = map.Optional("docker_host")) settings.docker_host = DockerHost(*v);
+  RefuseMovedDockerKey(map, "docker_host", "docker.host");
   map.Finish();
   return settings;
 }
@@ -306,7 +324,7 @@ WebhookSettings ParseWebhook(const ConfigNode& node) {
   if (auto v = map.Optional("max_body_bytes")) {
     settings.max_body_bytes = static_cast<std::size_t>(v->Int(1024, 64LL << 20));
   }
-  if (auto v = map.Optional("docker_host")) settings.docker_host = DockerHost(*v);
+  RefuseMovedDockerKey(map, "docker_host", "docker.host");
   map.Finish();
   return settings;
 }
@@ -486,6 +504,12 @@ std::vector<RemediationSettings> ParseRemediations(const ConfigNode& node, const
     if (auto v = map.Optional("cooldown")) rule.cooldown = v->DurationValue();
     if (auto v = map.Optional("max_per_hour"))
       rule.max_per_hour = static_cast<int>(v->Int(1, 1000));
+    if (auto v = map.Optional("circuit_reset_after")) {
+      rule.circuit_reset_after = v->DurationValue();
+      if (rule.circuit_reset_after < 1s) v->Fail("must be at least 1s");
+    }
+    if (auto v = map.Optional("max_attempts")) rule.max_attempts = static_cast<int>(v->Int(1, 20));
+    if (auto v = map.Optional("retry_backoff")) rule.retry_backoff = v->DurationValue();
     if (auto v = map.Optional("dry_run")) rule.dry_run = v->Bool();
     ConfigNode steps = map.Required("steps");
     for (const ConfigNode& step : steps.Items()) rule.steps.push_back(ParseStep(step, config));
@@ -546,7 +570,10 @@ Config ParseRoot(const ConfigNode& root, const std::string& source_name) {
   config.source_name = source_name;
   MapReader map(root);
   if (auto v = map.Optional("web")) config.web = ParseWeb(*v);
+  if (auto v = map.Optional("docker")) config.docker = ParseDocker(*v);
   if (auto v = map.Optional("collectors")) config.collectors = ParseCollectors(*v);
+  if (config.collectors.container) config.collectors.container->docker = config.docker;
+  if (config.collectors.logs) config.collectors.logs->docker = config.docker;
   if (auto v = map.Optional("data_dir")) config.data_dir = v->NonEmptyString();
   config.journal.path = config.data_dir + "/journal.db";
   if (auto v = map.Optional("journal")) config.journal = ParseJournal(*v);

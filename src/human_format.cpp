@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <utility>
+#include <ctime>
 
 namespace medic::human {
 namespace {
@@ -27,6 +29,33 @@ std::string Bytes(double bytes) {
     ++unit;
   }
   return Format(unit == 0 ? "%.0f" : "%.1f", bytes) + " " + kUnits[unit];
+}
+
+std::string Time(double unix_seconds) {
+  if (!std::isfinite(unix_seconds) || unix_seconds <= 0) return "never";
+  const auto seconds = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  ::gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buffer;
+}
+
+std::string Span(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) seconds = 0;
+  auto remaining = static_cast<long long>(std::llround(seconds));
+  if (remaining == 0) return "0s";
+  std::string out;
+  for (const auto& [unit, size] : {std::pair<const char*, long long>{"d", 86400},
+                                   {"h", 3600},
+                                   {"m", 60},
+                                   {"s", 1}}) {
+    if (remaining >= size) {
+      out += std::to_string(remaining / size) + unit;
+      remaining %= size;
+    }
+  }
+  return out;
 }
 
 }  // namespace medic::human

@@ -26,6 +26,13 @@ struct WebSettings {
   Duration shutdown_timeout = 15s;
 };
 
+// The one Docker (or podman) engine every part of medic talks to: the container collector,
+// container log sources, remediation steps, diagnostics, `medic check` and `medic report`.
+struct DockerSettings {
+  std::string host;       // empty: $DOCKER_HOST, else unix:///var/run/docker.sock (docker CLI)
+  Duration timeout = 5s;  // per Engine API read; actions add their own stop timeout to it
+};
+
 struct FilesystemSettings {
   std::vector<std::string> mountpoints{"/"};
 };
@@ -50,10 +57,9 @@ struct ProbeTarget {
 };
 
 struct ContainerSettings {
-  std::string docker_host;  // empty: $DOCKER_HOST, else unix:///var/run/docker.sock (docker CLI)
+  DockerSettings docker;                      // copied from Config::docker by the loader
   std::vector<std::string> names;             // empty: all containers
   std::map<std::string, std::string> labels;  // container label filters (all must match)
-  Duration timeout = 5s;                      // per Docker API call
   // How often the background refresher lists containers and fetches their stats; a scrape
   // serves the latest refresh (container_last_seen says when each figure was taken). The
   // default is Prometheus's default scrape interval: refreshing more often than the figures are
@@ -104,7 +110,7 @@ struct LogSettings {
   std::size_t max_line_bytes = std::size_t{64} * 1024;
   Duration poll_interval = 1s;
   std::string state_file;  // offsets; empty: <data_dir>/log-offsets.json
-  std::string docker_host = "unix:///var/run/docker.sock";
+  DockerSettings docker;   // for container sources; copied from Config::docker by the loader
 };
 
 // A collector section may be absent (collector off) or present.
@@ -126,8 +132,6 @@ struct WebhookSettings {
   std::string basic_username;
   std::string basic_password;  // resolved secret
   std::size_t max_body_bytes = 1 << 20;
-  // The engine remediation steps act on (restart, prune, diagnostics).
-  std::string docker_host;  // empty: $DOCKER_HOST, else unix:///var/run/docker.sock
 };
 
 struct JournalSettings {
@@ -170,8 +174,11 @@ struct RemediationSettings {
   std::vector<LabelMatcher> match;
   std::string target;        // fixed container name
   std::string target_label;  // or the container named by this alert label
-  Duration cooldown = 10min;
-  int max_per_hour = 3;
+  Duration cooldown = 10min;  // after a run that succeeded, per target
+  int max_per_hour = 3;       // runs that acted, per target; then the circuit opens
+  Duration circuit_reset_after = 1h;  // an open circuit closes by itself after this
+  int max_attempts = 3;               // per incident (fingerprint + startsAt), then give up
+  Duration retry_backoff = 30s;       // before the 2nd attempt; doubles for each later one
   bool dry_run = false;
   std::vector<StepSettings> steps;
 };
@@ -199,6 +206,7 @@ struct ThresholdSettings {
 struct Config {
   std::string source_name = "<embedded default>";  // file path or "<embedded default>"
   WebSettings web;
+  DockerSettings docker;
   CollectorSettings collectors;
   std::optional<WebhookSettings> webhook;
   JournalSettings journal;

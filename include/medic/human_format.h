@@ -15,5 +15,9 @@ std::string Percent(double ratio);
 std::string PercentThreshold(double ratio);
 // 1536 -> "1.5 KiB" (binary units, B to TiB).
 std::string Bytes(double bytes);
+// Unix seconds -> "2026-12-01 09:30:05 UTC".
+std::string Time(double unix_seconds);
+// 95 -> "1m35s", 7200 -> "2h" (a span of seconds, rounded to the second; negative reads as 0s).
+std::string Span(double seconds);
 
 }  // namespace medic::human

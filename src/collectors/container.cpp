@@ -24,7 +24,8 @@ LabelPairs CadvisorLabels(const docker::ContainerDetails& details) {
 ContainerCollector::ContainerCollector(ContainerSettings settings)
     : settings_(std::move(settings)),
       client_(std::make_shared<docker::DockerClient>(
-          settings_.docker_host, std::chrono::duration_cast<milliseconds>(settings_.timeout))),
+          settings_.docker.host,
+          std::chrono::duration_cast<milliseconds>(settings_.docker.timeout))),
       cache_(settings_, client_) {}
 
 std::string ContainerCollector::LastError() const {
@@ -43,7 +44,7 @@ void ContainerCollector::NoteError(const std::string& error) {
 }
 
 std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
-  const Clock::time_point deadline = Clock::now() + settings_.timeout;
+  const Clock::time_point deadline = Clock::now() + settings_.docker.timeout;
   std::vector<prometheus::MetricFamily> families;
   auto up = MetricFamilyBuilder::Gauge(
       "medic_docker_up", "1 if the Docker Engine API answered this scrape's ping, else 0.");
@@ -54,7 +55,7 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
   std::string error;
   try {
     client_->Ping(
-        std::min(std::chrono::duration_cast<milliseconds>(settings_.timeout), kPingTimeout));
+        std::min(std::chrono::duration_cast<milliseconds>(settings_.docker.timeout), kPingTimeout));
     snapshot = cache_.Latest();
     // Starting up, or the engine just came back: get figures now rather than a refresh later.
     if (!snapshot || !snapshot->up) snapshot = cache_.RefreshNow(deadline);

@@ -100,7 +100,7 @@ void ContainerCache::DiskUsageLoop(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     auto wait = settings_.disk_usage_interval;
     try {
-      auto usage = client_->SystemDiskUsage(settings_.timeout * 6);
+      auto usage = client_->SystemDiskUsage(settings_.docker.timeout * 6);
       std::lock_guard lock(mutex_);
       disk_usage_ = usage;
     } catch (const docker::DockerError& error) {
@@ -115,7 +115,7 @@ void ContainerCache::DiskUsageLoop(const std::stop_token& stop) {
 
 std::shared_ptr<const ContainerSnapshot> ContainerCache::Refresh(
     const ContainerSnapshot* previous) {
-  const Clock::time_point deadline = Clock::now() + settings_.timeout;
+  const Clock::time_point deadline = Clock::now() + settings_.docker.timeout;
   auto snapshot = std::make_shared<ContainerSnapshot>();
 
   docker::ListOptions list_options;
@@ -126,7 +126,7 @@ std::shared_ptr<const ContainerSnapshot> ContainerCache::Refresh(
   }
   std::vector<docker::ContainerSummary> containers;
   try {
-    containers = client_->List(list_options, settings_.timeout);
+    containers = client_->List(list_options, settings_.docker.timeout);
   } catch (const docker::DockerError& error) {
     snapshot->error = error.what();
     // The engine may come back as another version, with its containers restarted.

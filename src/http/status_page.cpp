@@ -370,16 +370,14 @@ std::string JsonText(const nlohmann::json& object, const char* key) {
   return found->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// The diagnostics step's output starts with "bundle <dir>/<name>.tar.gz": link that archive,
-// and the listing of every bundle kept.
-std::string DiagnosticsLinks(const std::string& step_output) {
+// A diagnostics step journals its bundle as the step's artifact (<dir>/<name>.tar.gz): link that
+// archive, and the listing of every bundle kept.
+std::string DiagnosticsLinks(const std::string& artifact) {
   std::string links = " <a href=\"/api/v1/diagnostics\">bundle listing</a>";
-  constexpr std::string_view kPrefix = "bundle ";
   constexpr std::string_view kSuffix = ".tar.gz";
-  const std::string_view first_line =
-      std::string_view(step_output).substr(0, step_output.find('\n'));
-  if (!first_line.starts_with(kPrefix) || !first_line.ends_with(kSuffix)) return links;
-  std::string_view path = first_line.substr(0, first_line.size() - kSuffix.size());
+  const std::string_view archive(artifact);
+  if (!archive.ends_with(kSuffix)) return links;
+  const std::string_view path = archive.substr(0, archive.size() - kSuffix.size());
   const std::string_view name = path.substr(path.rfind('/') + 1);
   if (name.empty()) return links;
   return " <a href=\"/api/v1/diagnostics/archive?name=" + docker::UrlEncode(std::string(name)) +
@@ -427,7 +425,7 @@ std::string RemediationSection(const StatusPageModel& model) {
         const std::string kind = JsonText(step, "kind");
         html += "<li><code>" + HtmlEscape(kind) + "</code> " + HtmlEscape(JsonText(step, "state")) +
                 " <span class=\"muted\">" + HtmlEscape(StepDuration(step)) + "</span>";
-        if (kind == "diagnostics") html += DiagnosticsLinks(output);
+        if (kind == "diagnostics") html += DiagnosticsLinks(JsonText(step, "artifact"));
         if (!output.empty()) html += "<div class=\"out\">" + HtmlEscape(output) + "</div>";
         html += "</li>\n";
       }

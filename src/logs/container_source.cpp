@@ -63,11 +63,12 @@ std::optional<LogTimestamp> ParseLogTimestamp(std::string_view text) {
   return stamp;
 }
 
-ContainerLogSource::ContainerLogSource(std::string container, std::string docker_host,
+ContainerLogSource::ContainerLogSource(std::string container, const DockerSettings& docker,
                                        std::size_t max_line_bytes, bool from_beginning,
                                        std::optional<FileOffset> saved)
     : container_(std::move(container)),
-      client_(docker::ResolveDockerHost(docker_host)),
+      client_(docker::ResolveDockerHost(docker.host),
+              std::chrono::duration_cast<std::chrono::milliseconds>(docker.timeout)),
       max_line_bytes_(max_line_bytes),
       from_beginning_(from_beginning) {
   if (saved && !saved->container_id.empty()) {

@@ -2,6 +2,7 @@
 
 #include "medic/docker/client.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace medic {
@@ -16,7 +17,13 @@ int Seconds(Duration duration) { return static_cast<int>((duration.count() + 999
 // bundles (the operator wants the engine's own words, not medic's decoding of them).
 class DockerContainerEngine : public remediation::ContainerEngine {
  public:
-  explicit DockerContainerEngine(const std::string& host) : client_(host, 30s) {}
+  // Remediation calls get at least 30 s (the client adds a stop's t on top): a start or an
+  // inspect that takes longer than a scrape's budget is still worth waiting for here.
+  explicit DockerContainerEngine(const DockerSettings& settings)
+      : client_(docker::ResolveDockerHost(settings.host),
+                std::max<std::chrono::milliseconds>(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(settings.timeout),
+                    30s)) {}
 
   void Restart(const std::string& name, Duration stop_timeout) override {
     Check(client_.Restart(name, Seconds(stop_timeout)), name, "restart");
@@ -27,7 +34,8 @@ class DockerContainerEngine : public remediation::ContainerEngine {
   void Start(const std::string& name) override { Check(client_.Start(name), name, "start"); }
 
   std::string InspectJson(const std::string& name) override {
-    return client_.Request("GET", "/containers/" + docker::UrlEncode(name) + "/json", 30s).body;
+    return client_.Request("GET", "/containers/" + docker::UrlEncode(name) + "/json", client_.timeout())
+        .body;
   }
   std::string LogTail(const std::string& name, std::size_t lines) override {
     docker::LogOptions options;
@@ -39,7 +47,7 @@ class DockerContainerEngine : public remediation::ContainerEngine {
     return client_
         .Request("GET",
                  "/containers/" + docker::UrlEncode(name) + "/stats?stream=false&one-shot=true",
-                 30s)
+                 client_.timeout())
         .body;
   }
   std::string SystemDfJson() override { return client_.Request("GET", "/system/df", 60s).body; }
@@ -72,8 +80,8 @@ class DockerContainerEngine : public remediation::ContainerEngine {
 }  // namespace
 
 std::unique_ptr<remediation::ContainerEngine> MakeRemediationContainerEngine(
-    const WebhookSettings& settings) {
-  return std::make_unique<DockerContainerEngine>(docker::ResolveDockerHost(settings.docker_host));
+    const DockerSettings& settings) {
+  return std::make_unique<DockerContainerEngine>(settings);
 }
 
 }  // namespace medic

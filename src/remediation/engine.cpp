@@ -1,8 +1,13 @@
 #include "medic/remediation/engine.h"
 
+#include "medic/human_format.h"
+#include "medic/remediation/notice.h"
+
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace medic::remediation {
 namespace {
@@ -35,11 +40,14 @@ void RemediationEngine::Start() {
     spdlog::warn("journal recovery: {} unfinished job(s) resumed, {} marked interrupted",
                  report.requeued, report.interrupted);
   }
-  for (const auto& target : journal_.OpenCircuits()) metrics_.SetCircuitOpen(target, true);
+  for (const Circuit& circuit : journal_.OpenCircuits()) {
+    metrics_.SetCircuitOpen(circuit.remediation, circuit.target, true);
+  }
   RefreshQueueDepth();
   const std::size_t workers = std::max<std::size_t>(config_.workers, 1);
   for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  notices_ = std::thread([this] { NoticeLoop(); });
 }
 
 void RemediationEngine::Stop() {
@@ -54,6 +62,8 @@ void RemediationEngine::Stop() {
   }
   workers_.clear();
   if (maintenance_.joinable()) maintenance_.join();
+  notices_wake_.notify_all();
+  if (notices_.joinable()) notices_.join();
 }
 
 IntakeResult RemediationEngine::Accept(const webhook::Notification& notification,
@@ -82,6 +92,7 @@ IntakeResult RemediationEngine::Accept(const webhook::Notification& notification
         break;
       case IntakeOutcome::kDuplicate:
         metrics_.CountRemediation(job.remediation, "skipped_duplicate");
+        if (job.notice_added) WakeNotices();
         break;
       case IntakeOutcome::kRefused:
         metrics_.CountRemediation(job.remediation, "refused");
@@ -131,6 +142,11 @@ void RemediationEngine::Persist(const std::function<void()>& write) {
   }
 }
 
+std::size_t RemediationEngine::IdleWorkers() {
+  std::lock_guard lock(mutex_);
+  return idle_workers_;
+}
+
 bool RemediationEngine::Stopping() {
   std::lock_guard lock(mutex_);
   return stopping_;
@@ -162,7 +178,22 @@ void RemediationEngine::WorkerLoop() {
         // Woken by Accept, by finished jobs and by Stop; the timeout is only a safety net, and
         // a journal that failed is retried soon. Polling every second was 2 SQLite write
         // transactions a second: a quarter of medic's idle CPU with every collector on.
-        wake_.wait_for(lock, claim_failed ? kClaimRetry : kIdleRecheck);
+        // A scheduled retry wakes its worker when it is due.
+        auto wait = claim_failed ? std::chrono::duration<double>(kClaimRetry)
+                                 : std::chrono::duration<double>(kIdleRecheck);
+        if (!claim_failed) {
+          try {
+            if (const auto due = journal_.NextRetryDue()) {
+              wait = std::clamp(std::chrono::duration<double>(*due - UnixNow() + 0.01),
+                                std::chrono::duration<double>(0.01), wait);
+            }
+          } catch (const std::exception& error) {
+            spdlog::warn("cannot read the next retry time: {}", error.what());
+          }
+        }
+        ++idle_workers_;
+        wake_.wait_for(lock, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+        --idle_workers_;
         continue;
       }
       busy_targets_.insert(job->target);
@@ -183,11 +214,105 @@ void RemediationEngine::WorkerLoop() {
   }
 }
 
+bool RemediationEngine::SkipIfPolicySaysSo(const JobRecord& job,
+                                           const RemediationSettings& remediation, double now) {
+  // The circuit of (remediation, target): open after max_per_hour runs that acted, closed by
+  // itself after circuit_reset_after or by POST /api/v1/circuits/reset.
+  const double reset_after = std::chrono::duration<double>(remediation.circuit_reset_after).count();
+  for (const Circuit& circuit : journal_.OpenCircuits()) {
+    if (circuit.remediation != job.remediation || circuit.target != job.target) continue;
+    if (now - circuit.opened_at >= reset_after) {
+      Persist([&] { journal_.CloseCircuit(job.remediation, job.target); });
+      metrics_.SetCircuitOpen(job.remediation, job.target, false);
+      spdlog::info("circuit of {} on {} closed: open for {}", job.remediation, job.target,
+                   FormatDuration(remediation.circuit_reset_after));
+      break;
+    }
+    Skip(job, remediation, JobResult::kSkippedCircuit,
+         "auto-healing is off: " + job.remediation + " used its budget on " + job.target +
+             " (max_per_hour " + std::to_string(remediation.max_per_hour) +
+             "); the circuit opened at " + human::Time(circuit.opened_at) +
+             " and closes by itself at " + human::Time(circuit.opened_at + reset_after),
+         std::nullopt);
+    return true;
+  }
+
+  // Cooldown per (remediation, target), counted from the last run that succeeded: a failed run
+  // healed nothing and must not keep the next outage waiting.
+  const double cooldown = std::chrono::duration<double>(remediation.cooldown).count();
+  if (const auto healed = journal_.LastSuccess(job.remediation, job.target);
+      healed && now - *healed < cooldown) {
+    const double ends = *healed + cooldown;
+    Skip(job, remediation, JobResult::kSkippedCooldown,
+         job.target + " was healed at " + human::Time(*healed) + "; the cooldown of " +
+             FormatDuration(remediation.cooldown) + " ends at " + human::Time(ends),
+         ends);
+    return true;
+  }
+
+  // The budget per (remediation, target): max_per_hour runs that acted, then the circuit opens
+  // and a human hears "giving up" once per opening.
+  const int runs = journal_.CountActedRunsSince(job.remediation, job.target, now - 3600, job.id);
+  if (remediation.max_per_hour > 0 && runs >= remediation.max_per_hour) {
+    bool opened = false;
+    Persist([&] { opened = journal_.OpenCircuit(job.remediation, job.target, now); });
+    metrics_.SetCircuitOpen(job.remediation, job.target, true);
+    if (opened) {
+      spdlog::error("giving up on {}: {} ran {} times in the last hour (max_per_hour {})",
+                    job.target, job.remediation, runs, remediation.max_per_hour);
+      AddNotice(job, "circuit_open",
+                "ran " + std::to_string(runs) + " times in the last hour (max_per_hour " +
+                    std::to_string(remediation.max_per_hour) +
+                    "); manual action needed. It is off until " +
+                    human::Time(now + std::chrono::duration<double>(
+                                          remediation.circuit_reset_after)
+                                          .count()),
+                "circuit|" + std::to_string(static_cast<long long>(now)));
+    }
+    Skip(job, remediation, JobResult::kSkippedCircuit,
+         "auto-healing is off: " + std::to_string(runs) + " runs of " + job.remediation + " on " +
+             job.target + " in the last hour (max_per_hour " +
+             std::to_string(remediation.max_per_hour) + ")",
+         std::nullopt);
+    return true;
+  }
+  return false;
+}
+
+void RemediationEngine::Skip(const JobRecord& job, const RemediationSettings& remediation,
+                             JobResult result, const std::string& detail,
+                             std::optional<double> retry_at) {
+  std::string told = detail;
+  const bool retry = retry_at && job.attempt < job.max_attempts;
+  if (retry) told += "; medic tries again then";
+  Persist([&] { journal_.FinishJob(job.id, JobState::kSkipped, result, told); });
+  metrics_.CountRemediation(job.remediation, std::string(JobResultName(result)));
+  spdlog::info("remediation {} on {} not run ({}): {}", job.remediation, job.target,
+               JobResultName(result), detail);
+  if (retry) Persist([&] { journal_.ScheduleRetry(job, *retry_at); });
+  AddNotice(job, std::string(JobResultName(result)), told, job.idempotency_key);
+  (void)remediation;
+}
+
+void RemediationEngine::AddNotice(const JobRecord& job, const std::string& kind,
+                                  const std::string& detail, const std::string& incident_key) {
+  NoticeRecord notice;
+  notice.remediation = job.remediation;
+  notice.target = job.target;
+  notice.incident_key = incident_key;
+  notice.kind = kind;
+  notice.alertname = job.alertname;
+  notice.detail = detail;
+  bool added = false;
+  Persist([&] { added = journal_.AddNotice(notice); });
+  if (added) WakeNotices();
+}
+
 void RemediationEngine::RunJob(JobRecord job) {
   const RemediationSettings* remediation = FindRemediation(job.remediation);
   if (remediation == nullptr) {
     Persist([&] {
-      journal_.FinishJob(job.id, "failed", "failed",
+      journal_.FinishJob(job.id, JobState::kFailed, JobResult::kFailed,
                          "remediation " + job.remediation + " is no longer configured");
     });
     metrics_.CountRemediation(job.remediation, "failed");
@@ -195,48 +320,11 @@ void RemediationEngine::RunJob(JobRecord job) {
   }
   const double now = UnixNow();
   const bool dry_run = job.dry_run || config_.dry_run || remediation->dry_run;
+  if (!dry_run && job.next_step == 0 && SkipIfPolicySaysSo(job, *remediation, now)) return;
 
-  if (!dry_run) {
-    // Cooldown per (remediation, target).
-    const auto last = journal_.LastRunStart(job.remediation, job.target);
-    const double cooldown = std::chrono::duration<double>(remediation->cooldown).count();
-    if (last && now - *last < cooldown) {
-      Persist([&] {
-        journal_.FinishJob(job.id, "skipped", "skipped_cooldown",
-                           "within cooldown " + FormatDuration(remediation->cooldown) +
-                               " of the run at " + std::to_string(*last));
-      });
-      metrics_.CountRemediation(job.remediation, "skipped_cooldown");
-      spdlog::info("remediation {} on {} skipped: cooldown", job.remediation, job.target);
-      return;
-    }
-    // At most max_per_hour runs per target, then give up once (circuit open).
-    const int runs = journal_.CountRunsSince(job.target, now - 3600, job.id);
-    if (remediation->max_per_hour > 0 && runs >= remediation->max_per_hour) {
-      Persist([&] {
-        journal_.FinishJob(job.id, "skipped", "skipped_circuit",
-                           std::to_string(runs) + " runs on " + job.target +
-                               " in the last hour (max_per_hour " +
-                               std::to_string(remediation->max_per_hour) + ")");
-      });
-      metrics_.CountRemediation(job.remediation, "skipped_circuit");
-      metrics_.SetCircuitOpen(job.target, true);
-      bool newly_opened = false;
-      Persist([&] { newly_opened = journal_.MarkCircuitOpen(job.target, now, now - 3600); });
-      if (newly_opened) {
-        spdlog::error("giving up on {}: {} remediations in the last hour", job.target, runs);
-        runner_.NotifyGivingUp(*remediation, job.target, runs);
-      }
-      return;
-    }
-    if (journal_.OpenCircuits().count(job.target) > 0) {
-      Persist([&] { journal_.CloseCircuit(job.target); });
-    }
-    metrics_.SetCircuitOpen(job.target, false);
-  }
-
-  spdlog::info("remediation {} on {} for {} (job {}){}", job.remediation, job.target, job.alertname,
-               job.id, dry_run ? " [dry run]" : "");
+  spdlog::info("remediation {} on {} for {} (job {}, attempt {} of {}){}", job.remediation,
+               job.target, job.alertname, job.id, job.attempt, job.max_attempts,
+               dry_run ? " [dry run]" : "");
   JobContext context;
   context.job = &job;
   context.remediation = remediation;
@@ -247,13 +335,12 @@ void RemediationEngine::RunJob(JobRecord job) {
   for (const auto& step : journal_.Steps(job.id)) {
     if (step.index >= job.next_step) continue;
     context.step_outcomes.emplace_back(step.kind, step.state);
-    if (step.state == "failed") context.failed = true;
-    if (step.kind == "escalate" && step.state == "succeeded") context.failed = false;
-    if (step.kind == "diagnostics" && step.state == "succeeded") {
-      const auto start = step.output.find("bundle ");
-      const auto end = step.output.find('\n');
-      if (start == 0) context.bundle_path = step.output.substr(7, end - 7);
+    if (step.state == "failed") {
+      context.failed = true;
+      context.failure = step.kind + ": " + step.output.substr(0, 300);
     }
+    if (step.kind == "escalate" && step.state == "succeeded") context.failed = false;
+    if (!step.artifact.empty()) context.bundle_path = step.artifact;
   }
   for (int index = 0; index < static_cast<int>(remediation->steps.size()); ++index) {
     const StepSettings& step = remediation->steps[static_cast<std::size_t>(index)];
@@ -278,21 +365,113 @@ void RemediationEngine::RunJob(JobRecord job) {
     }
     if (outcome.state == StepState::kFailed && step.kind != StepSettings::Kind::kNotify) {
       context.failed = true;
+      context.failure = kind + ": " + outcome.output.substr(0, 300);
     }
     context.step_outcomes.emplace_back(kind, StepStateName(outcome.state));
     if (outcome.output.size() > 16 * 1024) outcome.output.resize(16 * 1024);
     Persist([&] {
-      journal_.RecordStepEnd(job.id, index, StepStateName(outcome.state), outcome.output);
+      journal_.RecordStepEnd(job.id, index, StepStateName(outcome.state), outcome.output,
+                             outcome.artifact);
     });
     spdlog::info("  step {} {}: {}", index, kind, StepStateName(outcome.state));
   }
-  const std::string result = dry_run ? "dry_run" : (context.failed ? "failed" : "success");
-  const std::string state = dry_run ? "dry_run" : (context.failed ? "failed" : "succeeded");
-  Persist([&] { journal_.FinishJob(job.id, state, result, ""); });
+  FinishRun(job, *remediation, context);
+}
+
+void RemediationEngine::FinishRun(const JobRecord& job, const RemediationSettings& remediation,
+                                  const JobContext& context) {
   const double finished = UnixNow();
-  metrics_.CountRemediation(job.remediation, result);
+  if (context.dry_run) {
+    Persist([&] { journal_.FinishJob(job.id, JobState::kDryRun, JobResult::kDryRun, ""); });
+    metrics_.CountRemediation(job.remediation, "dry_run");
+    metrics_.ObserveDuration(job.remediation, finished - job.started_at);
+    return;
+  }
   metrics_.ObserveDuration(job.remediation, finished - job.started_at);
-  if (!dry_run) metrics_.SetLastRun(job.remediation, job.target, finished);
+  metrics_.SetLastRun(job.remediation, job.target, finished);
+  if (!context.failed) {
+    Persist([&] {
+      journal_.FinishJob(job.id, JobState::kSucceeded, JobResult::kSuccess,
+                         job.attempt > 1 ? "healed on attempt " + std::to_string(job.attempt)
+                                         : std::string());
+    });
+    metrics_.CountRemediation(job.remediation, "success");
+    return;
+  }
+  // A failed run does not consume the incident: the next attempt is scheduled with backoff
+  // (doubling) while attempts remain, and a human hears of it once; after the last, once more.
+  const bool has_notify = std::any_of(remediation.steps.begin(), remediation.steps.end(),
+                                      [](const StepSettings& step) {
+                                        return step.kind == StepSettings::Kind::kNotify;
+                                      });
+  if (job.attempt < job.max_attempts) {
+    const double backoff = job.retry_backoff_seconds * std::pow(2.0, job.attempt - 1);
+    const double retry_at = finished + backoff;
+    const std::string detail = "attempt " + std::to_string(job.attempt) + " of " +
+                               std::to_string(job.max_attempts) + " failed at " +
+                               context.failure + "; medic tries again at " +
+                               human::Time(retry_at) + " (in " + human::Span(backoff) + ")";
+    Persist([&] { journal_.FinishJob(job.id, JobState::kFailed, JobResult::kFailed, detail); });
+    Persist([&] { journal_.ScheduleRetry(job, retry_at); });
+    metrics_.CountRemediation(job.remediation, "failed");
+    spdlog::warn("remediation {} on {}: {}", job.remediation, job.target, detail);
+    // The chain's own notify step already told the person about the first failure.
+    if (!has_notify) AddNotice(job, "failed", detail, job.idempotency_key);
+    RefreshQueueDepth();
+    return;
+  }
+  const std::string detail = "all " + std::to_string(job.max_attempts) +
+                             " attempt(s) failed; the last at " + context.failure;
+  Persist([&] { journal_.FinishJob(job.id, JobState::kFailed, JobResult::kGaveUp, detail); });
+  metrics_.CountRemediation(job.remediation, "gave_up");
+  spdlog::error("remediation {} on {} gave up: {}", job.remediation, job.target, detail);
+  if (!has_notify) AddNotice(job, "gave_up", detail, job.idempotency_key);
+}
+
+std::vector<Circuit> RemediationEngine::ResetCircuits(const std::string& target) {
+  std::vector<Circuit> closed = journal_.CloseCircuits(target);
+  for (const Circuit& circuit : closed) {
+    metrics_.SetCircuitOpen(circuit.remediation, circuit.target, false);
+    spdlog::info("circuit of {} on {} reset by request", circuit.remediation, circuit.target);
+  }
+  return closed;
+}
+
+void RemediationEngine::WakeNotices() {
+  { std::lock_guard lock(mutex_); }
+  notices_wake_.notify_all();
+}
+
+void RemediationEngine::NoticeLoop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    std::vector<NoticeRecord> pending;
+    try {
+      pending = journal_.UnsentNotices(50);
+    } catch (const std::exception& error) {
+      spdlog::warn("cannot read pending notices: {}", error.what());
+    }
+    for (const NoticeRecord& notice : pending) {
+      const RemediationSettings* remediation = FindRemediation(notice.remediation);
+      const NoticeDelivery delivery = runner_.SendNotice(remediation, notice);
+      metrics_.CountNotice(notice.kind, delivery.delivered);
+      if (!delivery.delivered) {
+        spdlog::error("notice {} about {} on {} reached nobody: {}", notice.kind,
+                      notice.remediation, notice.target, delivery.detail);
+      }
+      try {
+        journal_.MarkNoticeSent(notice.id, delivery.detail);
+      } catch (const std::exception& error) {
+        metrics_.CountJournalWriteError();
+        spdlog::warn("cannot journal a sent notice: {}", error.what());
+        break;  // retried on the next round; a notice may then go out twice, never zero times
+      }
+    }
+    lock.lock();
+    if (pending.size() == 50) continue;
+    notices_wake_.wait_for(lock, kIdleRecheck);
+  }
 }
 
 void RemediationEngine::MaintenanceLoop() {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -77,12 +78,49 @@ CREATE TABLE IF NOT EXISTS circuits (
   target TEXT PRIMARY KEY,
   opened_at REAL NOT NULL
 );
+-- Budgets are per (remediation, target); `circuits` above (per target) is no longer used.
+CREATE TABLE IF NOT EXISTS remediation_circuits (
+  remediation TEXT NOT NULL,
+  target TEXT NOT NULL,
+  opened_at REAL NOT NULL,
+  PRIMARY KEY (remediation, target)
+);
+-- What medic told (or must tell) a human about an incident: at most one of each kind per
+-- incident, whatever Alertmanager re-sends. Sent by the engine's notice loop.
+CREATE TABLE IF NOT EXISTS notices (
+  id INTEGER PRIMARY KEY,
+  remediation TEXT NOT NULL,
+  target TEXT NOT NULL,
+  incident_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  alertname TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  sent_at REAL,
+  outcome TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX IF NOT EXISTS notices_once ON notices(remediation, incident_key, kind);
+CREATE INDEX IF NOT EXISTS notices_unsent ON notices(sent_at);
+)sql";
+
+// Journals written before incidents had attempts: add the columns, and move the one-job-per-
+// incident index to one job per attempt of an incident.
+constexpr const char* kJobColumnsAdded[][2] = {
+    {"attempt", "INTEGER NOT NULL DEFAULT 1"},
+    {"not_before", "REAL"},
+    {"max_attempts", "INTEGER NOT NULL DEFAULT 1"},
+    {"retry_backoff", "REAL NOT NULL DEFAULT 30"},
+};
+constexpr const char* kIncidentIndexes = R"sql(
+DROP INDEX IF EXISTS jobs_idempotency;
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_incident_attempt ON jobs(remediation, idempotency_key, attempt);
+CREATE INDEX IF NOT EXISTS jobs_remediation_target ON jobs(remediation, target, finished_at);
 )sql";
 
 constexpr const char* kJobColumns =
     "id, alert_id, remediation, target, state, result, idempotency_key, fingerprint, alertname, "
     "alert_json, detail, next_step, attempts, dry_run, created_at, COALESCE(started_at, 0), "
-    "COALESCE(finished_at, 0)";
+    "COALESCE(finished_at, 0), attempt, max_attempts, retry_backoff, COALESCE(not_before, 0)";
 
 JobRecord ReadJob(const SqliteStatement& row) {
   JobRecord job;
@@ -90,7 +128,7 @@ JobRecord ReadJob(const SqliteStatement& row) {
   job.alert_id = row.Int(1);
   job.remediation = row.Text(2);
   job.target = row.Text(3);
-  job.state = row.Text(4);
+  job.state = ParseJobState(row.Text(4));
   job.result = row.Text(5);
   job.idempotency_key = row.Text(6);
   job.fingerprint = row.Text(7);
@@ -103,6 +141,10 @@ JobRecord ReadJob(const SqliteStatement& row) {
   job.created_at = row.Real(14);
   job.started_at = row.Real(15);
   job.finished_at = row.Real(16);
+  job.attempt = static_cast<int>(row.Int(17));
+  job.max_attempts = static_cast<int>(row.Int(18));
+  job.retry_backoff_seconds = row.Real(19);
+  job.not_before = row.Real(20);
   return job;
 }
 
@@ -226,7 +268,28 @@ void Journal::CheckpointLoop() {
   }
 }
 
-void Journal::CreateSchema() { db_->Execute(kSchema); }
+void Journal::CreateSchema() {
+  db_->Execute(kSchema);
+  std::set<std::string> columns;
+  {
+    auto info = db_->Prepare("PRAGMA table_info(jobs)");
+    while (info.Step()) columns.insert(info.Text(1));
+  }
+  for (const auto& [name, definition] : kJobColumnsAdded) {
+    if (columns.count(name) == 0) {
+      db_->Execute(std::string("ALTER TABLE jobs ADD COLUMN ") + name + " " + definition);
+    }
+  }
+  db_->Execute(kIncidentIndexes);
+  std::set<std::string> step_columns;
+  {
+    auto info = db_->Prepare("PRAGMA table_info(job_steps)");
+    while (info.Step()) step_columns.insert(info.Text(1));
+  }
+  if (step_columns.count("artifact") == 0) {
+    db_->Execute("ALTER TABLE job_steps ADD COLUMN artifact TEXT NOT NULL DEFAULT ''");
+  }
+}
 
 void Journal::Write(std::function<void(SqliteDatabase&)> write) {
   std::future<void> done;
@@ -237,6 +300,11 @@ void Journal::Write(std::function<void(SqliteDatabase&)> write) {
     done = pending_.back().done.get_future();
   }
   queue_cv_.notify_one();
+  ++waiting_writes_;
+  struct Answered {
+    std::atomic<std::size_t>& waiting;
+    ~Answered() { --waiting; }
+  } answered{waiting_writes_};
   done.get();  // rethrows the write's or the commit's error
 }
 
@@ -353,11 +421,58 @@ IntakeResult Journal::RecordNotification(const webhook::Notification& notificati
       }
       if (i >= plans.size()) continue;
       for (const auto& plan : plans[i]) {
+        IntakeJob job{plan.remediation, plan.target, IntakeOutcome::kQueued, 0};
+        int attempt = 1;
+        std::optional<double> not_before;
+        if (plan.refused_reason.empty()) {
+          // The incident's latest attempt decides what this delivery means: a repeat of work
+          // in progress or done, or a new attempt at an incident that is still open.
+          auto& latest = db.Cached(
+              "SELECT id, state, attempt, COALESCE(finished_at, 0), retry_backoff FROM jobs "
+              "WHERE remediation=? AND idempotency_key=? ORDER BY attempt DESC LIMIT 1");
+          latest.Bind(1, plan.remediation).Bind(2, row.key);
+          if (latest.Step()) {
+            const std::int64_t latest_id = latest.Int(0);
+            const JobState state = ParseJobState(latest.Text(1));
+            const int last_attempt = static_cast<int>(latest.Int(2));
+            const double finished = latest.Real(3);
+            const double backoff = latest.Real(4);
+            latest.Reset();
+            if (!LeavesIncidentOpen(state) || last_attempt >= plan.max_attempts) {
+              job.outcome = IntakeOutcome::kDuplicate;
+              job.job_id = latest_id;
+              job.existing_state = state;
+              job.attempt = last_attempt;
+              if (state == JobState::kRunning) {
+                // Told once per incident: medic is already on it.
+                db.Cached(
+                      "INSERT OR IGNORE INTO notices(remediation, target, incident_key, kind, "
+                      "alertname, detail, created_at) VALUES (?,?,?,'skipped_duplicate',?,?,?)")
+                    .Bind(1, plan.remediation)
+                    .Bind(2, plan.target)
+                    .Bind(3, row.key)
+                    .Bind(4, row.alertname)
+                    .Bind(5, "attempt " + std::to_string(last_attempt) + " is running")
+                    .Bind(6, now)
+                    .Run();
+                job.notice_added = db.Changes() > 0;
+              }
+              result.jobs.push_back(std::move(job));
+              continue;
+            }
+            attempt = last_attempt + 1;
+            const double due = finished + backoff * std::pow(2.0, last_attempt - 1);
+            if (due > now) not_before = due;
+          } else {
+            latest.Reset();
+          }
+        }
         const bool refused = !plan.refused_reason.empty();
         auto& insert_job = db.Cached(
             "INSERT OR IGNORE INTO jobs(alert_id, remediation, target, idempotency_key, "
             "fingerprint, alertname, alert_json, state, result, detail, dry_run, created_at, "
-            "finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            "finished_at, attempt, not_before, max_attempts, retry_backoff) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         // Refused jobs get a per-alert key so they are recorded every time without
         // blocking a later, valid job for the same alert.
         insert_job.Bind(1, alert_id)
@@ -377,8 +492,15 @@ IntakeResult Journal::RecordNotification(const webhook::Notification& notificati
         } else {
           insert_job.BindNull(13);
         }
+        insert_job.Bind(14, attempt);
+        if (not_before) {
+          insert_job.Bind(15, *not_before);
+        } else {
+          insert_job.BindNull(15);
+        }
+        insert_job.Bind(16, std::max(1, plan.max_attempts)).Bind(17, plan.retry_backoff_seconds);
         insert_job.Run();
-        IntakeJob job{plan.remediation, plan.target, IntakeOutcome::kQueued, 0};
+        job.attempt = attempt;
         if (refused) {
           job.outcome = IntakeOutcome::kRefused;
           job.job_id = db.LastInsertId();
@@ -452,7 +574,9 @@ std::optional<JobRecord> Journal::ClaimNextJob(const std::set<std::string>& busy
   Write([&](SqliteDatabase& db) {
     claimed.reset();
     auto select = db.Prepare(std::string("SELECT ") + kJobColumns +
-                             " FROM jobs WHERE state='queued' ORDER BY id");
+                             " FROM jobs WHERE state='queued' AND (not_before IS NULL OR "
+                             "not_before<=?) ORDER BY id");
+    select.Bind(1, UnixNow());
     while (select.Step()) {
       JobRecord job = ReadJob(select);
       if (busy_targets.count(job.target) > 0) continue;
@@ -469,7 +593,7 @@ std::optional<JobRecord> Journal::ClaimNextJob(const std::set<std::string>& busy
       claimed.reset();
       return;
     }
-    claimed->state = "running";
+    claimed->state = JobState::kRunning;
     claimed->attempts += 1;
     if (claimed->started_at == 0) claimed->started_at = now;
   });
@@ -499,16 +623,17 @@ void Journal::RecordStepStart(std::int64_t job_id, int step_index, const std::st
 }
 
 void Journal::RecordStepEnd(std::int64_t job_id, int step_index, const std::string& state,
-                            const std::string& output) {
+                            const std::string& output, const std::string& artifact) {
   Write([&](SqliteDatabase& db) {
     db.Prepare(
-          "UPDATE job_steps SET state=?, finished_at=?, output=? WHERE job_id=? AND "
+          "UPDATE job_steps SET state=?, finished_at=?, output=?, artifact=? WHERE job_id=? AND "
           "step_index=? AND state='running'")
         .Bind(1, state)
         .Bind(2, UnixNow())
         .Bind(3, output)
-        .Bind(4, job_id)
-        .Bind(5, step_index)
+        .Bind(4, artifact)
+        .Bind(5, job_id)
+        .Bind(6, step_index)
         .Run();
     // The next step advances with the step's end in the same transaction, so recovery
     // never repeats a finished step.
@@ -539,12 +664,12 @@ void Journal::RecordStepInterrupted(std::int64_t job_id, int step_index,
   });
 }
 
-void Journal::FinishJob(std::int64_t job_id, const std::string& state, const std::string& result,
+void Journal::FinishJob(std::int64_t job_id, JobState state, JobResult result,
                         const std::string& detail) {
   Write([&](SqliteDatabase& db) {
     db.Prepare("UPDATE jobs SET state=?, result=?, detail=?, finished_at=? WHERE id=?")
-        .Bind(1, state)
-        .Bind(2, result)
+        .Bind(1, std::string(JobStateName(state)))
+        .Bind(2, std::string(JobResultName(result)))
         .Bind(3, detail.substr(0, 4096))
         .Bind(4, UnixNow())
         .Bind(5, job_id)
@@ -556,70 +681,196 @@ std::vector<Journal::StepRecord> Journal::Steps(std::int64_t job_id) {
   return Read<std::vector<StepRecord>>([&](SqliteDatabase& db) {
     std::vector<StepRecord> steps;
     auto select = db.Prepare(
-        "SELECT step_index, kind, state, output FROM job_steps WHERE job_id=? AND "
+        "SELECT step_index, kind, state, output, artifact FROM job_steps WHERE job_id=? AND "
         "state NOT IN ('running','interrupted') ORDER BY id");
     select.Bind(1, job_id);
     while (select.Step()) {
-      steps.push_back(
-          {static_cast<int>(select.Int(0)), select.Text(1), select.Text(2), select.Text(3)});
+      steps.push_back({static_cast<int>(select.Int(0)), select.Text(1), select.Text(2),
+                       select.Text(3), select.Text(4)});
     }
     return steps;
   });
 }
 
-int Journal::CountRunsSince(const std::string& target, double since, std::int64_t except_job) {
+std::int64_t Journal::ScheduleRetry(const JobRecord& job, double not_before) {
+  std::int64_t id = 0;
+  Write([&](SqliteDatabase& db) {
+    id = 0;
+    db.Prepare(
+          "INSERT OR IGNORE INTO jobs(alert_id, remediation, target, idempotency_key, "
+          "fingerprint, alertname, alert_json, state, result, detail, dry_run, created_at, "
+          "attempt, not_before, max_attempts, retry_backoff) "
+          "SELECT alert_id, remediation, target, idempotency_key, fingerprint, alertname, "
+          "alert_json, 'queued', '', ?, dry_run, ?, attempt + 1, ?, max_attempts, retry_backoff "
+          "FROM jobs WHERE id=?")
+        .Bind(1, "retry of job " + std::to_string(job.id))
+        .Bind(2, UnixNow())
+        .Bind(3, not_before)
+        .Bind(4, job.id)
+        .Run();
+    if (db.Changes() > 0) id = db.LastInsertId();
+  });
+  return id;
+}
+
+std::optional<double> Journal::NextRetryDue() {
+  return Read<std::optional<double>>([](SqliteDatabase& db) -> std::optional<double> {
+    auto select = db.Prepare("SELECT MIN(not_before) FROM jobs WHERE state='queued'");
+    if (!select.Step() || select.IsNull(0)) return std::nullopt;
+    return select.Real(0);
+  });
+}
+
+int Journal::CountActedRunsSince(const std::string& remediation, const std::string& target,
+                                 double since, std::int64_t except_job) {
   return Read<int>([&](SqliteDatabase& db) {
+    // A run acted when one of its steps other than verify and notify succeeded: a run that
+    // could not reach the engine changed nothing and does not use up the budget.
     auto select = db.Prepare(
-        "SELECT COUNT(*) FROM jobs WHERE target=? AND started_at>=? AND dry_run=0 AND id<>? AND "
-        "state IN ('running','succeeded','failed','interrupted')");
-    select.Bind(1, target).Bind(2, since).Bind(3, except_job);
+        "SELECT COUNT(*) FROM jobs WHERE remediation=? AND target=? AND started_at>=? AND "
+        "dry_run=0 AND id<>? AND state IN ('running','succeeded','failed','interrupted') AND "
+        "EXISTS (SELECT 1 FROM job_steps s WHERE s.job_id=jobs.id AND s.state='succeeded' AND "
+        "s.kind NOT IN ('verify','notify'))");
+    select.Bind(1, remediation).Bind(2, target).Bind(3, since).Bind(4, except_job);
     select.Step();
     return static_cast<int>(select.Int(0));
   });
 }
 
-std::optional<double> Journal::LastRunStart(const std::string& remediation,
-                                            const std::string& target) {
+std::optional<double> Journal::LastSuccess(const std::string& remediation,
+                                           const std::string& target) {
   return Read<std::optional<double>>([&](SqliteDatabase& db) -> std::optional<double> {
     auto select = db.Prepare(
-        "SELECT MAX(started_at) FROM jobs WHERE remediation=? AND target=? AND dry_run=0 AND "
-        "state IN ('succeeded','failed','interrupted')");
+        "SELECT MAX(finished_at) FROM jobs WHERE remediation=? AND target=? AND dry_run=0 AND "
+        "state='succeeded'");
     select.Bind(1, remediation).Bind(2, target);
     if (!select.Step() || select.IsNull(0)) return std::nullopt;
     return select.Real(0);
   });
 }
 
-bool Journal::MarkCircuitOpen(const std::string& target, double now, double window_start) {
+int Journal::RestartsSince(const std::string& target, double since) {
+  return Read<int>([&](SqliteDatabase& db) {
+    auto select = db.Prepare(
+        "SELECT COUNT(*) FROM job_steps s JOIN jobs j ON j.id=s.job_id WHERE j.target=? AND "
+        "j.dry_run=0 AND s.kind IN ('restart','escalate') AND s.state='succeeded' AND "
+        "s.started_at>=?");
+    select.Bind(1, target).Bind(2, since);
+    select.Step();
+    return static_cast<int>(select.Int(0));
+  });
+}
+
+bool Journal::OpenCircuit(const std::string& remediation, const std::string& target, double now) {
   bool newly_opened = false;
   Write([&](SqliteDatabase& db) {
-    auto select = db.Prepare("SELECT opened_at FROM circuits WHERE target=?");
-    select.Bind(1, target);
-    if (select.Step() && select.Real(0) >= window_start) {
-      newly_opened = false;
-      return;
-    }
-    db.Prepare("INSERT OR REPLACE INTO circuits(target, opened_at) VALUES (?,?)")
-        .Bind(1, target)
-        .Bind(2, now)
+    db.Prepare(
+          "INSERT OR IGNORE INTO remediation_circuits(remediation, target, opened_at) "
+          "VALUES (?,?,?)")
+        .Bind(1, remediation)
+        .Bind(2, target)
+        .Bind(3, now)
         .Run();
-    newly_opened = true;
+    newly_opened = db.Changes() > 0;
   });
   return newly_opened;
 }
 
-void Journal::CloseCircuit(const std::string& target) {
+void Journal::CloseCircuit(const std::string& remediation, const std::string& target) {
   Write([&](SqliteDatabase& db) {
-    db.Prepare("DELETE FROM circuits WHERE target=?").Bind(1, target).Run();
+    db.Prepare("DELETE FROM remediation_circuits WHERE remediation=? AND target=?")
+        .Bind(1, remediation)
+        .Bind(2, target)
+        .Run();
   });
 }
 
-std::set<std::string> Journal::OpenCircuits() {
-  return Read<std::set<std::string>>([](SqliteDatabase& db) {
-    std::set<std::string> targets;
-    auto select = db.Prepare("SELECT target FROM circuits");
-    while (select.Step()) targets.insert(select.Text(0));
-    return targets;
+std::vector<Circuit> Journal::CloseCircuits(const std::string& target) {
+  std::vector<Circuit> closed;
+  Write([&](SqliteDatabase& db) {
+    closed.clear();
+    auto remove = db.Prepare(
+        "DELETE FROM remediation_circuits WHERE target=? RETURNING remediation, target, "
+        "opened_at");
+    remove.Bind(1, target);
+    while (remove.Step()) closed.push_back({remove.Text(0), remove.Text(1), remove.Real(2)});
+  });
+  return closed;
+}
+
+std::vector<Circuit> Journal::OpenCircuits() {
+  return Read<std::vector<Circuit>>([](SqliteDatabase& db) {
+    std::vector<Circuit> circuits;
+    auto select = db.Prepare(
+        "SELECT remediation, target, opened_at FROM remediation_circuits ORDER BY opened_at");
+    while (select.Step()) circuits.push_back({select.Text(0), select.Text(1), select.Real(2)});
+    return circuits;
+  });
+}
+
+bool Journal::AddNotice(const NoticeRecord& notice) {
+  bool added = false;
+  Write([&](SqliteDatabase& db) {
+    db.Prepare(
+          "INSERT OR IGNORE INTO notices(remediation, target, incident_key, kind, alertname, "
+          "detail, created_at) VALUES (?,?,?,?,?,?,?)")
+        .Bind(1, notice.remediation)
+        .Bind(2, notice.target)
+        .Bind(3, notice.incident_key)
+        .Bind(4, notice.kind)
+        .Bind(5, notice.alertname)
+        .Bind(6, notice.detail.substr(0, 4096))
+        .Bind(7, UnixNow())
+        .Run();
+    added = db.Changes() > 0;
+  });
+  return added;
+}
+
+std::vector<NoticeRecord> Journal::UnsentNotices(std::size_t limit) {
+  return Read<std::vector<NoticeRecord>>([&](SqliteDatabase& db) {
+    std::vector<NoticeRecord> notices;
+    auto select = db.Prepare(
+        "SELECT id, remediation, target, incident_key, kind, alertname, detail, created_at FROM "
+        "notices WHERE sent_at IS NULL ORDER BY id LIMIT ?");
+    select.Bind(1, static_cast<std::int64_t>(limit));
+    while (select.Step()) {
+      notices.push_back({select.Int(0), select.Text(1), select.Text(2), select.Text(3),
+                         select.Text(4), select.Text(5), select.Text(6), select.Real(7), ""});
+    }
+    return notices;
+  });
+}
+
+void Journal::MarkNoticeSent(std::int64_t notice_id, const std::string& outcome) {
+  Write([&](SqliteDatabase& db) {
+    db.Prepare("UPDATE notices SET sent_at=?, outcome=? WHERE id=?")
+        .Bind(1, UnixNow())
+        .Bind(2, outcome.substr(0, 1024))
+        .Bind(3, notice_id)
+        .Run();
+  });
+}
+
+nlohmann::json Journal::Notices(std::size_t limit) {
+  return Read<nlohmann::json>([&](SqliteDatabase& db) {
+    nlohmann::json notices = nlohmann::json::array();
+    auto select = db.Prepare(
+        "SELECT id, remediation, target, kind, alertname, detail, created_at, "
+        "COALESCE(sent_at, 0), outcome FROM notices ORDER BY id DESC LIMIT ?");
+    select.Bind(1, static_cast<std::int64_t>(limit));
+    while (select.Step()) {
+      notices.push_back({{"id", select.Int(0)},
+                         {"remediation", select.Text(1)},
+                         {"target", select.Text(2)},
+                         {"kind", select.Text(3)},
+                         {"alertname", select.Text(4)},
+                         {"detail", select.Text(5)},
+                         {"created_at", select.Real(6)},
+                         {"sent_at", select.Real(7)},
+                         {"outcome", select.Text(8)}});
+    }
+    return notices;
   });
 }
 
@@ -647,19 +898,22 @@ nlohmann::json Journal::History(std::size_t limit, double since) {
                              " FROM jobs WHERE created_at>=? ORDER BY id DESC LIMIT ?");
     select.Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
     auto steps = db.Prepare(
-        "SELECT step_index, kind, state, started_at, COALESCE(finished_at, 0), output FROM "
-        "job_steps WHERE job_id=? ORDER BY id");
+        "SELECT step_index, kind, state, started_at, COALESCE(finished_at, 0), output, artifact "
+        "FROM job_steps WHERE job_id=? ORDER BY id");
     while (select.Step()) {
       const JobRecord job = ReadJob(select);
       nlohmann::json entry = {{"id", job.id},
                               {"remediation", job.remediation},
                               {"target", job.target},
-                              {"state", job.state},
+                              {"state", std::string(JobStateName(job.state))},
                               {"result", job.result},
                               {"alertname", job.alertname},
                               {"fingerprint", job.fingerprint},
                               {"dry_run", job.dry_run},
                               {"attempts", job.attempts},
+                              {"attempt", job.attempt},
+                              {"max_attempts", job.max_attempts},
+                              {"not_before", job.not_before},
                               {"detail", job.detail},
                               {"created_at", job.created_at},
                               {"started_at", job.started_at},
@@ -673,7 +927,8 @@ nlohmann::json Journal::History(std::size_t limit, double since) {
                              {"state", steps.Text(2)},
                              {"started_at", steps.Real(3)},
                              {"finished_at", steps.Real(4)},
-                             {"output", steps.Text(5)}});
+                             {"output", steps.Text(5)},
+                             {"artifact", steps.Text(6)}});
       }
       entry["steps"] = std::move(step_list);
       jobs.push_back(std::move(entry));
@@ -695,6 +950,9 @@ void Journal::Cleanup(double now) {
         .Bind(1, max_rows)
         .Run();
     db.Execute("DELETE FROM job_steps WHERE job_id NOT IN (SELECT id FROM jobs)");
+    db.Prepare("DELETE FROM notices WHERE created_at<? AND sent_at IS NOT NULL")
+        .Bind(1, cutoff)
+        .Run();
     for (const char* table : {"alerts", "notifications"}) {
       db.Prepare(std::string("DELETE FROM ") + table + " WHERE received_at<?")
           .Bind(1, cutoff)

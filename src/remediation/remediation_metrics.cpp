@@ -17,8 +17,8 @@ const std::vector<double>& DurationBuckets() {
 
 const std::vector<std::string>& RemediationMetrics::Results() {
   static const std::vector<std::string> results{
-      "success",         "failed",  "skipped_cooldown", "skipped_duplicate",
-      "skipped_circuit", "dry_run", "cancelled",        "refused"};
+      "success",         "failed",  "gave_up",   "skipped_cooldown", "skipped_duplicate",
+      "skipped_circuit", "dry_run", "cancelled", "refused"};
   return results;
 }
 
@@ -39,7 +39,20 @@ RemediationMetrics::RemediationMetrics(const Config& config) {
       }
     }
   }
-  for (const auto& target : config.targets) circuit_open_[target] = 0;
+  // Budgets are per (remediation, target): a fixed target gets its series at 0 from start-up;
+  // label-named targets appear once a remediation ran on them.
+  for (const auto& remediation : config.remediations) {
+    if (!remediation.target.empty()) circuit_open_[{remediation.name, remediation.target}] = 0;
+  }
+  for (const char* kind : {"failed", "gave_up", "skipped_cooldown", "skipped_circuit",
+                           "skipped_duplicate", "circuit_open", "unrouted"}) {
+    for (const char* outcome : {"delivered", "failed"}) notices_[{kind, outcome}] = 0;
+  }
+}
+
+void RemediationMetrics::CountNotice(const std::string& kind, bool delivered) {
+  std::lock_guard lock(mutex_);
+  notices_[{kind, delivered ? "delivered" : "failed"}] += 1;
 }
 
 void RemediationMetrics::CountRequest(int code) {
@@ -83,9 +96,13 @@ void RemediationMetrics::SetLastRun(const std::string& remediation, const std::s
   last_run_[{remediation, target}] = timestamp;
 }
 
-void RemediationMetrics::SetCircuitOpen(const std::string& target, bool open) {
+void RemediationMetrics::SetCircuitOpen(const std::string& remediation, const std::string& target,
+                                        bool open) {
   std::lock_guard lock(mutex_);
-  circuit_open_[target] = open ? 1 : 0;
+  auto key = std::make_pair(remediation, target);
+  // Targets can come from alert labels (allowlisted): still bound the series.
+  if (circuit_open_.count(key) == 0 && circuit_open_.size() >= 1000) return;
+  circuit_open_[key] = open ? 1 : 0;
 }
 
 void RemediationMetrics::CountJournalWriteError() {
@@ -176,9 +193,21 @@ std::vector<prometheus::MetricFamily> RemediationMetrics::Collect() {
 
   auto circuit = MetricFamilyBuilder::Gauge(
       "medic_remediation_circuit_open",
-      "1 while a target hit max_per_hour and medic gave up remediating it.");
-  for (const auto& [target, value] : circuit_open_) circuit.Add(value, {{"target", target}});
+      "1 while a remediation hit max_per_hour on a target and medic stopped running it there "
+      "(until circuit_reset_after, or POST /api/v1/circuits/reset?target=).");
+  for (const auto& [key, value] : circuit_open_) {
+    circuit.Add(value, {{"remediation", key.first}, {"target", key.second}});
+  }
   std::move(circuit).MoveInto(families);
+
+  auto notices = MetricFamilyBuilder::Counter(
+      "medic_remediation_notices_total",
+      "Messages medic sent a human about skipped, failed and abandoned remediations, by kind and "
+      "whether the notifier took them.");
+  for (const auto& [key, value] : notices_) {
+    notices.Add(value, {{"kind", key.first}, {"outcome", key.second}});
+  }
+  std::move(notices).MoveInto(families);
 
   auto write_errors = MetricFamilyBuilder::Counter("medic_journal_write_errors_total",
                                                    "Failed writes to the remediation journal.");

@@ -60,6 +60,8 @@ std::vector<PlannedJob> Router::Plan(const webhook::Alert& alert) const {
     PlannedJob plan;
     plan.remediation = settings.name;
     plan.dry_run = global_dry_run_ || settings.dry_run;
+    plan.max_attempts = settings.max_attempts;
+    plan.retry_backoff_seconds = std::chrono::duration<double>(settings.retry_backoff).count();
     if (!settings.target_label.empty()) {
       auto it = alert.labels.find(settings.target_label);
       if (it == alert.labels.end() || it->second.empty()) {

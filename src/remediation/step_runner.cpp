@@ -2,11 +2,15 @@
 
 #include "medic/remediation/diagnostics.h"
 #include "medic/remediation/http_client.h"
+#include "medic/human_format.h"
+#include "medic/remediation/notice.h"
 #include "medic/remediation/notifier.h"
 #include "medic/remediation/process_runner.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <thread>
 
@@ -253,7 +257,8 @@ StepOutcome StepRunner::Diagnostics(const StepSettings& step, JobContext& contex
   const DiagnosticsResult result =
       WriteDiagnosticsBundle(request, options_.engine, options_.metrics_text);
   context.bundle_path = result.archive_path;
-  return {StepState::kSucceeded, "bundle " + result.archive_path + "\n" + result.summary};
+  return {StepState::kSucceeded, "bundle " + result.archive_path + "\n" + result.summary,
+          result.archive_path};
 }
 
 StepOutcome StepRunner::Prune(JobContext&) {
@@ -280,17 +285,47 @@ StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
   if (it == options_.notifiers.end()) {
     return {StepState::kFailed, "unknown notifier " + step.notifier};
   }
+  const JobRecord& job = *context.job;
+  const bool retries_left = job.attempt < job.max_attempts;
+  // Once per incident for failures: the first failed attempt says a retry is coming, the last
+  // says medic gave up; the ones between have nothing new to tell.
+  if (context.failed && retries_left && job.attempt > 1) {
+    return {StepState::kSkipped, "attempt " + std::to_string(job.attempt) +
+                                     " failed too; the person was told at attempt 1 and hears "
+                                     "again on success or when medic gives up"};
+  }
   const nlohmann::json labels = context.alert.value("labels", nlohmann::json::object());
   const std::string alertname = JsonString(labels, "alertname");
+  std::string verdict = "OK";
+  if (context.failed) {
+    verdict = retries_left ? "FAILED, will retry (attempt " + std::to_string(job.attempt) + " of " +
+                                 std::to_string(job.max_attempts) + ")"
+                           : "GAVE UP after " + std::to_string(job.attempt) +
+                                 " attempt(s), manual action needed";
+  } else if (job.attempt > 1) {
+    verdict = "OK on attempt " + std::to_string(job.attempt);
+  }
   NotificationMessage message;
-  message.title = std::string("[medic] ") + (context.failed ? "FAILED" : "OK") + ": " +
-                  context.job->remediation + " on " + context.job->target + " for " + alertname;
+  message.title = "[medic] " + verdict + ": " + job.remediation + " on " + job.target + " for " +
+                  alertname;
   message.fields.emplace_back("alert",
                               alertname + " (" + JsonString(context.alert, "status") + ")");
-  message.fields.emplace_back("target", context.job->target);
+  message.fields.emplace_back("target", job.target);
   std::string steps;
   for (const auto& [kind, state] : context.step_outcomes) steps += kind + ": " + state + "\n";
   message.fields.emplace_back("steps", steps.empty() ? "(none)" : steps);
+  if (context.failed && !context.failure.empty()) {
+    message.fields.emplace_back("failed at", context.failure);
+  }
+  if (context.failed) {
+    const double backoff = job.retry_backoff_seconds * std::pow(2.0, job.attempt - 1);
+    message.fields.emplace_back(
+        "what to do",
+        retries_left ? "Nothing yet: medic tries again in " + human::Span(backoff) +
+                           " while the alert fires, and reports the outcome."
+                     : "Act by hand: medic will not try again for this incident. Check the "
+                       "container (docker logs, docker inspect) and the failing step.");
+  }
   if (!context.bundle_path.empty()) message.fields.emplace_back("bundle", context.bundle_path);
   const nlohmann::json annotations = context.alert.value("annotations", nlohmann::json::object());
   if (const std::string summary = JsonString(annotations, "summary"); !summary.empty()) {
@@ -304,25 +339,36 @@ StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
   return {result.delivered ? StepState::kSucceeded : StepState::kFailed, result.detail};
 }
 
-void StepRunner::NotifyGivingUp(const RemediationSettings& remediation, const std::string& target,
-                                int runs_last_hour) {
-  std::vector<std::string> notifiers;
-  for (const auto& step : remediation.steps) {
-    if (step.kind == StepSettings::Kind::kNotify) notifiers.push_back(step.notifier);
+NoticeDelivery StepRunner::SendNotice(const RemediationSettings* remediation,
+                                      const NoticeRecord& notice) {
+  std::vector<std::string> names;
+  if (remediation != nullptr) {
+    for (const auto& step : remediation->steps) {
+      if (step.kind == StepSettings::Kind::kNotify &&
+          std::find(names.begin(), names.end(), step.notifier) == names.end()) {
+        names.push_back(step.notifier);
+      }
+    }
   }
-  NotificationMessage message;
-  message.title = "[medic] giving up on " + target + ": " + std::to_string(runs_last_hour) +
-                  " remediations in the last hour (max_per_hour " +
-                  std::to_string(remediation.max_per_hour) + "); manual action needed";
-  message.fields.emplace_back("target", target);
-  message.fields.emplace_back("remediation", remediation.name);
-  for (const auto& name : notifiers) {
+  if (names.empty()) {
+    for (const auto& [name, settings] : options_.notifiers) names.push_back(name);
+  }
+  NoticeDelivery delivery;
+  if (names.empty()) {
+    delivery.detail = "no notifier configured";
+    return delivery;
+  }
+  const NotificationMessage message = RenderNotice(notice);
+  for (const auto& name : names) {
     auto it = options_.notifiers.find(name);
     if (it == options_.notifiers.end()) continue;
-    const NotifyResult result = SendNotification(it->second, message, options_.notify_base_delay);
-    if (!result.delivered)
-      spdlog::warn("giving-up notification via {} failed: {}", name, result.detail);
+    NotifierSettings settings = it->second;
+    if (settings.name.empty()) settings.name = name;
+    const NotifyResult result = SendNotification(settings, message, options_.notify_base_delay);
+    delivery.delivered = delivery.delivered || result.delivered;
+    delivery.detail += (delivery.detail.empty() ? "" : "; ") + name + ": " + result.detail;
   }
+  return delivery;
 }
 
 }  // namespace medic::remediation

@@ -93,4 +93,37 @@ void WebhookHandler::Handle(const http::Request& request, http::Response& respon
   }
 }
 
+void WebhookHandler::HandleCircuitReset(const http::Request& request, http::Response& response) {
+  auto reply = [&response](int code, const nlohmann::json& body) {
+    response.status = code;
+    response.SetContent(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                        "application/json");
+  };
+  if (!authenticator_.Allows(request.Header("Authorization"))) {
+    spdlog::warn("circuit reset: refused request from {}", Peer(request));
+    response.SetHeader("WWW-Authenticate", "Bearer realm=\"medic\"");
+    reply(401, {{"error", "unauthorized"}});
+    return;
+  }
+  const std::string target = request.Param("target");
+  if (target.empty()) {
+    reply(400, {{"error", "name the target: POST /api/v1/circuits/reset?target=NAME"}});
+    return;
+  }
+  try {
+    nlohmann::json closed = nlohmann::json::array();
+    for (const auto& circuit : engine_.ResetCircuits(target)) {
+      closed.push_back({{"remediation", circuit.remediation},
+                        {"target", circuit.target},
+                        {"opened_at", circuit.opened_at}});
+    }
+    spdlog::info("circuit reset for {} by {}: {} circuit(s) closed", target, Peer(request),
+                 closed.size());
+    reply(200, {{"target", target}, {"closed", std::move(closed)}});
+  } catch (const std::exception& error) {
+    spdlog::error("circuit reset for {} failed: {}", target, error.what());
+    reply(503, {{"error", "cannot write the journal"}});
+  }
+}
+
 }  // namespace medic::webhook

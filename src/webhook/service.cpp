@@ -35,6 +35,10 @@ void WebhookService::HandleWebhook(const http::Request& request, http::Response&
   handler_->Handle(request, response);
 }
 
+void WebhookService::HandleCircuitReset(const http::Request& request, http::Response& response) {
+  handler_->HandleCircuitReset(request, response);
+}
+
 void WebhookService::HandleHistory(const http::Request& request, http::Response& response) {
   HandleRemediationHistory(*journal_, request, response);
 }

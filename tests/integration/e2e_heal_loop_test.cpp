@@ -81,15 +81,13 @@ struct Stack {
 
     const std::string health = "http://127.0.0.1:" + std::to_string(bot_port) + "/health";
     medic = std::make_unique<MedicProcess>(
-        "data_dir: " + dir.path() + "\n" +
+        "data_dir: " + dir.path() + "\n" + "docker: {host: \"" + DockerHost() + "\", timeout: 5s}\n" +
         "collectors:\n"
         "  timeout: 8s\n"
-        "  container: {docker_host: \"" +
-        DockerHost() +
-        "\", names: [review-bot], timeout: 5s}\n"
+        "  container: {names: [review-bot]}\n"
         "webhook:\n"
         "  bearer_token_file: " +
-        dir.Join("token") + "\n" + "  docker_host: \"" + DockerHost() + "\"\n" +
+        dir.Join("token") + "\n" +
         "targets: [review-bot]\n"
         "notifiers:\n"
         "  slack: {url: \"" +

@@ -56,11 +56,11 @@ TEST_CASE("ServiceDown restarts, HighMemoryUsage prunes and restarts, HighErrorR
   NotificationReceiver receiver;
   data.Write("token", "am-t0ken\n");
   const std::string config =
-      "data_dir: " + data.path() + "\n" +
+      "data_dir: " + data.path() + "\n" + "docker: {host: \"" + engine.host() + "\"}\n" +
       "collectors: {filesystem: {mountpoints: [/]}}\n"
       "webhook:\n"
       "  bearer_token_file: " +
-      data.Join("token") + "\n" + "  docker_host: " + engine.host() + "\n" + "targets: [" +
+      data.Join("token") + "\n" + "targets: [" +
       bot.name() + "]\n" +
       "notifiers:\n"
       "  slack: {url: \"" +
@@ -163,10 +163,10 @@ TEST_CASE(
   TempDir data;
   data.Write("token", "am-t0ken\n");
   MedicProcess medic(
-      "data_dir: " + data.path() +
-      "\ncollectors: {filesystem: {mountpoints: [/]}}\n"
+      "data_dir: " + data.path() + "\ndocker: {host: \"" + engine.host() + "\"}\n" +
+      "collectors: {filesystem: {mountpoints: [/]}}\n"
       "webhook: {bearer_token_file: " +
-      data.Join("token") + ", docker_host: \"" + engine.host() + "\"}\n" + "targets: [" +
+      data.Join("token") + "}\n" + "targets: [" +
       bot.name() +
       "]\n"
       "remediations:\n"

@@ -53,7 +53,6 @@ collectors:
   probe:
     - {name: review-bot, url: "https://review-bot.example.com/health", timeout: 5s}
   container:
-    docker_host: unix:///var/run/docker.sock
     names: [review-bot, redis]
   cert:
     endpoints:
@@ -126,6 +125,42 @@ TEST_CASE("container refresh_interval: 15s by default, configurable, at least 10
   CHECK(configured.collectors.container->disk_usage_interval == std::chrono::minutes(10));
   CHECK(ErrorOf("collectors:\n  container: {refresh_interval: 10ms}\n") ==
         "medic.yml:2:33: collectors.container.refresh_interval: must be at least 100ms");
+}
+
+TEST_CASE("one docker section serves every part that talks to the engine") {
+  const medic::Config config = medic::LoadConfigText(
+      "docker: {host: unix:///run/podman/podman.sock, timeout: 7s}\n"
+      "collectors:\n  container: {names: [review-bot]}\n"
+      "  logs: {sources: [{name: bot, container: review-bot}]}\n"
+      "webhook: {bearer_token: t}\n",
+      "medic.yml");
+  CHECK(config.docker.host == "unix:///run/podman/podman.sock");
+  CHECK(config.docker.timeout == std::chrono::seconds(7));
+  CHECK(config.collectors.container->docker.host == config.docker.host);
+  CHECK(config.collectors.container->docker.timeout == std::chrono::seconds(7));
+  CHECK(config.collectors.logs->docker.host == config.docker.host);
+  // Absent: empty host ($DOCKER_HOST, else the docker CLI's default socket), 5s.
+  const medic::Config defaults = medic::LoadConfigText("collectors: {container: {}}\n", "m.yml");
+  CHECK(defaults.docker.host.empty());
+  CHECK(defaults.collectors.container->docker.timeout == std::chrono::seconds(5));
+  CHECK(ErrorOf("docker: {host: tcp://127.0.0.1:2375}\n") ==
+        "medic.yml:1:16: docker.host: only unix:// Docker hosts are supported");
+  CHECK(ErrorOf("docker: {hots: unix:///x.sock}\n").find("docker.hots") != std::string::npos);
+}
+
+TEST_CASE("the old per-section engine keys are refused with a pointer to docker:") {
+  const std::string moved = "moved: the Docker engine is configured once, in the top-level section ";
+  const std::string container = ErrorOf("collectors:\n  container:\n    docker_host: unix:///x.sock\n");
+  CHECK(container.rfind("medic.yml:3:", 0) == 0);
+  CHECK(container.find("collectors.container.docker_host: " + moved +
+                       "docker.host (used by every part that talks to the engine)") !=
+        std::string::npos);
+  CHECK(ErrorOf("collectors:\n  container: {timeout: 5s}\n")
+            .find("collectors.container.timeout: " + moved + "docker.timeout") != std::string::npos);
+  CHECK(ErrorOf("collectors:\n  logs:\n    docker_host: unix:///x.sock\n")
+            .find("collectors.logs.docker_host: " + moved + "docker.host") != std::string::npos);
+  CHECK(ErrorOf("webhook:\n  bearer_token: t\n  docker_host: unix:///x.sock\n")
+            .find("webhook.docker_host: " + moved + "docker.host") != std::string::npos);
 }
 
 TEST_CASE("malformed YAML names the line") {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "medic/config.h"
+
 #include "medic/docker/client.h"
 #include "medic/logs/line_sink.h"
 #include "medic/logs/offset_state.h"
@@ -30,8 +32,9 @@ std::optional<LogTimestamp> ParseLogTimestamp(std::string_view text);
 // read from its beginning. The position (id, last timestamp, N) goes to the offset state file.
 class ContainerLogSource {
  public:
-  ContainerLogSource(std::string container, std::string docker_host, std::size_t max_line_bytes,
-                     bool from_beginning, std::optional<FileOffset> saved);
+  ContainerLogSource(std::string container, const DockerSettings& docker,
+                     std::size_t max_line_bytes, bool from_beginning,
+                     std::optional<FileOffset> saved);
 
   void Poll(LineSink& sink);
   FileOffset Position() const;

@@ -8,8 +8,8 @@
 namespace medic {
 
 // The ContainerEngine remediation steps use, talking to the Docker Engine API at
-// settings.docker_host (Docker or podman's compatible service).
+// settings.host (Docker or podman's compatible service).
 std::unique_ptr<remediation::ContainerEngine> MakeRemediationContainerEngine(
-    const WebhookSettings& settings);
+    const DockerSettings& settings);
 
 }  // namespace medic

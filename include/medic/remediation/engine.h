@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -42,11 +43,27 @@ class RemediationEngine {
   IntakeResult Accept(const webhook::Notification& notification, const std::string& peer);
 
   std::size_t QueueCapacity() const { return queue_capacity_; }
+  // Workers waiting for a wake-up with nothing to claim.
+  std::size_t IdleWorkers();
+  // Closes every open circuit of `target` (POST /api/v1/circuits/reset); returns them.
+  std::vector<Circuit> ResetCircuits(const std::string& target);
 
  private:
   void WorkerLoop();
   void MaintenanceLoop();
+  void NoticeLoop();
+  void WakeNotices();
   void RunJob(JobRecord job);
+  // Cooldown, circuit and budget: finishes the job as skipped (and tells a human once per
+  // incident) when one of them says no; false when the job may run.
+  bool SkipIfPolicySaysSo(const JobRecord& job, const RemediationSettings& remediation,
+                          double now);
+  void Skip(const JobRecord& job, const RemediationSettings& remediation, JobResult result,
+            const std::string& detail, std::optional<double> retry_at);
+  void FinishRun(const JobRecord& job, const RemediationSettings& remediation,
+                 const JobContext& context);
+  void AddNotice(const JobRecord& job, const std::string& kind, const std::string& detail,
+                 const std::string& incident_key);
   const RemediationSettings* FindRemediation(const std::string& name) const;
   bool Stopping();
   // Runs a journal write, retrying each second while it fails (disk full) until it succeeds
@@ -64,10 +81,13 @@ class RemediationEngine {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::set<std::string> busy_targets_;
+  std::size_t idle_workers_ = 0;
   bool stopping_ = false;
   bool started_ = false;
   std::vector<std::thread> workers_;
   std::thread maintenance_;
+  std::condition_variable notices_wake_;
+  std::thread notices_;  // sends journaled notices to the remediation's notifiers
 };
 
 }  // namespace medic::remediation

@@ -1,11 +1,13 @@
 #pragma once
 
 #include "medic/config.h"
+#include "medic/remediation/job_state.h"
 #include "medic/remediation/sqlite.h"
 #include "medic/webhook/payload.h"
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -39,6 +41,8 @@ struct PlannedJob {
   std::string target;
   bool dry_run = false;
   std::string refused_reason;  // non-empty: journaled as refused, never queued
+  int max_attempts = 3;        // attempts per incident
+  double retry_backoff_seconds = 30;
 };
 
 enum class IntakeOutcome { kQueued, kDuplicate, kRefused };
@@ -47,7 +51,10 @@ struct IntakeJob {
   std::string remediation;
   std::string target;
   IntakeOutcome outcome = IntakeOutcome::kQueued;
-  std::int64_t job_id = 0;
+  std::int64_t job_id = 0;  // the new job, or for a duplicate the incident's latest attempt
+  int attempt = 1;          // the incident's attempt this delivery maps to
+  std::optional<JobState> existing_state;  // kDuplicate: where the latest attempt is
+  bool notice_added = false;               // a once-per-incident notice was queued
 };
 
 struct IntakeResult {
@@ -61,8 +68,7 @@ struct JobRecord {
   std::int64_t alert_id = 0;
   std::string remediation;
   std::string target;
-  std::string
-      state;  // queued running succeeded failed skipped cancelled interrupted refused dry_run
+  JobState state = JobState::kQueued;
   std::string result;  // the medic_remediations_total result label once finished
   std::string idempotency_key;
   std::string fingerprint;
@@ -70,11 +76,36 @@ struct JobRecord {
   std::string alert_json;
   std::string detail;
   int next_step = 0;  // index of the first step not yet finished
-  int attempts = 0;
+  int attempts = 0;   // times a worker took this job (a resume after a restart adds one)
+  int attempt = 1;    // which attempt at its incident this job is
+  int max_attempts = 1;
+  double retry_backoff_seconds = 30;
+  double not_before = 0;  // a scheduled retry waits until then (0: at once)
   bool dry_run = false;
   double created_at = 0;
   double started_at = 0;
   double finished_at = 0;
+};
+
+// An open circuit: (remediation, target) used its max_per_hour budget.
+struct Circuit {
+  std::string remediation;
+  std::string target;
+  double opened_at = 0;
+};
+
+// Something a human must hear about an incident (kind: failed, gave_up, skipped_cooldown,
+// skipped_circuit, skipped_duplicate, circuit_open, unrouted), once per incident and kind.
+struct NoticeRecord {
+  std::int64_t id = 0;
+  std::string remediation;
+  std::string target;
+  std::string incident_key;
+  std::string kind;
+  std::string alertname;
+  std::string detail;
+  double created_at = 0;
+  std::string outcome;
 };
 
 struct RecoveryReport {
@@ -123,31 +154,46 @@ class Journal {
   void RecordStepStart(std::int64_t job_id, int step_index, const std::string& kind);
   // Records the step's end and advances the job's next step when it succeeded.
   void RecordStepEnd(std::int64_t job_id, int step_index, const std::string& state,
-                     const std::string& output);
+                     const std::string& output, const std::string& artifact = "");
   // A step cut short by shutdown: recorded as interrupted, the job left to resume at it.
   void RecordStepInterrupted(std::int64_t job_id, int step_index, const std::string& output);
-  void FinishJob(std::int64_t job_id, const std::string& state, const std::string& result,
-                 const std::string& detail);
+  void FinishJob(std::int64_t job_id, JobState state, JobResult result, const std::string& detail);
+  // Queues the next attempt at `job`'s incident, due at `not_before` (unix seconds); returns its
+  // id, or 0 when that attempt already exists.
+  std::int64_t ScheduleRetry(const JobRecord& job, double not_before);
+  // The earliest due time of a queued job, if any (workers sleep until then).
+  std::optional<double> NextRetryDue();
 
   struct StepRecord {
     int index = 0;
     std::string kind;
     std::string state;
     std::string output;
+    std::string artifact;  // e.g. the diagnostics bundle's path
   };
   // Finished steps of a job in order (for resuming a job and for its notification).
   std::vector<StepRecord> Steps(std::int64_t job_id);
 
-  // Executions (not dry runs, not skips) of a target since `since` (unix seconds), other than
-  // job `except_job`.
-  int CountRunsSince(const std::string& target, double since, std::int64_t except_job = 0);
-  // Start time of the last execution of (remediation, target), if any.
-  std::optional<double> LastRunStart(const std::string& remediation, const std::string& target);
-  // Records that the circuit of `target` opened at `now`; returns false when it was already
-  // recorded open since `window_start` (so "giving up" is sent once per opening).
-  bool MarkCircuitOpen(const std::string& target, double now, double window_start);
-  void CloseCircuit(const std::string& target);
-  std::set<std::string> OpenCircuits();
+  // Runs of (remediation, target) since `since` (unix seconds) that acted: a step other than
+  // verify and notify succeeded. Dry runs, skips and runs that reached nothing do not count.
+  int CountActedRunsSince(const std::string& remediation, const std::string& target, double since,
+                          std::int64_t except_job = 0);
+  // When (remediation, target) last finished a run that succeeded: the cooldown starts there.
+  std::optional<double> LastSuccess(const std::string& remediation, const std::string& target);
+  // Restarts (and recreations) medic made of `target` since `since`.
+  int RestartsSince(const std::string& target, double since);
+  // Opens the circuit of (remediation, target); false when it was open already.
+  bool OpenCircuit(const std::string& remediation, const std::string& target, double now);
+  void CloseCircuit(const std::string& remediation, const std::string& target);
+  // Closes every circuit of `target` (POST /api/v1/circuits/reset); returns what was open.
+  std::vector<Circuit> CloseCircuits(const std::string& target);
+  std::vector<Circuit> OpenCircuits();
+
+  // Queues a notice unless one of its kind exists for the incident; true when queued.
+  bool AddNotice(const NoticeRecord& notice);
+  std::vector<NoticeRecord> UnsentNotices(std::size_t limit);
+  void MarkNoticeSent(std::int64_t notice_id, const std::string& outcome);
+  nlohmann::json Notices(std::size_t limit);
 
   std::size_t QueuedJobs();
   std::int64_t CountJobs(const std::string& remediation, const std::string& state);
@@ -159,6 +205,10 @@ class Journal {
   void Cleanup(double now);
 
   const std::string& path() const { return path_; }
+
+  // Writes whose callers are waiting for them to be durable (queued or in the open batch):
+  // lets a caller (and a test) see that concurrent requests have reached the group commit.
+  std::size_t WaitingWrites() const { return waiting_writes_.load(); }
 
  private:
   struct PendingWrite {
@@ -193,6 +243,7 @@ class Journal {
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<PendingWrite> pending_;
+  std::atomic<std::size_t> waiting_writes_ = 0;
   bool stopping_ = false;
   std::thread writer_;
 

@@ -30,7 +30,8 @@ class RemediationMetrics : public Collector {
   void ObserveDuration(const std::string& remediation, double seconds);
   void SetQueueDepth(std::size_t depth);
   void SetLastRun(const std::string& remediation, const std::string& target, double timestamp);
-  void SetCircuitOpen(const std::string& target, bool open);
+  void SetCircuitOpen(const std::string& remediation, const std::string& target, bool open);
+  void CountNotice(const std::string& kind, bool delivered);
   void CountJournalWriteError();
   // One journal commit (one fsync) that made `writes` writes durable.
   void CountJournalCommit(std::size_t writes);
@@ -53,7 +54,8 @@ class RemediationMetrics : public Collector {
   std::map<std::string, Histogram> durations_;
   double queue_depth_ = 0;
   std::map<std::pair<std::string, std::string>, double> last_run_;
-  std::map<std::string, double> circuit_open_;
+  std::map<std::pair<std::string, std::string>, double> circuit_open_;  // (remediation, target)
+  std::map<std::pair<std::string, std::string>, double> notices_;       // (kind, outcome)
   double journal_write_errors_ = 0;
   double journal_commits_ = 0;
   double journal_writes_ = 0;

@@ -23,6 +23,7 @@ struct JobContext {
   nlohmann::json alert;  // the alert as received
   bool dry_run = false;
   bool failed = false;  // the chain has failed so far (a later escalate may recover it)
+  std::string failure;  // the failing step and its output, for the human
   std::vector<std::pair<std::string, std::string>> step_outcomes;  // kind -> state
   std::string bundle_path;
   const StepSettings* last_verify = nullptr;  // escalate re-verifies with it
@@ -34,7 +35,13 @@ enum class StepState { kSucceeded, kFailed, kSkipped, kInterrupted };
 
 struct StepOutcome {
   StepState state = StepState::kSucceeded;
-  std::string output;  // bounded excerpt for the journal
+  std::string output;    // bounded excerpt for the journal
+  std::string artifact;  // a file the step made (diagnostics: the bundle), journaled on its own
+};
+
+struct NoticeDelivery {
+  bool delivered = false;
+  std::string detail;
 };
 
 std::string StepKindName(StepSettings::Kind kind);
@@ -65,9 +72,9 @@ class StepRunner {
   StepOutcome Run(const StepSettings& step, JobContext& context);
   // Shutdown: waits between verify attempts end at once with StepState::kInterrupted.
   void RequestStop();
-  // "Giving up" message for a target whose circuit opened.
-  void NotifyGivingUp(const RemediationSettings& remediation, const std::string& target,
-                      int runs_last_hour);
+  // Sends a journaled notice through the remediation's notifiers (those of its notify steps;
+  // every configured notifier when it has none, or when the remediation is gone).
+  NoticeDelivery SendNotice(const RemediationSettings* remediation, const NoticeRecord& notice);
 
  private:
   StepOutcome Restart(const StepSettings& step, JobContext& context);

@@ -20,6 +20,9 @@ class WebhookHandler {
                  remediation::RemediationMetrics& metrics);
 
   void Handle(const http::Request& request, http::Response& response);
+  // POST /api/v1/circuits/reset?target=NAME, with the webhook's credentials: turns auto-healing
+  // of NAME back on (closes every open circuit of that target) and answers what was closed.
+  void HandleCircuitReset(const http::Request& request, http::Response& response);
 
  private:
   void Reply(http::Response& response, int code, const nlohmann::json& body);

@@ -37,6 +37,7 @@ class WebhookService {
 
   void HandleWebhook(const http::Request& request, http::Response& response);
   void HandleHistory(const http::Request& request, http::Response& response);
+  void HandleCircuitReset(const http::Request& request, http::Response& response);
 
   std::shared_ptr<remediation::RemediationMetrics> metrics() const { return metrics_; }
   remediation::Journal& journal() { return *journal_; }

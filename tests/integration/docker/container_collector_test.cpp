@@ -26,9 +26,9 @@ std::string Scrape(ContainerCollector& collector) {
 
 ContainerSettings SettingsFor(const std::vector<std::string>& names, const std::string& host = "") {
   ContainerSettings settings;
-  settings.docker_host = host.empty() ? DockerHost() : host;
+  settings.docker.host = host.empty() ? DockerHost() : host;
   settings.names = names;
-  settings.timeout = 10s;
+  settings.docker.timeout = 10s;
   settings.refresh_interval = kRefresh;
   return settings;
 }
@@ -183,8 +183,8 @@ TEST_CASE("engine killed mid-test: docker_up 0 and fast, then recovery when it r
 
 TEST_CASE("the medic binary serves container metrics; a dead socket still scrapes 200 quickly") {
   TempDir dir;
-  MedicProcess medic("collectors:\n  container:\n    docker_host: unix://" + dir.Join("none.sock") +
-                     "\n");
+  MedicProcess medic("docker: {host: \"unix://" + dir.Join("none.sock") +
+                     "\"}\ncollectors:\n  container: {}\n");
   const auto started = std::chrono::steady_clock::now();
   const HttpResult scrape = HttpGet(medic.port(), "/metrics");
   CHECK(std::chrono::steady_clock::now() - started < 2s);
@@ -193,8 +193,8 @@ TEST_CASE("the medic binary serves container metrics; a dead socket still scrape
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="container")") == 1);
 
   TestContainer container;
-  MedicProcess live("collectors:\n  container:\n    docker_host: " + DockerHost() +
-                    "\n    names: [" + container.name() + "]\n");
+  MedicProcess live("docker: {host: \"" + DockerHost() + "\"}\ncollectors:\n  container:\n" +
+                    "    names: [" + container.name() + "]\n");
   const HttpResult ok = HttpGet(live.port(), "/metrics");
   REQUIRE(ok.status == 200);
   CHECK(FindSample(ok.body, "medic_docker_up") == 1);

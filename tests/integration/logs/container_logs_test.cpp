@@ -32,15 +32,21 @@ ContainerOptions Printer() {
 LogSettings Settings(const std::string& container, bool from_beginning, const TempDir& dir) {
   LogSettings settings;
   settings.sources.push_back({"bot", "", container, from_beginning});
-  settings.docker_host = DockerHost();
+  settings.docker.host = DockerHost();
   settings.poll_interval = 100ms;
   settings.state_file = dir.Join("offsets.json");
   return settings;
 }
 
+// Waits for `rounds` more poll rounds: the second starts after this call.
+void AfterPolls(const LogsCollector& collector, std::uint64_t rounds = 2) {
+  const std::uint64_t start = collector.PollRounds();
+  REQUIRE(WaitFor([&] { return collector.PollRounds() >= start + rounds; }, 30s));
+}
+
 void ExpectLines(LogsCollector& collector, std::uint64_t lines) {
   CHECK(WaitFor([&] { return collector.LinesTotal("bot") >= lines; }, 30s));
-  std::this_thread::sleep_for(500ms);  // several more polls: nothing counted twice
+  AfterPolls(collector, 3);  // several more polls: nothing counted twice
   CHECK(collector.LinesTotal("bot") == lines);
 }
 
@@ -87,7 +93,7 @@ TEST_CASE(
   }
   {  // medic restarted: the state file's timestamp prevents a recount.
     LogsCollector collector(Settings(bot.name(), true, dir));
-    std::this_thread::sleep_for(700ms);
+    AfterPolls(collector, 3);
     CHECK(collector.LinesTotal("bot") == 0);
     bot.Stop();
     bot.Start();
@@ -102,7 +108,7 @@ TEST_CASE("container logs: start at the end; a missing container is a read error
   LogSettings settings = Settings(bot.name(), false, dir);
   settings.sources.push_back({"ghost", "", "medic-test-does-not-exist", false});
   LogsCollector collector(settings);
-  std::this_thread::sleep_for(500ms);
+  AfterPolls(collector, 3);
   CHECK(collector.LinesTotal("bot") == 0);
   bot.Stop();
   bot.Start();

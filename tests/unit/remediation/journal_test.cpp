@@ -4,6 +4,7 @@
 #include "support/test_support.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <atomic>
 #include <filesystem>
@@ -137,7 +138,7 @@ TEST_CASE("resolved alerts cancel queued jobs, not running ones") {
       MakeNotification({MakeAlert("run", "resolved"), MakeAlert("queued", "resolved")}), {}, "p",
       100);
   CHECK(resolved.cancelled_remediations == std::vector<std::string>{"service-down"});
-  CHECK(journal.GetJob(claimed->id)->state == "running");
+  CHECK(journal.GetJob(claimed->id)->state == JobState::kRunning);
   CHECK(journal.QueuedJobs() == 0);
   CHECK(journal.CountJobs("service-down", "cancelled") == 1);
 }
@@ -193,34 +194,97 @@ TEST_CASE("recovery resumes repeatable steps and interrupts unsafe ones, exactly
       [](const std::string& kind) { return kind == "verify" || kind == "diagnostics"; });
   CHECK(report.interrupted == 1);
   CHECK(report.requeued == 2);
-  CHECK(journal.GetJob(mid_restart)->state == "interrupted");
-  CHECK(journal.GetJob(between_steps)->state == "queued");
+  CHECK(journal.GetJob(mid_restart)->state == JobState::kInterrupted);
+  CHECK(journal.GetJob(between_steps)->state == JobState::kQueued);
   CHECK(journal.GetJob(between_steps)->next_step == 1);
   CHECK(journal.GetJob(mid_verify)->next_step == 1);
   CHECK(journal.QueuedJobs() == 3);
   auto second = journal.RecoverUnfinished([](const std::string&) { return true; });
   CHECK(second.requeued == 0);
   CHECK(second.interrupted == 0);
-  CHECK(journal.GetJob(mid_restart)->state == "interrupted");
+  CHECK(journal.GetJob(mid_restart)->state == JobState::kInterrupted);
 }
 
-TEST_CASE("cooldown and circuit bookkeeping") {
+TEST_CASE("cooldown, budget and circuit bookkeeping are per (remediation, target)") {
   TempDir dir;
   Journal journal(Settings(dir));
   journal.RecordNotification(MakeNotification({MakeAlert("a"), MakeAlert("b")}), Plan(2), "p", 100);
   auto job = journal.ClaimNextJob({});
-  CHECK_FALSE(journal.LastRunStart("service-down", "review-bot"));
-  journal.FinishJob(job->id, "succeeded", "success", "");
-  CHECK(journal.LastRunStart("service-down", "review-bot"));
-  CHECK(journal.CountRunsSince("review-bot", UnixNow() - 3600) == 1);
+  CHECK_FALSE(journal.LastSuccess("service-down", "review-bot"));
+  journal.RecordStepStart(job->id, 0, "restart");
+  journal.RecordStepEnd(job->id, 0, "succeeded", "restarted");
+  journal.FinishJob(job->id, JobState::kSucceeded, JobResult::kSuccess, "");
+  CHECK(journal.LastSuccess("service-down", "review-bot"));
+  CHECK_FALSE(journal.LastSuccess("high-memory", "review-bot"));
+  CHECK(journal.CountActedRunsSince("service-down", "review-bot", UnixNow() - 3600) == 1);
+  CHECK(journal.CountActedRunsSince("high-memory", "review-bot", UnixNow() - 3600) == 0);
+  CHECK(journal.RestartsSince("review-bot", UnixNow() - 3600) == 1);
+  // A run whose only step failed (the engine was unreachable) acted on nothing.
   auto other = journal.ClaimNextJob({});
-  CHECK(journal.CountRunsSince("review-bot", UnixNow() - 3600, other->id) == 1);
+  journal.RecordStepStart(other->id, 0, "restart");
+  journal.RecordStepEnd(other->id, 0, "failed", "error: cannot connect");
+  journal.FinishJob(other->id, JobState::kFailed, JobResult::kFailed, "");
+  CHECK(journal.CountActedRunsSince("service-down", "review-bot", UnixNow() - 3600) == 1);
+  CHECK(journal.LastSuccess("service-down", "review-bot"));
   const double now = UnixNow();
-  CHECK(journal.MarkCircuitOpen("review-bot", now, now - 3600));
-  CHECK_FALSE(journal.MarkCircuitOpen("review-bot", now + 1, now - 3599));
-  CHECK(journal.OpenCircuits().count("review-bot") == 1);
-  journal.CloseCircuit("review-bot");
+  CHECK(journal.OpenCircuit("service-down", "review-bot", now));
+  CHECK_FALSE(journal.OpenCircuit("service-down", "review-bot", now + 1));
+  CHECK(journal.OpenCircuit("high-memory", "review-bot", now));
+  REQUIRE(journal.OpenCircuits().size() == 2);
+  journal.CloseCircuit("high-memory", "review-bot");
+  REQUIRE(journal.OpenCircuits().size() == 1);
+  CHECK(journal.OpenCircuits()[0].remediation == "service-down");
+  CHECK(journal.CloseCircuits("review-bot").size() == 1);
   CHECK(journal.OpenCircuits().empty());
+}
+
+TEST_CASE("an incident stays open after a failed attempt: a re-delivery is its next attempt") {
+  TempDir dir;
+  Journal journal(Settings(dir));
+  const auto notification = MakeNotification({MakeAlert("down")});
+  std::vector<std::vector<PlannedJob>> plans = Plan(1);
+  plans[0][0].max_attempts = 2;
+  plans[0][0].retry_backoff_seconds = 0;
+  auto first = journal.RecordNotification(notification, plans, "p", 100);
+  REQUIRE(first.jobs.size() == 1);
+  CHECK(first.jobs[0].outcome == IntakeOutcome::kQueued);
+  // While it runs, the same delivery is a duplicate and queues one notice for a human.
+  auto job = journal.ClaimNextJob({});
+  auto running = journal.RecordNotification(notification, plans, "p", 100);
+  CHECK(running.jobs[0].outcome == IntakeOutcome::kDuplicate);
+  CHECK(running.jobs[0].existing_state == JobState::kRunning);
+  CHECK(running.jobs[0].notice_added);
+  CHECK_FALSE(journal.RecordNotification(notification, plans, "p", 100).jobs[0].notice_added);
+  journal.FinishJob(job->id, JobState::kFailed, JobResult::kFailed, "engine unreachable");
+  auto retried = journal.RecordNotification(notification, plans, "p", 100);
+  CHECK(retried.jobs[0].outcome == IntakeOutcome::kQueued);
+  CHECK(retried.jobs[0].attempt == 2);
+  auto second = journal.ClaimNextJob({});
+  REQUIRE(second);
+  CHECK(second->attempt == 2);
+  journal.FinishJob(second->id, JobState::kFailed, JobResult::kGaveUp, "still unreachable");
+  // max_attempts reached: the incident is closed to new attempts.
+  auto after = journal.RecordNotification(notification, plans, "p", 100);
+  CHECK(after.jobs[0].outcome == IntakeOutcome::kDuplicate);
+  CHECK(journal.UnsentNotices(10).size() == 1);
+}
+
+TEST_CASE("a scheduled retry waits for its time; a resolve cancels it") {
+  TempDir dir;
+  Journal journal(Settings(dir));
+  journal.RecordNotification(MakeNotification({MakeAlert("flaky")}), Plan(1), "p", 100);
+  auto job = journal.ClaimNextJob({});
+  journal.FinishJob(job->id, JobState::kFailed, JobResult::kFailed, "");
+  REQUIRE(journal.ScheduleRetry(*job, UnixNow() + 3600) != 0);
+  CHECK(journal.ScheduleRetry(*job, UnixNow()) == 0);  // that attempt exists already
+  CHECK_FALSE(journal.ClaimNextJob({}));               // not due yet
+  REQUIRE(journal.NextRetryDue());
+  CHECK(*journal.NextRetryDue() > UnixNow() + 3500);
+  auto resolved = MakeAlert("flaky");
+  resolved.status = "resolved";
+  const auto result = journal.RecordNotification(MakeNotification({resolved}), {}, "p", 100);
+  CHECK(result.cancelled_remediations.size() == 1);
+  CHECK_FALSE(journal.NextRetryDue());
 }
 
 TEST_CASE("retention deletes old finished records and caps rows") {
@@ -235,7 +299,7 @@ TEST_CASE("retention deletes old finished records and caps rows") {
   }
   for (int i = 0; i < 5; ++i) {
     auto job = journal.ClaimNextJob({});
-    journal.FinishJob(job->id, "succeeded", "success", "");
+    journal.FinishJob(job->id, JobState::kSucceeded, JobResult::kSuccess, "");
   }
   journal.Cleanup(UnixNow());
   // Six jobs, one still queued: the cap of 3 drops the oldest finished ones only.
@@ -260,7 +324,7 @@ TEST_CASE("concurrent writers are all committed (group commit)") {
     threads.emplace_back([&journal, t] {
       for (int i = 0; i < 50; ++i) {
         journal.RecordNotification(
-            MakeNotification({MakeAlert("t" + std::to_string(t) + "-" + std::to_string(i))}),
+            MakeNotification({MakeAlert(fmt::format("t{}-{}", t, i))}),
             Plan(1), "p", 100000);
       }
     });
@@ -285,8 +349,7 @@ TEST_CASE("checkpoints keep the WAL bounded under sustained writes, losing nothi
       for (int i = 0; i < kWritesPerThread; ++i) {
         std::vector<Alert> alerts;
         for (int a = 0; a < kAlertsPerWrite; ++a) {
-          alerts.push_back(MakeAlert("c" + std::to_string(t) + "-" + std::to_string(i) + "-" +
-                                     std::to_string(a)));
+          alerts.push_back(MakeAlert(fmt::format("c{}-{}-{}", t, i, a)));
           alerts.back().annotations["description"] = bulky;
         }
         journal.RecordNotification(MakeNotification(std::move(alerts)), {}, "p", 100);

@@ -168,7 +168,7 @@ TEST_CASE("every counter is exported at 0 from start-up") {
   CHECK(test::FindSample(text, "medic_alerts_received_total",
                          "alertname=\"ServiceDown\",status=\"firing\"") == 0.0);
   CHECK(test::FindSample(text, "medic_remediation_queue_depth") == 0.0);
-  CHECK(test::FindSample(text, "medic_remediation_circuit_open", "target=\"review-bot\"") == 0.0);
+  CHECK(test::FindSample(text, "medic_remediation_circuit_open", "remediation=\"service-down\",target=\"review-bot\"") == 0.0);
   CHECK(test::FindSample(text, "medic_journal_write_errors_total") == 0.0);
   CHECK(test::FindSample(text, "medic_journal_commits_total") >= 0.0);
   CHECK(test::FindSample(text, "medic_journal_writes_total") >= 0.0);
@@ -199,7 +199,8 @@ TEST_CASE("concurrent posters share commits: all accepted, each journaled once, 
       codes[i] = f.Post(Payload({Alert("batch-" + std::to_string(i))})).status;
     });
   }
-  std::this_thread::sleep_for(500ms);               // every poster is now waiting on the journal
+  // Every poster has reached the group commit and waits for its write to be durable.
+  REQUIRE(WaitFor([&] { return f.service->journal().WaitingWrites() >= kPosters; }, 30s));
   for (const auto& code : codes) CHECK(code == 0);  // nothing answered before it was durable
   holder.Execute("COMMIT");
   for (auto& poster : posters) poster.join();
@@ -225,8 +226,20 @@ TEST_CASE("the same notification five times runs one job, and notify reaches the
   REQUIRE(WaitFor([&] { return f.Count("success") == 1 && f.Idle(); }, 30s));
   CHECK(f.Runs() == std::vector<std::string>{"fp-1"});
   CHECK(f.Count("skipped_duplicate") == 4);
-  REQUIRE(f.receiver.bodies().size() == 1);
-  const json message = json::parse(f.receiver.bodies()[0]);
+  // One report of the run; a repeat that arrived while it ran adds one "already running" note
+  // (once per incident), never one per repeat.
+  std::vector<std::string> reports;
+  int already_running = 0;
+  for (const auto& body : f.receiver.bodies()) {
+    if (body.find("ALREADY RUNNING") != std::string::npos) {
+      ++already_running;
+    } else {
+      reports.push_back(body);
+    }
+  }
+  CHECK(already_running <= 1);
+  REQUIRE(reports.size() == 1);
+  const json message = json::parse(reports[0]);
   CHECK(message["text"].get<std::string>().find("service-down on review-bot") != std::string::npos);
   CHECK(message["attachments"][0]["fields"].dump().find("exec: succeeded") != std::string::npos);
   const auto history = f.service->journal().History(10, 0);
@@ -252,8 +265,9 @@ TEST_CASE("cooldown skips a new firing of the same remediation and target") {
 TEST_CASE("idle workers wake for each new job at once: they no longer poll the journal") {
   Fixture f;
   for (int i = 0; i < 3; ++i) {
-    // Long enough for both workers to be back in their idle wait (30 s before a recheck).
-    std::this_thread::sleep_for(1500ms);
+    // Both workers are back in their idle wait (30 s before a recheck): only a wake-up can
+    // make the job start within the bound below.
+    REQUIRE(WaitFor([&] { return f.service->engine().IdleWorkers() == f.config.workers; }, 20s));
     const auto posted = std::chrono::steady_clock::now();
     CHECK(f.Post(Payload({Alert("idle-" + std::to_string(i))})).status == 200);
     REQUIRE(WaitFor([&] { return f.Count("success") == i + 1; }, 20s));
@@ -273,12 +287,92 @@ TEST_CASE("circuit breaker: max_per_hour, then one giving-up notification") {
   CHECK(f.Count("skipped_circuit") == 2);
   CHECK(f.Runs().size() == 2);
   CHECK(test::FindSample(f.Exposition(), "medic_remediation_circuit_open",
-                         "target=\"review-bot\"") == 1.0);
-  int giving_up = 0;
-  for (const auto& body : f.receiver.bodies()) {
-    if (body.find("giving up on review-bot") != std::string::npos) ++giving_up;
-  }
-  CHECK(giving_up == 1);
+                         "remediation=\"service-down\",target=\"review-bot\"") == 1.0);
+  const auto count_bodies = [&](const std::string& text) {
+    int count = 0;
+    for (const auto& body : f.receiver.bodies()) count += body.find(text) != std::string::npos;
+    return count;
+  };
+  // Once per opening "giving up", and each skipped incident told once, with what to do.
+  REQUIRE(WaitFor([&] { return count_bodies("NOT RUN (auto-healing is off") == 2; }, 30s));
+  CHECK(count_bodies("giving up on review-bot") == 1);
+  CHECK(count_bodies("/api/v1/circuits/reset?target=review-bot") >= 2);
+
+  // The documented way back: reset the circuit, and the next incident is healed.
+  http::Request reset;
+  reset.method = "POST";
+  reset.path = "/api/v1/circuits/reset";
+  reset.params.emplace("target", "review-bot");
+  http::Response refused;
+  f.service->HandleCircuitReset(reset, refused);
+  CHECK(refused.status == 401);
+  reset.headers.emplace("Authorization", "Bearer s3cret");
+  http::Response closed;
+  f.service->HandleCircuitReset(reset, closed);
+  CHECK(closed.status == 200);
+  CHECK(json::parse(closed.body)["closed"].size() == 1);
+  CHECK(test::FindSample(f.Exposition(), "medic_remediation_circuit_open",
+                         "remediation=\"service-down\",target=\"review-bot\"") == 0.0);
+  // The budget is still used up, so a new incident would open it again; a new remediation
+  // (another budget) is unaffected. Here: the already-skipped incident re-sent is retried once
+  // the circuit is closed, and opens it again (2 acted runs in the hour).
+  CHECK(f.Post(Payload({Alert("fp2")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("skipped_circuit") == 3; }, 30s));
+  CHECK(f.Runs().size() == 2);
+}
+
+TEST_CASE("a failed run does not start the cooldown: the retry heals, and a human hears once") {
+  Fixture f([](Config& config) {
+    auto& rule = config.remediations[0];
+    rule.cooldown = 1h;
+    rule.retry_backoff = 200ms;
+    rule.max_attempts = 3;
+    // Fails until the file `healthy` exists: an engine that comes back.
+    rule.steps[0].argv = {"/bin/sh", "-c",
+                          "echo \"$MEDIC_ALERT_FINGERPRINT\" >> " + config.data_dir +
+                              "/runs.txt; test -e " + config.data_dir + "/healthy"};
+  });
+  CHECK(f.Post(Payload({Alert("down-1")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("failed") == 1; }, 30s));
+  f.dir.Write("healthy", "");
+  REQUIRE(WaitFor([&] { return f.Count("success") == 1; }, 30s));
+  CHECK(f.Count("skipped_cooldown") == 0);
+  CHECK(f.Runs().size() == 2);
+  // The re-sent alert after the heal is a duplicate of a healed incident: nothing runs.
+  CHECK(f.Post(Payload({Alert("down-1")})).status == 200);
+  CHECK(f.Count("skipped_duplicate") == 1);
+  // Who heard what: the first failure (a retry is coming), then the success on attempt 2.
+  REQUIRE(WaitFor([&] { return f.receiver.bodies().size() >= 2; }, 30s));
+  const auto bodies = f.receiver.bodies();
+  CHECK(bodies.size() == 2);
+  CHECK(bodies[0].find("FAILED, will retry (attempt 1 of 3)") != std::string::npos);
+  CHECK(bodies[1].find("OK on attempt 2") != std::string::npos);
+  // A new outage of the same target inside the cooldown is not run now, the person is told,
+  // and it is retried when the cooldown ends (not lost).
+  CHECK(f.Post(Payload({Alert("down-2", "firing", "2026-11-29T04:00:00Z")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("skipped_cooldown") == 1; }, 30s));
+  REQUIRE(WaitFor([&] { return f.receiver.bodies().size() == 3; }, 30s));
+  CHECK(f.receiver.bodies()[2].find("NOT RUN (cooldown)") != std::string::npos);
+  CHECK(f.service->journal().QueuedJobs() == 1);  // its retry, due when the cooldown ends
+}
+
+TEST_CASE("the last failed attempt gives up once; re-deliveries change nothing") {
+  Fixture f([](Config& config) {
+    auto& rule = config.remediations[0];
+    rule.retry_backoff = 100ms;
+    rule.max_attempts = 2;
+    rule.steps[0].argv = {"/bin/false"};
+  });
+  CHECK(f.Post(Payload({Alert("dead")})).status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("gave_up") == 1; }, 30s));
+  CHECK(f.Count("failed") == 1);
+  for (int i = 0; i < 3; ++i) CHECK(f.Post(Payload({Alert("dead")})).status == 200);
+  CHECK(f.Count("skipped_duplicate") == 3);
+  REQUIRE(WaitFor([&] { return f.receiver.bodies().size() >= 2; }, 30s));
+  const auto bodies = f.receiver.bodies();
+  REQUIRE(bodies.size() == 2);
+  CHECK(bodies[0].find("FAILED, will retry (attempt 1 of 2)") != std::string::npos);
+  CHECK(bodies[1].find("GAVE UP after 2 attempt(s), manual action needed") != std::string::npos);
 }
 
 TEST_CASE("a resolved alert cancels its queued job, not the running one") {
