@@ -62,7 +62,7 @@ void RemediationEngine::Stop() {
   }
   workers_.clear();
   if (maintenance_.joinable()) maintenance_.join();
-  notices_wake_.notify_all();
+  notices_wake_.notify_all();  // stopping_ is set: the loop's predicate sees it
   if (notices_.joinable()) notices_.join();
 }
 
@@ -438,13 +438,17 @@ std::vector<Circuit> RemediationEngine::ResetCircuits(const std::string& target)
 }
 
 void RemediationEngine::WakeNotices() {
-  { std::lock_guard lock(mutex_); }
+  {
+    std::lock_guard lock(mutex_);
+    notices_pending_ = true;
+  }
   notices_wake_.notify_all();
 }
 
 void RemediationEngine::NoticeLoop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    notices_pending_ = false;
     lock.unlock();
     std::vector<NoticeRecord> pending;
     try {
@@ -470,7 +474,7 @@ void RemediationEngine::NoticeLoop() {
     }
     lock.lock();
     if (pending.size() == 50) continue;
-    notices_wake_.wait_for(lock, kIdleRecheck);
+    notices_wake_.wait_for(lock, kIdleRecheck, [this] { return stopping_ || notices_pending_; });
   }
 }
 

@@ -31,9 +31,10 @@ json History(int port) {
   return json::parse(HttpGet(port, "/api/v1/remediations?limit=100").body)["remediations"];
 }
 
-json JobFor(int port, const std::string& remediation) {
+// The incident's attempt `attempt` (1: the first run) of `remediation`.
+json JobFor(int port, const std::string& remediation, int attempt = 1) {
   for (const auto& job : History(port)) {
-    if (job["remediation"] == remediation) return job;
+    if (job["remediation"] == remediation && job.value("attempt", 1) == attempt) return job;
   }
   return nullptr;
 }
@@ -204,4 +205,10 @@ TEST_CASE(
   CHECK(FindSample(scrape.body, "medic_remediations_total",
                    R"(remediation="service-down",result="failed")") == 1);
   CHECK(HttpGet(medic.port(), "/-/healthy").status == 200);
+  // The failed run did not consume the incident: its next attempt waits for retry_backoff.
+  const json retry = JobFor(medic.port(), "service-down", 2);
+  REQUIRE(retry.is_object());
+  CHECK(retry["state"] == "queued");
+  CHECK(retry["not_before"].get<double>() > 0);
+  CHECK(job["detail"].get<std::string>().find("medic tries again at") != std::string::npos);
 }

@@ -20,10 +20,14 @@
 namespace medic::remediation {
 
 // Turns journaled alerts into remediation runs. Accept() only journals (the webhook handler
-// calls it and answers once it returns); a bounded pool of workers claims queued jobs from the
-// journal, applies the safety rules (cooldown per remediation and target, max_per_hour per
-// target with a circuit breaker, one job per target at a time, dry run) and runs the steps,
-// journaling each. The queue lives in the journal, so a crash loses nothing and Start()
+// calls it and answers once it returns); a bounded pool of workers claims due jobs from the
+// journal, applies the safety rules and runs the steps, journaling each. Safety, per
+// (remediation, target): a circuit after max_per_hour runs that acted (closed after
+// circuit_reset_after or by ResetCircuits), a cooldown counted from the last run that
+// succeeded, one job per target at a time, dry run. Healing comes first: a failed attempt
+// schedules the incident's next one (retry_backoff, doubling, up to max_attempts). Whatever
+// was skipped, failed or given up reaches a human once per incident, through journaled notices
+// a notice thread sends. The queue lives in the journal, so a crash loses nothing and Start()
 // resumes unfinished work exactly once.
 class RemediationEngine {
  public:
@@ -87,6 +91,7 @@ class RemediationEngine {
   std::vector<std::thread> workers_;
   std::thread maintenance_;
   std::condition_variable notices_wake_;
+  bool notices_pending_ = false;  // guarded by mutex_
   std::thread notices_;  // sends journaled notices to the remediation's notifiers
 };
 
