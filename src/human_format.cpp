@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <utility>
 #include <ctime>
+#include <utility>
 
 namespace medic::human {
 namespace {
@@ -46,10 +46,8 @@ std::string Span(double seconds) {
   auto remaining = static_cast<long long>(std::llround(seconds));
   if (remaining == 0) return "0s";
   std::string out;
-  for (const auto& [unit, size] : {std::pair<const char*, long long>{"d", 86400},
-                                   {"h", 3600},
-                                   {"m", 60},
-                                   {"s", 1}}) {
+  for (const auto& [unit, size] :
+       {std::pair<const char*, long long>{"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}}) {
     if (remaining >= size) {
       out += std::to_string(remaining / size) + unit;
       remaining %= size;

@@ -172,10 +172,10 @@ struct StepSettings {
 struct RemediationSettings {
   std::string name;
   std::vector<LabelMatcher> match;
-  std::string target;        // fixed container name
-  std::string target_label;  // or the container named by this alert label
-  Duration cooldown = 10min;  // after a run that succeeded, per target
-  int max_per_hour = 3;       // runs that acted, per target; then the circuit opens
+  std::string target;                 // fixed container name
+  std::string target_label;           // or the container named by this alert label
+  Duration cooldown = 10min;          // after a run that succeeded, per target
+  int max_per_hour = 3;               // runs that acted, per target; then the circuit opens
   Duration circuit_reset_after = 1h;  // an open circuit closes by itself after this
   int max_attempts = 3;               // per incident (fingerprint + startsAt), then give up
   Duration retry_backoff = 30s;       // before the 2nd attempt; doubles for each later one

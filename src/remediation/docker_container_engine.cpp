@@ -22,8 +22,8 @@ class DockerContainerEngine : public remediation::ContainerEngine {
   explicit DockerContainerEngine(const DockerSettings& settings)
       : client_(docker::ResolveDockerHost(settings.host),
                 std::max<std::chrono::milliseconds>(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(settings.timeout),
-                    30s)) {}
+                    std::chrono::duration_cast<std::chrono::milliseconds>(settings.timeout), 30s)) {
+  }
 
   void Restart(const std::string& name, Duration stop_timeout) override {
     Check(client_.Restart(name, Seconds(stop_timeout)), name, "restart");
@@ -34,7 +34,8 @@ class DockerContainerEngine : public remediation::ContainerEngine {
   void Start(const std::string& name) override { Check(client_.Start(name), name, "start"); }
 
   std::string InspectJson(const std::string& name) override {
-    return client_.Request("GET", "/containers/" + docker::UrlEncode(name) + "/json", client_.timeout())
+    return client_
+        .Request("GET", "/containers/" + docker::UrlEncode(name) + "/json", client_.timeout())
         .body;
   }
   std::string LogTail(const std::string& name, std::size_t lines) override {

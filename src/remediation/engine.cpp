@@ -260,14 +260,14 @@ bool RemediationEngine::SkipIfPolicySaysSo(const JobRecord& job,
     if (opened) {
       spdlog::error("giving up on {}: {} ran {} times in the last hour (max_per_hour {})",
                     job.target, job.remediation, runs, remediation.max_per_hour);
-      AddNotice(job, "circuit_open",
-                "ran " + std::to_string(runs) + " times in the last hour (max_per_hour " +
-                    std::to_string(remediation.max_per_hour) +
-                    "); manual action needed. It is off until " +
-                    human::Time(now + std::chrono::duration<double>(
-                                          remediation.circuit_reset_after)
-                                          .count()),
-                "circuit|" + std::to_string(static_cast<long long>(now)));
+      AddNotice(
+          job, "circuit_open",
+          "ran " + std::to_string(runs) + " times in the last hour (max_per_hour " +
+              std::to_string(remediation.max_per_hour) +
+              "); manual action needed. It is off until " +
+              human::Time(now +
+                          std::chrono::duration<double>(remediation.circuit_reset_after).count()),
+          "circuit|" + std::to_string(static_cast<long long>(now)));
     }
     Skip(job, remediation, JobResult::kSkippedCircuit,
          "auto-healing is off: " + std::to_string(runs) + " runs of " + job.remediation + " on " +
@@ -391,26 +391,25 @@ void RemediationEngine::FinishRun(const JobRecord& job, const RemediationSetting
   metrics_.SetLastRun(job.remediation, job.target, finished);
   if (!context.failed) {
     Persist([&] {
-      journal_.FinishJob(job.id, JobState::kSucceeded, JobResult::kSuccess,
-                         job.attempt > 1 ? "healed on attempt " + std::to_string(job.attempt)
-                                         : std::string());
+      journal_.FinishJob(
+          job.id, JobState::kSucceeded, JobResult::kSuccess,
+          job.attempt > 1 ? "healed on attempt " + std::to_string(job.attempt) : std::string());
     });
     metrics_.CountRemediation(job.remediation, "success");
     return;
   }
   // A failed run does not consume the incident: the next attempt is scheduled with backoff
   // (doubling) while attempts remain, and a human hears of it once; after the last, once more.
-  const bool has_notify = std::any_of(remediation.steps.begin(), remediation.steps.end(),
-                                      [](const StepSettings& step) {
-                                        return step.kind == StepSettings::Kind::kNotify;
-                                      });
+  const bool has_notify = std::any_of(
+      remediation.steps.begin(), remediation.steps.end(),
+      [](const StepSettings& step) { return step.kind == StepSettings::Kind::kNotify; });
   if (job.attempt < job.max_attempts) {
     const double backoff = job.retry_backoff_seconds * std::pow(2.0, job.attempt - 1);
     const double retry_at = finished + backoff;
     const std::string detail = "attempt " + std::to_string(job.attempt) + " of " +
-                               std::to_string(job.max_attempts) + " failed at " +
-                               context.failure + "; medic tries again at " +
-                               human::Time(retry_at) + " (in " + human::Span(backoff) + ")";
+                               std::to_string(job.max_attempts) + " failed at " + context.failure +
+                               "; medic tries again at " + human::Time(retry_at) + " (in " +
+                               human::Span(backoff) + ")";
     Persist([&] { journal_.FinishJob(job.id, JobState::kFailed, JobResult::kFailed, detail); });
     Persist([&] { journal_.ScheduleRetry(job, retry_at); });
     metrics_.CountRemediation(job.remediation, "failed");

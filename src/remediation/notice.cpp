@@ -41,8 +41,8 @@ NotificationMessage RenderNotice(const NoticeRecord& notice) {
   NotificationMessage message;
   const std::string headline = words ? std::string(words->headline) : notice.kind;
   if (notice.kind == "circuit_open") {
-    message.title = "[medic] giving up on " + notice.target + ": " + notice.remediation + " " +
-                    notice.detail;
+    message.title =
+        "[medic] giving up on " + notice.target + ": " + notice.remediation + " " + notice.detail;
   } else {
     message.title = "[medic] " + headline + ": " + notice.remediation + " on " + notice.target +
                     (notice.alertname.empty() ? "" : " for " + notice.alertname);

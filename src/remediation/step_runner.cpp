@@ -1,8 +1,8 @@
 #include "medic/remediation/step_runner.h"
 
+#include "medic/human_format.h"
 #include "medic/remediation/diagnostics.h"
 #include "medic/remediation/http_client.h"
-#include "medic/human_format.h"
 #include "medic/remediation/notice.h"
 #include "medic/remediation/notifier.h"
 #include "medic/remediation/process_runner.h"
@@ -306,8 +306,8 @@ StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
     verdict = "OK on attempt " + std::to_string(job.attempt);
   }
   NotificationMessage message;
-  message.title = "[medic] " + verdict + ": " + job.remediation + " on " + job.target + " for " +
-                  alertname;
+  message.title =
+      "[medic] " + verdict + ": " + job.remediation + " on " + job.target + " for " + alertname;
   message.fields.emplace_back("alert",
                               alertname + " (" + JsonString(context.alert, "status") + ")");
   message.fields.emplace_back("target", job.target);
@@ -320,11 +320,11 @@ StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
   if (context.failed) {
     const double backoff = job.retry_backoff_seconds * std::pow(2.0, job.attempt - 1);
     message.fields.emplace_back(
-        "what to do",
-        retries_left ? "Nothing yet: medic tries again in " + human::Span(backoff) +
-                           " while the alert fires, and reports the outcome."
-                     : "Act by hand: medic will not try again for this incident. Check the "
-                       "container (docker logs, docker inspect) and the failing step.");
+        "what to do", retries_left
+                          ? "Nothing yet: medic tries again in " + human::Span(backoff) +
+                                " while the alert fires, and reports the outcome."
+                          : "Act by hand: medic will not try again for this incident. Check the "
+                            "container (docker logs, docker inspect) and the failing step.");
   }
   if (!context.bundle_path.empty()) message.fields.emplace_back("bundle", context.bundle_path);
   const nlohmann::json annotations = context.alert.value("annotations", nlohmann::json::object());

@@ -81,7 +81,8 @@ struct Stack {
 
     const std::string health = "http://127.0.0.1:" + std::to_string(bot_port) + "/health";
     medic = std::make_unique<MedicProcess>(
-        "data_dir: " + dir.path() + "\n" + "docker: {host: \"" + DockerHost() + "\", timeout: 5s}\n" +
+        "data_dir: " + dir.path() + "\n" + "docker: {host: \"" + DockerHost() +
+        "\", timeout: 5s}\n" +
         "collectors:\n"
         "  timeout: 8s\n"
         "  container: {names: [review-bot]}\n"

@@ -82,8 +82,8 @@ TEST_CASE("journal on a full filesystem: 503 while full, nothing accepted lost, 
                                 release + " ]; do sleep 0.05; done'], timeout: 5m}}]\n"));
   const auto current_states = [&] {
     std::multiset<std::string> states;
-    const auto history = json::parse(
-        HttpGet(medic.port(), "/api/v1/remediations?limit=1000").body, nullptr, false);
+    const auto history =
+        json::parse(HttpGet(medic.port(), "/api/v1/remediations?limit=1000").body, nullptr, false);
     if (!history.is_object()) return states;
     for (const auto& job : history["remediations"]) states.insert(job["state"].get<std::string>());
     return states;

@@ -61,8 +61,7 @@ TEST_CASE("ServiceDown restarts, HighMemoryUsage prunes and restarts, HighErrorR
       "collectors: {filesystem: {mountpoints: [/]}}\n"
       "webhook:\n"
       "  bearer_token_file: " +
-      data.Join("token") + "\n" + "targets: [" +
-      bot.name() + "]\n" +
+      data.Join("token") + "\n" + "targets: [" + bot.name() + "]\n" +
       "notifiers:\n"
       "  slack: {url: \"" +
       receiver.url() + "\"}\n" +
@@ -167,8 +166,7 @@ TEST_CASE(
       "data_dir: " + data.path() + "\ndocker: {host: \"" + engine.host() + "\"}\n" +
       "collectors: {filesystem: {mountpoints: [/]}}\n"
       "webhook: {bearer_token_file: " +
-      data.Join("token") + "}\n" + "targets: [" +
-      bot.name() +
+      data.Join("token") + "}\n" + "targets: [" + bot.name() +
       "]\n"
       "remediations:\n"
       "  - name: service-down\n"

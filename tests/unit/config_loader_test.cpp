@@ -149,14 +149,17 @@ TEST_CASE("one docker section serves every part that talks to the engine") {
 }
 
 TEST_CASE("the old per-section engine keys are refused with a pointer to docker:") {
-  const std::string moved = "moved: the Docker engine is configured once, in the top-level section ";
-  const std::string container = ErrorOf("collectors:\n  container:\n    docker_host: unix:///x.sock\n");
+  const std::string moved =
+      "moved: the Docker engine is configured once, in the top-level section ";
+  const std::string container =
+      ErrorOf("collectors:\n  container:\n    docker_host: unix:///x.sock\n");
   CHECK(container.rfind("medic.yml:3:", 0) == 0);
   CHECK(container.find("collectors.container.docker_host: " + moved +
                        "docker.host (used by every part that talks to the engine)") !=
         std::string::npos);
   CHECK(ErrorOf("collectors:\n  container: {timeout: 5s}\n")
-            .find("collectors.container.timeout: " + moved + "docker.timeout") != std::string::npos);
+            .find("collectors.container.timeout: " + moved + "docker.timeout") !=
+        std::string::npos);
   CHECK(ErrorOf("collectors:\n  logs:\n    docker_host: unix:///x.sock\n")
             .find("collectors.logs.docker_host: " + moved + "docker.host") != std::string::npos);
   CHECK(ErrorOf("webhook:\n  bearer_token: t\n  docker_host: unix:///x.sock\n")

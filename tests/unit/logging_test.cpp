@@ -7,9 +7,9 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <functional>
@@ -63,8 +63,8 @@ std::vector<std::string> Lines(const std::string& text) {
 }  // namespace
 
 TEST_CASE("json format: one parseable object per line, fields intact, level honoured") {
-  const std::string hostile = "quote \" backslash \\ newline\nnext\ttab nul" + std::string(1, '\0') +
-                              " bell\x07 snowman \xe2\x98\x83";
+  const std::string hostile = "quote \" backslash \\ newline\nnext\ttab nul" +
+                              std::string(1, '\0') + " bell\x07 snowman \xe2\x98\x83";
   const std::string output = CaptureStderr([&] {
     medic::ConfigureLogging("info", "json");
     spdlog::debug("hidden below the level");

@@ -60,8 +60,7 @@ class RemediationEngine {
   void RunJob(JobRecord job);
   // Cooldown, circuit and budget: finishes the job as skipped (and tells a human once per
   // incident) when one of them says no; false when the job may run.
-  bool SkipIfPolicySaysSo(const JobRecord& job, const RemediationSettings& remediation,
-                          double now);
+  bool SkipIfPolicySaysSo(const JobRecord& job, const RemediationSettings& remediation, double now);
   void Skip(const JobRecord& job, const RemediationSettings& remediation, JobResult result,
             const std::string& detail, std::optional<double> retry_at);
   void FinishRun(const JobRecord& job, const RemediationSettings& remediation,
@@ -92,7 +91,7 @@ class RemediationEngine {
   std::thread maintenance_;
   std::condition_variable notices_wake_;
   bool notices_pending_ = false;  // guarded by mutex_
-  std::thread notices_;  // sends journaled notices to the remediation's notifiers
+  std::thread notices_;           // sends journaled notices to the remediation's notifiers
 };
 
 }  // namespace medic::remediation

@@ -323,9 +323,8 @@ TEST_CASE("concurrent writers are all committed (group commit)") {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&journal, t] {
       for (int i = 0; i < 50; ++i) {
-        journal.RecordNotification(
-            MakeNotification({MakeAlert(fmt::format("t{}-{}", t, i))}),
-            Plan(1), "p", 100000);
+        journal.RecordNotification(MakeNotification({MakeAlert(fmt::format("t{}-{}", t, i))}),
+                                   Plan(1), "p", 100000);
       }
     });
   }

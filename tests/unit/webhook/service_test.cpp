@@ -168,7 +168,8 @@ TEST_CASE("every counter is exported at 0 from start-up") {
   CHECK(test::FindSample(text, "medic_alerts_received_total",
                          "alertname=\"ServiceDown\",status=\"firing\"") == 0.0);
   CHECK(test::FindSample(text, "medic_remediation_queue_depth") == 0.0);
-  CHECK(test::FindSample(text, "medic_remediation_circuit_open", "remediation=\"service-down\",target=\"review-bot\"") == 0.0);
+  CHECK(test::FindSample(text, "medic_remediation_circuit_open",
+                         "remediation=\"service-down\",target=\"review-bot\"") == 0.0);
   CHECK(test::FindSample(text, "medic_journal_write_errors_total") == 0.0);
   CHECK(test::FindSample(text, "medic_journal_commits_total") >= 0.0);
   CHECK(test::FindSample(text, "medic_journal_writes_total") >= 0.0);
