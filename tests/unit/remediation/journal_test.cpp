@@ -101,7 +101,7 @@ TEST_CASE("a corrupted journal fails the integrity check and is refused") {
   {
     Journal journal(Settings(dir));
     for (int i = 0; i < 200; ++i) {
-      journal.RecordNotification(MakeNotification({MakeAlert("fp" + std::to_string(i))}), Plan(1),
+      journal.RecordNotification(MakeNotification({MakeAlert(fmt::format("fp{}", i))}), Plan(1),
                                  "peer", 100000);
     }
   }  // closing checkpoints the WAL into the main file
@@ -294,7 +294,7 @@ TEST_CASE("retention deletes old finished records and caps rows") {
   settings.max_rows = 3;
   Journal journal(settings);
   for (int i = 0; i < 6; ++i) {
-    journal.RecordNotification(MakeNotification({MakeAlert("f" + std::to_string(i))}), Plan(1), "p",
+    journal.RecordNotification(MakeNotification({MakeAlert(fmt::format("f{}", i))}), Plan(1), "p",
                                100);
   }
   for (int i = 0; i < 5; ++i) {
