@@ -31,7 +31,7 @@ Alert MakeAlert(const std::string& fingerprint, const std::string& status = "fir
 
 Notification MakeNotification(std::vector<Alert> alerts) {
   Notification notification;
-  notification.version = "4";
+  notification.version.assign(1, '4');  // operator=("4") trips GCC 12 -Werror=restrict at -O2
   notification.status = alerts.front().status;
   notification.receiver = "medic";
   notification.alerts = std::move(alerts);
