@@ -101,42 +101,6 @@ std::string CountWithWindow(const RuleWindowCount& count) {
   return RuleLabel(count.rule) + " (" + WindowName(count.window) + ")";
 }
 
-// The same wording health::Evaluate gives the overall state, recomputed after the log review's
-// checks joined the collectors' ones.
-void Summarize(health::Report& report) {
-  using health::State;
-  report.overall = State::kOk;
-  int warnings = 0;
-  int failures = 0;
-  for (const health::Check& check : report.checks) {
-    warnings += check.state == State::kWarn;
-    failures += check.state == State::kFail;
-    report.overall = std::max(report.overall, check.state);
-  }
-  if (report.checks.empty()) {
-    report.reason = "nothing to check: no collector produced health metrics";
-    return;
-  }
-  if (report.overall == State::kOk) {
-    report.reason = human::Format("all %.0f checks OK", static_cast<double>(report.checks.size()));
-    return;
-  }
-  std::string reason = failures ? human::Format("%.0f failing", failures) : "";
-  if (warnings) reason += (reason.empty() ? "" : ", ") + human::Format("%.0f warning", warnings);
-  reason += ": ";
-  int listed = 0;
-  for (const health::Check& check : report.checks) {
-    if (check.state != report.overall) continue;
-    if (listed == 3) {
-      reason += ", …";
-      break;
-    }
-    reason += (listed ? "; " : "") + check.subject + " " + check.value_text;
-    ++listed;
-  }
-  report.reason = reason;
-}
-
 void AppendLogReview(std::string& out, const LogReview& review) {
   out += "  log review " + FormatUtc(static_cast<double>(review.start_seconds)) + " to " +
          FormatUtc(static_cast<double>(review.end_seconds)) + " (" + WindowName(review.window);
@@ -274,7 +238,7 @@ void AddLogReviewChecks(const LogReview& review, const ThresholdSettings& thresh
   };
   std::stable_sort(report.checks.begin(), report.checks.end(),
                    [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
-  Summarize(report);
+  health::Summarize(report);  // the log review's checks joined the collectors' ones
 }
 
 std::string RenderCheckText(const health::Report& report, const LogReview* review,

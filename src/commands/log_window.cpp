@@ -1,10 +1,10 @@
 #include "medic/commands/log_window.h"
 
-#include "medic/commands/log_line_time.h"
 #include "medic/commands/terminal_safe_text.h"
 #include "medic/docker/client.h"
 #include "medic/logs/container_source.h"
 #include "medic/logs/line_splitter.h"
+#include "medic/logs/log_timestamp.h"
 #include "medic/logs/rule_matcher.h"
 #include "medic/unique_fd.h"
 
@@ -123,7 +123,7 @@ void CountFile(const std::string& path, WindowCounter& counter, SourceWindow& re
   logs::LineSplitter splitter(options.max_line_bytes);
   std::optional<std::int64_t> last_stamp;
   auto on_line = [&](std::string_view line) {
-    if (const auto stamp = LeadingLogTime(line)) last_stamp = Nanos(*stamp);
+    if (const auto stamp = logs::LeadingLogTime(line)) last_stamp = Nanos(*stamp);
     const bool untimestamped = !last_stamp;
     if (counter.Count(line, last_stamp.value_or(modified)) && untimestamped) {
       ++result.untimestamped_lines;

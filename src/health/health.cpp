@@ -317,10 +317,14 @@ Report Evaluate(const std::vector<prometheus::MetricFamily>& families,
   EvaluateCache(f, thresholds, out);
   EvaluateMedic(f, statuses, out);
   report.checks = out.Take();
+  Summarize(report);
+  return report;
+}
 
+void Summarize(Report& report) {
+  report.overall = State::kOk;
   int warnings = 0;
   int failures = 0;
-  std::vector<std::string> worst;
   for (const Check& check : report.checks) {
     if (check.state == State::kWarn) ++warnings;
     if (check.state == State::kFail) ++failures;
@@ -328,11 +332,11 @@ Report Evaluate(const std::vector<prometheus::MetricFamily>& families,
   }
   if (report.checks.empty()) {
     report.reason = "nothing to check: no collector produced health metrics";
-    return report;
+    return;
   }
   if (report.overall == State::kOk) {
     report.reason = Format("all %.0f checks OK", static_cast<double>(report.checks.size()));
-    return report;
+    return;
   }
   std::string reason = failures ? Format("%.0f failing", failures) : "";
   if (warnings) reason += (reason.empty() ? "" : ", ") + Format("%.0f warning", warnings);
@@ -348,7 +352,6 @@ Report Evaluate(const std::vector<prometheus::MetricFamily>& families,
     ++listed;
   }
   report.reason = reason;
-  return report;
 }
 
 nlohmann::json ToJson(const Report& report) {

@@ -2,66 +2,9 @@
 
 #include "medic/logs/line_splitter.h"
 
-#include <charconv>
 #include <ctime>
 
 namespace medic::logs {
-namespace {
-
-bool ParseInt(std::string_view text, int& out) {
-  const auto result = std::from_chars(text.data(), text.data() + text.size(), out);
-  return result.ec == std::errc() && result.ptr == text.data() + text.size();
-}
-
-}  // namespace
-
-std::optional<LogTimestamp> ParseLogTimestamp(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-      text[16] != ':') {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!ParseInt(text.substr(0, 4), year) || !ParseInt(text.substr(5, 2), month) ||
-      !ParseInt(text.substr(8, 2), day) || !ParseInt(text.substr(11, 2), hour) ||
-      !ParseInt(text.substr(14, 2), minute) || !ParseInt(text.substr(17, 2), second)) {
-    return std::nullopt;
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  LogTimestamp stamp;
-  std::size_t position = 19;
-  if (position < text.size() && text[position] == '.') {
-    ++position;
-    int digits = 0;
-    while (position < text.size() && text[position] >= '0' && text[position] <= '9') {
-      if (digits < 9) {
-        stamp.nanos = stamp.nanos * 10 + (text[position] - '0');
-        ++digits;
-      }
-      ++position;
-    }
-    if (digits == 0) return std::nullopt;
-    for (; digits < 9; ++digits) stamp.nanos *= 10;
-  }
-  std::int64_t offset_seconds = 0;
-  const std::string_view zone = text.substr(position);
-  if (zone != "Z") {
-    int hours = 0, minutes = 0;
-    if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || zone[3] != ':' ||
-        !ParseInt(zone.substr(1, 2), hours) || !ParseInt(zone.substr(4, 2), minutes)) {
-      return std::nullopt;
-    }
-    offset_seconds = (hours * 3600 + minutes * 60) * (zone[0] == '+' ? 1 : -1);
-  }
-  stamp.seconds = static_cast<std::int64_t>(::timegm(&tm)) - offset_seconds;
-  return stamp;
-}
 
 ContainerLogSource::ContainerLogSource(std::string container, const DockerSettings& docker,
                                        std::size_t max_line_bytes, bool from_beginning,

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 
 namespace medic::remediation {
 namespace {
@@ -228,7 +227,7 @@ bool RemediationEngine::SkipIfPolicySaysSo(const JobRecord& job,
                    FormatDuration(remediation.circuit_reset_after));
       break;
     }
-    Skip(job, remediation, JobResult::kSkippedCircuit,
+    Skip(job, JobResult::kSkippedCircuit,
          "auto-healing is off: " + job.remediation + " used its budget on " + job.target +
              " (max_per_hour " + std::to_string(remediation.max_per_hour) +
              "); the circuit opened at " + human::Time(circuit.opened_at) +
@@ -243,7 +242,7 @@ bool RemediationEngine::SkipIfPolicySaysSo(const JobRecord& job,
   if (const auto healed = journal_.LastSuccess(job.remediation, job.target);
       healed && now - *healed < cooldown) {
     const double ends = *healed + cooldown;
-    Skip(job, remediation, JobResult::kSkippedCooldown,
+    Skip(job, JobResult::kSkippedCooldown,
          job.target + " was healed at " + human::Time(*healed) + "; the cooldown of " +
              FormatDuration(remediation.cooldown) + " ends at " + human::Time(ends),
          ends);
@@ -269,7 +268,7 @@ bool RemediationEngine::SkipIfPolicySaysSo(const JobRecord& job,
                           std::chrono::duration<double>(remediation.circuit_reset_after).count()),
           "circuit|" + std::to_string(static_cast<long long>(now)));
     }
-    Skip(job, remediation, JobResult::kSkippedCircuit,
+    Skip(job, JobResult::kSkippedCircuit,
          "auto-healing is off: " + std::to_string(runs) + " runs of " + job.remediation + " on " +
              job.target + " in the last hour (max_per_hour " +
              std::to_string(remediation.max_per_hour) + ")",
@@ -279,8 +278,7 @@ bool RemediationEngine::SkipIfPolicySaysSo(const JobRecord& job,
   return false;
 }
 
-void RemediationEngine::Skip(const JobRecord& job, const RemediationSettings& remediation,
-                             JobResult result, const std::string& detail,
+void RemediationEngine::Skip(const JobRecord& job, JobResult result, const std::string& detail,
                              std::optional<double> retry_at) {
   std::string told = detail;
   const bool retry = retry_at && job.attempt < job.max_attempts;
@@ -291,7 +289,6 @@ void RemediationEngine::Skip(const JobRecord& job, const RemediationSettings& re
                JobResultName(result), detail);
   if (retry) Persist([&] { journal_.ScheduleRetry(job, *retry_at); });
   AddNotice(job, std::string(JobResultName(result)), told, job.idempotency_key);
-  (void)remediation;
 }
 
 void RemediationEngine::AddNotice(const JobRecord& job, const std::string& kind,
@@ -404,7 +401,7 @@ void RemediationEngine::FinishRun(const JobRecord& job, const RemediationSetting
       remediation.steps.begin(), remediation.steps.end(),
       [](const StepSettings& step) { return step.kind == StepSettings::Kind::kNotify; });
   if (job.attempt < job.max_attempts) {
-    const double backoff = job.retry_backoff_seconds * std::pow(2.0, job.attempt - 1);
+    const double backoff = RetryDelaySeconds(job.retry_backoff_seconds, job.attempt);
     const double retry_at = finished + backoff;
     const std::string detail = "attempt " + std::to_string(job.attempt) + " of " +
                                std::to_string(job.max_attempts) + " failed at " + context.failure +

@@ -1,6 +1,8 @@
 #include "medic/remediation/job_state.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <utility>
 
 namespace medic::remediation {
@@ -63,6 +65,10 @@ std::optional<JobResult> ParseJobResult(std::string_view name) {
 bool LeavesIncidentOpen(JobState state) {
   return state == JobState::kFailed || state == JobState::kInterrupted ||
          state == JobState::kSkipped || state == JobState::kCancelled;
+}
+
+double RetryDelaySeconds(double retry_backoff_seconds, int failed_attempt) {
+  return retry_backoff_seconds * std::pow(2.0, std::max(0, failed_attempt - 1));
 }
 
 }  // namespace medic::remediation

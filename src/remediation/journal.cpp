@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <cstring>
 #include <filesystem>
 
@@ -146,6 +145,22 @@ JobRecord ReadJob(const SqliteStatement& row) {
   job.retry_backoff_seconds = row.Real(19);
   job.not_before = row.Real(20);
   return job;
+}
+
+// Queues `notice` unless the incident has one of its kind; true when queued.
+bool InsertNotice(SqliteDatabase& db, const NoticeRecord& notice) {
+  db.Cached(
+        "INSERT OR IGNORE INTO notices(remediation, target, incident_key, kind, alertname, "
+        "detail, created_at) VALUES (?,?,?,?,?,?,?)")
+      .Bind(1, notice.remediation)
+      .Bind(2, notice.target)
+      .Bind(3, notice.incident_key)
+      .Bind(4, notice.kind)
+      .Bind(5, notice.alertname)
+      .Bind(6, notice.detail.substr(0, 4096))
+      .Bind(7, notice.created_at)
+      .Run();
+  return db.Changes() > 0;
 }
 
 // SQLite says only "unable to open database file" when it cannot create its -wal/-shm files;
@@ -445,23 +460,16 @@ IntakeResult Journal::RecordNotification(const webhook::Notification& notificati
               job.attempt = last_attempt;
               if (state == JobState::kRunning) {
                 // Told once per incident: medic is already on it.
-                db.Cached(
-                      "INSERT OR IGNORE INTO notices(remediation, target, incident_key, kind, "
-                      "alertname, detail, created_at) VALUES (?,?,?,'skipped_duplicate',?,?,?)")
-                    .Bind(1, plan.remediation)
-                    .Bind(2, plan.target)
-                    .Bind(3, row.key)
-                    .Bind(4, row.alertname)
-                    .Bind(5, "attempt " + std::to_string(last_attempt) + " is running")
-                    .Bind(6, now)
-                    .Run();
-                job.notice_added = db.Changes() > 0;
+                job.notice_added = InsertNotice(
+                    db,
+                    {0, plan.remediation, plan.target, row.key, "skipped_duplicate", row.alertname,
+                     "attempt " + std::to_string(last_attempt) + " is running", now, ""});
               }
               result.jobs.push_back(std::move(job));
               continue;
             }
             attempt = last_attempt + 1;
-            const double due = finished + backoff * std::pow(2.0, last_attempt - 1);
+            const double due = finished + RetryDelaySeconds(backoff, last_attempt);
             if (due > now) not_before = due;
           } else {
             latest.Reset();
@@ -811,18 +819,9 @@ std::vector<Circuit> Journal::OpenCircuits() {
 bool Journal::AddNotice(const NoticeRecord& notice) {
   bool added = false;
   Write([&](SqliteDatabase& db) {
-    db.Prepare(
-          "INSERT OR IGNORE INTO notices(remediation, target, incident_key, kind, alertname, "
-          "detail, created_at) VALUES (?,?,?,?,?,?,?)")
-        .Bind(1, notice.remediation)
-        .Bind(2, notice.target)
-        .Bind(3, notice.incident_key)
-        .Bind(4, notice.kind)
-        .Bind(5, notice.alertname)
-        .Bind(6, notice.detail.substr(0, 4096))
-        .Bind(7, UnixNow())
-        .Run();
-    added = db.Changes() > 0;
+    NoticeRecord stamped = notice;
+    stamped.created_at = UnixNow();
+    added = InsertNotice(db, stamped);
   });
   return added;
 }

@@ -45,7 +45,7 @@ RemediationMetrics::RemediationMetrics(const Config& config) {
     if (!remediation.target.empty()) circuit_open_[{remediation.name, remediation.target}] = 0;
   }
   for (const char* kind : {"failed", "gave_up", "skipped_cooldown", "skipped_circuit",
-                           "skipped_duplicate", "circuit_open", "unrouted"}) {
+                           "skipped_duplicate", "circuit_open"}) {
     for (const char* outcome : {"delivered", "failed"}) notices_[{kind, outcome}] = 0;
   }
 }

@@ -10,7 +10,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cmath>
 #include <stdexcept>
 #include <thread>
 
@@ -318,7 +317,7 @@ StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
     message.fields.emplace_back("failed at", context.failure);
   }
   if (context.failed) {
-    const double backoff = job.retry_backoff_seconds * std::pow(2.0, job.attempt - 1);
+    const double backoff = RetryDelaySeconds(job.retry_backoff_seconds, job.attempt);
     message.fields.emplace_back(
         "what to do", retries_left
                           ? "Nothing yet: medic tries again in " + human::Span(backoff) +

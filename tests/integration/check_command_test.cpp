@@ -33,14 +33,7 @@ medic::test::CommandResult Check(const TempDir& dir, const std::string& yaml,
   return RunCommand(argv, std::chrono::seconds(60));
 }
 
-std::string Stamp(std::int64_t unix_seconds) {
-  const std::time_t when = unix_seconds;
-  std::tm tm{};
-  ::gmtime_r(&when, &tm);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+std::string Stamp(std::int64_t unix_seconds) { return medic::test::Rfc3339Utc(unix_seconds); }
 
 void Append(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::app) << text;

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -245,5 +246,14 @@ MedicProcess::MedicProcess(const std::string& config_yaml, std::vector<std::stri
 MedicProcess::~MedicProcess() = default;
 
 std::string MedicProcess::Log() const { return ReadFile(log_path_); }
+
+std::string Rfc3339Utc(std::int64_t unix_seconds) {
+  const std::time_t when = unix_seconds;
+  std::tm tm{};
+  ::gmtime_r(&when, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
 
 }  // namespace medic::test

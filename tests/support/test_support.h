@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -61,6 +62,8 @@ class Subprocess {
 
 // Polls `condition` every 20 ms until it is true or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+// Unix seconds as a log line stamps them: "2026-12-01T09:00:00Z".
+std::string Rfc3339Utc(std::int64_t unix_seconds);
 
 // Runs argv (no shell) to completion, returning exit code and combined output.
 struct CommandResult {

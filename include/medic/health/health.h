@@ -57,6 +57,9 @@ struct Report {
 Report Evaluate(const std::vector<prometheus::MetricFamily>& families,
                 const ThresholdSettings& thresholds, double now_seconds,
                 const std::vector<CollectorStatus>& statuses = {});
+// Sets overall and reason from checks (Evaluate calls it; `medic check` again after adding the
+// log review's own checks).
+void Summarize(Report& report);
 
 nlohmann::json ToJson(const Report& report);
 

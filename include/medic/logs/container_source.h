@@ -4,6 +4,7 @@
 
 #include "medic/docker/client.h"
 #include "medic/logs/line_sink.h"
+#include "medic/logs/log_timestamp.h"
 #include "medic/logs/offset_state.h"
 
 #include <cstdint>
@@ -13,15 +14,6 @@
 #include <string_view>
 
 namespace medic::logs {
-
-// A log timestamp (Docker's RFC 3339 with up to nanoseconds) as comparable integers.
-struct LogTimestamp {
-  std::int64_t seconds = 0;
-  std::int32_t nanos = 0;
-  auto operator<=>(const LogTimestamp&) const = default;
-};
-// Parses "2026-11-29T03:00:00.123456789Z" (or with a ±hh:mm offset); nullopt if malformed.
-std::optional<LogTimestamp> ParseLogTimestamp(std::string_view text);
 
 // A container's logs through the Docker Engine API, polled incrementally: each poll asks for
 // stdout+stderr with timestamps since the last second seen and skips what an earlier poll

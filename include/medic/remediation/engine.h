@@ -61,8 +61,8 @@ class RemediationEngine {
   // Cooldown, circuit and budget: finishes the job as skipped (and tells a human once per
   // incident) when one of them says no; false when the job may run.
   bool SkipIfPolicySaysSo(const JobRecord& job, const RemediationSettings& remediation, double now);
-  void Skip(const JobRecord& job, const RemediationSettings& remediation, JobResult result,
-            const std::string& detail, std::optional<double> retry_at);
+  void Skip(const JobRecord& job, JobResult result, const std::string& detail,
+            std::optional<double> retry_at);
   void FinishRun(const JobRecord& job, const RemediationSettings& remediation,
                  const JobContext& context);
   void AddNotice(const JobRecord& job, const std::string& kind, const std::string& detail,

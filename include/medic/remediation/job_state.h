@@ -41,4 +41,8 @@ std::optional<JobResult> ParseJobResult(std::string_view name);
 // for another attempt (within max_attempts).
 bool LeavesIncidentOpen(JobState state);
 
+// How long after failed attempt number `failed_attempt` (1-based) the next one waits:
+// retry_backoff, doubling for each later attempt.
+double RetryDelaySeconds(double retry_backoff_seconds, int failed_attempt);
+
 }  // namespace medic::remediation

@@ -95,7 +95,7 @@ struct Circuit {
 };
 
 // Something a human must hear about an incident (kind: failed, gave_up, skipped_cooldown,
-// skipped_circuit, skipped_duplicate, circuit_open, unrouted), once per incident and kind.
+// skipped_circuit, skipped_duplicate, circuit_open), once per incident and kind.
 struct NoticeRecord {
   std::int64_t id = 0;
   std::string remediation;

@@ -59,21 +59,6 @@ bool LogsHaveSixLines(const TestContainer& container) {
 
 }  // namespace
 
-TEST_CASE("ParseLogTimestamp reads Docker's RFC 3339 nanosecond timestamps") {
-  using medic::logs::ParseLogTimestamp;
-  const auto a = ParseLogTimestamp("2026-11-29T03:00:00.123456789Z");
-  REQUIRE(a);
-  CHECK(a->seconds == 1795921200);
-  CHECK(a->nanos == 123456789);
-  const auto b = ParseLogTimestamp("2026-11-29T03:00:00.5Z");
-  REQUIRE(b);
-  CHECK(b->nanos == 500000000);
-  CHECK(*a < *b);
-  CHECK(ParseLogTimestamp("2026-11-29T04:00:00+01:00")->seconds == 1795921200);
-  CHECK_FALSE(ParseLogTimestamp("not a time"));
-  CHECK_FALSE(ParseLogTimestamp("2026-11-29T03:00:00.Z"));
-}
-
 TEST_CASE(
     "container logs: stdout and stderr counted exactly; restart and medic restart don't recount") {
   TempDir dir;

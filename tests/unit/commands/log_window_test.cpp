@@ -16,14 +16,7 @@ using medic::commands::ReadLogWindows;
 using medic::commands::SourceWindow;
 using medic::test::TempDir;
 
-std::string Stamp(std::int64_t unix_seconds) {
-  const std::time_t when = unix_seconds;
-  std::tm tm{};
-  ::gmtime_r(&when, &tm);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+std::string Stamp(std::int64_t unix_seconds) { return medic::test::Rfc3339Utc(unix_seconds); }
 
 void SetModified(const std::string& path, std::int64_t unix_seconds) {
   struct timeval times[2];

@@ -1,11 +1,21 @@
 #pragma once
 
-#include "medic/logs/container_source.h"
-
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
-namespace medic::commands {
+namespace medic::logs {
+
+// A log line's time as comparable integers (Docker stamps up to nanoseconds).
+struct LogTimestamp {
+  std::int64_t seconds = 0;
+  std::int32_t nanos = 0;
+  auto operator<=>(const LogTimestamp&) const = default;
+};
+
+// Docker's stamp on a container log line: exactly "2026-11-29T03:00:00.123456789Z" or with a
+// ±hh:mm offset, nothing before or after it; nullopt if malformed.
+std::optional<LogTimestamp> ParseLogTimestamp(std::string_view text);
 
 // When a log file's line was written, read from the line itself, for `medic check`'s window.
 // Recognised (the forms log files here carry; anything else is "no timestamp"):
@@ -17,4 +27,4 @@ namespace medic::commands {
 //   256 bytes (after the client address, ident and user).
 std::optional<logs::LogTimestamp> LeadingLogTime(std::string_view line);
 
-}  // namespace medic::commands
+}  // namespace medic::logs

@@ -1,11 +1,11 @@
-#include "medic/commands/log_line_time.h"
+#include "medic/logs/log_timestamp.h"
 
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <ctime>
 
-using medic::commands::LeadingLogTime;
+using medic::logs::LeadingLogTime;
 
 namespace {
 // 2026-12-01T09:00:00Z
@@ -42,4 +42,25 @@ TEST_CASE("lines without a recognisable stamp") {
   CHECK_FALSE(LeadingLogTime("2026-12-01"));
   CHECK_FALSE(LeadingLogTime("[01/Foo/2026:09:00:00 +0000]"));
   CHECK_FALSE(LeadingLogTime(""));
+}
+
+TEST_CASE("ParseLogTimestamp reads Docker's RFC 3339 nanosecond timestamps") {
+  using medic::logs::ParseLogTimestamp;
+  const auto a = ParseLogTimestamp("2026-11-29T03:00:00.123456789Z");
+  REQUIRE(a);
+  CHECK(a->seconds == 1795921200);
+  CHECK(a->nanos == 123456789);
+  const auto b = ParseLogTimestamp("2026-11-29T03:00:00.5Z");
+  REQUIRE(b);
+  CHECK(b->nanos == 500000000);
+  CHECK(*a < *b);
+  CHECK(ParseLogTimestamp("2026-11-29T04:00:00+01:00")->seconds == 1795921200);
+  CHECK_FALSE(ParseLogTimestamp("not a time"));
+  CHECK_FALSE(ParseLogTimestamp("2026-11-29T03:00:00.Z"));
+  // Docker's stamps only: what log files also write is not one.
+  CHECK_FALSE(ParseLogTimestamp("2026-11-29 03:00:00Z"));
+  CHECK_FALSE(ParseLogTimestamp("2026-11-29T03:00:00"));
+  CHECK_FALSE(ParseLogTimestamp("2026-11-29T03:00:00,5Z"));
+  CHECK_FALSE(ParseLogTimestamp("2026-11-29T03:00:00Z ERROR"));
+  CHECK_FALSE(ParseLogTimestamp("[2026-11-29T03:00:00Z"));
 }

@@ -1,9 +1,9 @@
-#include "medic/commands/log_line_time.h"
+#include "medic/logs/log_timestamp.h"
 
 #include <array>
 #include <ctime>
 
-namespace medic::commands {
+namespace medic::logs {
 namespace {
 
 // Access logs put the stamp after "host ident user "; further in, a '[' is message text.
@@ -57,19 +57,22 @@ std::optional<int> ZoneOffset(std::string_view text, std::size_t& position) {
   return sign * (hours * 3600 + minutes * 60);
 }
 
-std::optional<logs::LogTimestamp> Iso8601(std::string_view text) {
-  if (!text.empty() && text.front() == '[') text.remove_prefix(1);
+// ISO 8601 at the start of `text`. Strict (Docker's stamps): 'T', a '.' fraction, a zone, and
+// nothing else. Lenient (log files): also a leading '[', a space separator, a ',' fraction, no
+// zone (local time) and text after the stamp.
+std::optional<LogTimestamp> Iso8601(std::string_view text, bool strict) {
+  if (!strict && !text.empty() && text.front() == '[') text.remove_prefix(1);
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (text.size() < 19 || !Digits(text, 0, 4, year) || text[4] != '-' ||
       !Digits(text, 5, 2, month) || text[7] != '-' || !Digits(text, 8, 2, day) ||
-      (text[10] != 'T' && text[10] != ' ') || !Digits(text, 11, 2, hour) || text[13] != ':' ||
-      !Digits(text, 14, 2, minute) || text[16] != ':' || !Digits(text, 17, 2, second) ||
-      !ValidCalendar(month, day, hour, minute, second)) {
+      (text[10] != 'T' && (strict || text[10] != ' ')) || !Digits(text, 11, 2, hour) ||
+      text[13] != ':' || !Digits(text, 14, 2, minute) || text[16] != ':' ||
+      !Digits(text, 17, 2, second) || !ValidCalendar(month, day, hour, minute, second)) {
     return std::nullopt;
   }
-  logs::LogTimestamp stamp;
+  LogTimestamp stamp;
   std::size_t position = 19;
-  if (position < text.size() && (text[position] == '.' || text[position] == ',')) {
+  if (position < text.size() && (text[position] == '.' || (!strict && text[position] == ','))) {
     ++position;
     int digits = 0;
     while (position < text.size() && text[position] >= '0' && text[position] <= '9') {
@@ -83,7 +86,9 @@ std::optional<logs::LogTimestamp> Iso8601(std::string_view text) {
     for (; digits < 9; ++digits) stamp.nanos *= 10;
   }
   std::tm tm = CalendarTime(year, month, day, hour, minute, second);
-  if (const auto offset = ZoneOffset(text, position)) {
+  const auto offset = ZoneOffset(text, position);
+  if (strict && (!offset || position != text.size())) return std::nullopt;
+  if (offset) {
     stamp.seconds = static_cast<std::int64_t>(::timegm(&tm)) - *offset;
   } else {
     tm.tm_isdst = -1;
@@ -102,7 +107,7 @@ int MonthNumber(std::string_view name) {
 }
 
 // "[01/Dec/2026:09:00:00 +0000]" starting at text[0] == '['.
-std::optional<logs::LogTimestamp> CommonLogStamp(std::string_view text) {
+std::optional<LogTimestamp> CommonLogStamp(std::string_view text) {
   int day = 0, year = 0, hour = 0, minute = 0, second = 0;
   if (text.size() < 28 || text[0] != '[' || !Digits(text, 1, 2, day) || text[3] != '/' ||
       text[7] != '/' || !Digits(text, 8, 4, year) || text[12] != ':' ||
@@ -116,13 +121,17 @@ std::optional<logs::LogTimestamp> CommonLogStamp(std::string_view text) {
   const auto offset = ZoneOffset(text, position);
   if (!offset || position >= text.size() || text[position] != ']') return std::nullopt;
   std::tm tm = CalendarTime(year, month, day, hour, minute, second);
-  return logs::LogTimestamp{static_cast<std::int64_t>(::timegm(&tm)) - *offset, 0};
+  return LogTimestamp{static_cast<std::int64_t>(::timegm(&tm)) - *offset, 0};
 }
 
 }  // namespace
 
-std::optional<logs::LogTimestamp> LeadingLogTime(std::string_view line) {
-  if (auto stamp = Iso8601(line)) return stamp;
+std::optional<LogTimestamp> ParseLogTimestamp(std::string_view text) {
+  return Iso8601(text, /*strict=*/true);
+}
+
+std::optional<LogTimestamp> LeadingLogTime(std::string_view line) {
+  if (auto stamp = Iso8601(line, /*strict=*/false)) return stamp;
   const std::string_view head = line.substr(0, kCommonLogSearchBytes);
   for (std::size_t bracket = head.find('['); bracket != std::string_view::npos;
        bracket = head.find('[', bracket + 1)) {
@@ -131,4 +140,4 @@ std::optional<logs::LogTimestamp> LeadingLogTime(std::string_view line) {
   return std::nullopt;
 }
 
-}  // namespace medic::commands
+}  // namespace medic::logs
