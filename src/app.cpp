@@ -142,7 +142,21 @@ void App::RegisterRoutes() {
         health::Evaluate(model.families, model.thresholds, NowSeconds(), model.collectors);
     if (webhook_) {
       try {
-        model.remediations = webhook_->journal().History(20, 0);
+        auto& journal = webhook_->journal();
+        model.remediations = journal.History(20, 0);
+        for (const auto& circuit : journal.OpenCircuits()) {
+          Duration reset_after = 1h;
+          for (const auto& remediation : current->config.remediations) {
+            if (remediation.name == circuit.remediation)
+              reset_after = remediation.circuit_reset_after;
+          }
+          model.open_circuits.push_back(
+              {circuit.remediation, circuit.target, circuit.opened_at,
+               circuit.opened_at + std::chrono::duration<double>(reset_after).count()});
+        }
+        for (const auto& target : current->config.targets) {
+          model.medic_restarts_24h[target] = journal.RestartsSince(target, NowSeconds() - 86400);
+        }
       } catch (const std::exception& error) {
         model.remediations_error = error.what();
       }

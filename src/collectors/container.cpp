@@ -143,9 +143,11 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
         health.Add(*details.health_status == status ? 1 : 0, {{"name", name}, {"status", status}});
       }
     }
-    if (!details.running) continue;
     const LabelPairs labels = CadvisorLabels(details);
+    // The limit is configuration, known while the container is stopped too (the page shows it);
+    // usage series exist only while it runs, so ratios over them stay cAdvisor's.
     memory_limit.Add(static_cast<double>(details.memory_limit), labels);
+    if (!details.running) continue;
     if (details.started_at) start_time.Add(*details.started_at, labels);
     if (observation.seen_at > 0) last_seen.Add(observation.seen_at, labels);
     if (!observation.stats || observation.stats->empty) continue;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <set>
 
 namespace medic::http {
 namespace {
@@ -228,11 +229,26 @@ std::string CheckRows(const health::Report& report, std::string_view group) {
   return rows;
 }
 
+// The headline: healing trouble first (the person must act on it), then the checks' reason.
+std::pair<health::State, std::string> Headline(const StatusPageModel& model) {
+  health::State state = model.report.overall;
+  std::string reason;
+  for (const HealingTrouble& trouble : HealingTroubles(model)) {
+    state = std::max(state, trouble.state);
+    reason += (reason.empty() ? "" : "; ") + trouble.text;
+  }
+  if (reason.empty()) return {state, model.report.reason};
+  return {state, reason + (model.report.overall == health::State::kOk
+                               ? ""
+                               : "; checks: " + model.report.reason)};
+}
+
 std::string OverallSection(const StatusPageModel& model) {
-  const std::string state(health::StateName(model.report.overall));
+  const auto [overall, reason] = Headline(model);
+  const std::string state(health::StateName(overall));
   std::string html = "<div class=\"overall " + StateClass(state) + "\" id=\"overall\"><strong>" +
                      HtmlEscape(state) + "</strong> <span id=\"overall-reason\">" +
-                     HtmlEscape(model.report.reason) + "</span></div>\n";
+                     HtmlEscape(reason) + "</span></div>\n";
   std::string rows;
   for (const auto& check : model.report.checks) {
     if (check.state == health::State::kOk) continue;
@@ -246,6 +262,21 @@ std::string OverallSection(const StatusPageModel& model) {
   return html;
 }
 
+// The engine's RestartCount only counts its restart policy's restarts; medic's own come from
+// the journal.
+int MedicRestarts(const StatusPageModel& model, const std::string& name) {
+  const auto found = model.medic_restarts_24h.find(name);
+  return found == model.medic_restarts_24h.end() ? 0 : found->second;
+}
+
+std::string RestartsText(const StatusPageModel& model, const ContainerRow& row) {
+  const int by_medic = MedicRestarts(model, row.name);
+  std::string text = Fixed(row.restarts + by_medic, 0);
+  if (by_medic > 0) text += " (" + std::to_string(by_medic) + " by medic in 24 h)";
+  if (row.oom_killed) text += " (last exit: OOM)";
+  return text;
+}
+
 std::string ContainerSection(const StatusPageModel& model) {
   const double warn_ratio = model.thresholds.container_memory_warning_ratio;
   std::string rows;
@@ -253,7 +284,13 @@ std::string ContainerSection(const StatusPageModel& model) {
     const std::string running =
         row.running ? "running" : (row.state.empty() ? "not running" : row.state);
     std::string memory = Bytes(row.memory);
-    if (row.limit > 0) {
+    if (!row.running) {
+      // A stopped container uses nothing; what it may use is still worth showing.
+      memory = "<span class=\"muted\">" +
+               HtmlEscape(row.limit > 0 ? "not running; limit " + Bytes(row.limit)
+                                        : std::string("not running; no limit")) +
+               "</span>";
+    } else if (row.limit > 0) {
       memory = Meter(row.memory / row.limit, warn_ratio, 0.97) + " <span class=\"muted\">" +
                HtmlEscape(Bytes(row.memory) + " of " + Bytes(row.limit)) + "</span>";
     } else {
@@ -262,7 +299,7 @@ std::string ContainerSection(const StatusPageModel& model) {
     rows += "<tr class=\"" + std::string(row.running ? "ok" : "fail") + "\">" + Cell(row.name) +
             "<td>" + Badge(row.running ? "OK" : "FAIL") + " " + HtmlEscape(running) + "</td>" +
             Cell(row.health.empty() ? "—" : row.health) + "<td>" + memory + "</td>" +
-            Cell(Fixed(row.restarts, 0) + (row.oom_killed ? " (OOM)" : "")) + "</tr>\n";
+            Cell(RestartsText(model, row)) + "</tr>\n";
   }
   std::string probes = CheckRows(model.report, health::kGroupService);
   return Table({"container", "state", "health", "memory vs limit", "restarts"}, rows,
@@ -410,8 +447,7 @@ std::string RemediationSection(const StatusPageModel& model) {
             "</time> <strong>" + HtmlEscape(JsonText(job, "alertname")) + "</strong> → ";
     html += HtmlEscape(JsonText(job, "remediation")) + " on <code>" +
             HtmlEscape(JsonText(job, "target")) + "</code> <span class=\"badge " + css + "\">";
-    html += HtmlEscape(state) +
-            (result.empty() || result == state ? "" : HtmlEscape(" / " + result)) + "</span>" +
+    html += HtmlEscape(PlainJobOutcome(job)) + "</span>" +
             (dry_run ? " <span class=\"badge dry\">dry run</span>" : "") + "</div>\n";
     const std::string detail = JsonText(job, "detail");
     if (!detail.empty()) html += "<div class=\"muted\">" + HtmlEscape(detail) + "</div>\n";
@@ -493,7 +529,7 @@ std::string_view StatusPageContentSecurityPolicy() {
 }
 
 std::string RenderStatusPage(const StatusPageModel& model) {
-  const std::string state(health::StateName(model.report.overall));
+  const std::string state(health::StateName(Headline(model).first));
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -510,19 +546,88 @@ std::string RenderStatusPage(const StatusPageModel& model) {
   }
   html += "</nav></header>\n<main>\n";
   html += Section("state", "Overall state", OverallSection(model));
+  html += Section("remediations", "Remediations", RemediationSection(model));
   html += Section("containers", "Service: containers and probes", ContainerSection(model));
   html += Section("certificates", "Certificates", CertificateSection(model));
   html += Section("disks", "Disks and backups", DiskSection(model));
   html += Section("redis", "Redis", RedisSection(model));
   html += Section("logs", "Log rules and top offenders", LogSection(model));
-  html += Section("remediations", "Remediations", RemediationSection(model));
   html += Section("collectors", "Collectors", CollectorSection(model));
   html += "</main>\n</body></html>\n";
   return html;
 }
 
+std::vector<HealingTrouble> HealingTroubles(const StatusPageModel& model) {
+  std::vector<HealingTrouble> troubles;
+  for (const auto& circuit : model.open_circuits) {
+    troubles.push_back({health::State::kFail,
+                        "auto-healing is off for " + circuit.target + " (" + circuit.remediation +
+                            " since " + human::Time(circuit.opened_at) + ", back on at " +
+                            human::Time(circuit.closes_at) +
+                            " or with POST /api/v1/circuits/reset?target=" + circuit.target + ")"});
+  }
+  // The latest attempt per (remediation, target) decides; the history is newest first.
+  std::set<std::pair<std::string, std::string>> seen;
+  std::vector<HealingTrouble> warnings;
+  if (model.remediations && model.remediations->is_array()) {
+    for (const auto& job : *model.remediations) {
+      if (!job.is_object()) continue;
+      const auto key = std::make_pair(JsonText(job, "remediation"), JsonText(job, "target"));
+      const std::string state = JsonText(job, "state");
+      if (state == "queued" && job.value("attempt", 1) > 1) {
+        if (!seen.insert(key).second) continue;
+        warnings.push_back({health::State::kWarn, "the last " + key.first + " on " + key.second +
+                                                      " failed; medic retries at " +
+                                                      human::Time(job.value("not_before", 0.0))});
+        continue;
+      }
+      if (state == "queued" || state == "running" || state == "cancelled" || state == "refused") {
+        continue;
+      }
+      if (!seen.insert(key).second) continue;
+      if (JsonText(job, "result") == "gave_up") {
+        troubles.push_back({health::State::kFail,
+                            "medic gave up on " + key.second + " (" + key.first + " at " +
+                                human::Time(job.value("finished_at", 0.0)) + "): act by hand"});
+      } else if (state == "failed" || state == "interrupted") {
+        warnings.push_back(
+            {health::State::kWarn, "the last " + key.first + " on " + key.second + " failed"});
+      }
+    }
+  }
+  troubles.insert(troubles.end(), warnings.begin(), warnings.end());
+  return troubles;
+}
+
+std::string PlainJobOutcome(const nlohmann::json& job) {
+  const std::string state = JsonText(job, "state");
+  const std::string result = JsonText(job, "result");
+  const int attempt = job.value("attempt", 1);
+  const std::string attempt_text =
+      attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : std::string();
+  if (state == "succeeded") return "healed" + attempt_text;
+  if (state == "failed") return result == "gave_up" ? "failed, gave up" : "failed, will retry";
+  if (state == "queued") {
+    const double due = job.value("not_before", 0.0);
+    return due > 0 ? "retry at " + human::Time(due) + attempt_text : "waiting for a worker";
+  }
+  if (state == "running") return "running" + attempt_text;
+  if (result == "skipped_cooldown") return "not run: cooldown";
+  if (result == "skipped_circuit") return "not run: auto-healing off";
+  if (state == "cancelled") return "not needed: alert resolved";
+  if (state == "refused") return "refused: target not allowed";
+  if (state == "interrupted") return "interrupted by a restart of medic";
+  if (state == "dry_run") return "dry run: nothing done";
+  return state;
+}
+
 nlohmann::json StatusJson(const StatusPageModel& model) {
   nlohmann::json body = health::ToJson(model.report);
+  nlohmann::json healing = nlohmann::json::array();
+  for (const HealingTrouble& trouble : HealingTroubles(model)) {
+    healing.push_back({{"state", health::StateName(trouble.state)}, {"text", trouble.text}});
+  }
+  body["healing_troubles"] = std::move(healing);
   body["version"] = model.version;
   body["revision"] = model.revision;
   nlohmann::json containers = nlohmann::json::array();
@@ -535,6 +640,7 @@ nlohmann::json StatusJson(const StatusPageModel& model) {
                           {"memory_bytes", Finite(row.memory)},
                           {"memory_limit_bytes", Finite(row.limit)},
                           {"restarts", Finite(row.restarts)},
+                          {"restarts_by_medic_24h", MedicRestarts(model, row.name)},
                           {"oom_killed", row.oom_killed}});
   }
   body["containers"] = std::move(containers);

@@ -6,6 +6,7 @@
 #include <prometheus/metric_family.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,8 +30,29 @@ struct StatusPageModel {
   // returns it); nullopt when no journal is configured.
   std::optional<nlohmann::json> remediations;
   std::string remediations_error;  // the journal could not be read
+  // Auto-healing switched off: (remediation, target) circuits that are open, and when each
+  // closes by itself.
+  struct OpenCircuit {
+    std::string remediation;
+    std::string target;
+    double opened_at = 0;
+    double closes_at = 0;
+  };
+  std::vector<OpenCircuit> open_circuits;
+  std::map<std::string, int> medic_restarts_24h;  // per target: restarts medic made (journal)
   int refresh_seconds = 15;
 };
+
+// What the on-call person must know about healing first: circuits open, incidents medic gave
+// up on, runs that failed and wait for a retry. Most severe first; the page's headline.
+struct HealingTrouble {
+  health::State state = health::State::kWarn;
+  std::string text;
+};
+std::vector<HealingTrouble> HealingTroubles(const StatusPageModel& model);
+
+// A journaled job's state in plain words: "healed", "failed, retry at …", "not run: cooldown".
+std::string PlainJobOutcome(const nlohmann::json& job);
 
 inline constexpr std::string_view kStatusStylesheetPath = "/static/status.css";
 

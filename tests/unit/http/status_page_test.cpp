@@ -113,3 +113,67 @@ TEST_CASE("without a journal or metrics the page says what is missing") {
   model.remediations = nlohmann::json::array({1, "x", nullptr});  // malformed entries are skipped
   CHECK(medic::http::RenderStatusPage(model).find("<ol class=\"timeline\">") != std::string::npos);
 }
+
+TEST_CASE("the headline names healing trouble first, in plain words with human times") {
+  medic::http::StatusPageModel model;
+  model.families = medic::test::SampleFamilies("");
+  model.report = medic::health::Evaluate(model.families, model.thresholds, medic::test::kSampleNow);
+  const double now = medic::test::kSampleNow;
+  model.open_circuits = {{"service-down", "review-bot", now - 600, now + 3000}};
+  model.remediations =
+      nlohmann::json::array({{{"id", 3},
+                              {"remediation", "high-memory"},
+                              {"target", "review-bot"},
+                              {"state", "queued"},
+                              {"result", ""},
+                              {"attempt", 2},
+                              {"not_before", now + 30},
+                              {"created_at", now}},
+                             {{"id", 2},
+                              {"remediation", "high-memory"},
+                              {"target", "review-bot"},
+                              {"state", "failed"},
+                              {"result", "failed"},
+                              {"attempt", 1},
+                              {"created_at", now - 10}},
+                             {{"id", 1},
+                              {"remediation", "service-down"},
+                              {"target", "review-bot"},
+                              {"state", "skipped"},
+                              {"result", "skipped_cooldown"},
+                              {"attempt", 1},
+                              {"detail", "review-bot was healed at 2027-01-15 07:55:00 UTC"},
+                              {"created_at", now - 60}}});
+  model.medic_restarts_24h = {{"review-bot", 4}};
+
+  const auto troubles = medic::http::HealingTroubles(model);
+  REQUIRE(troubles.size() == 2);
+  CHECK(troubles[0].state == medic::health::State::kFail);
+  CHECK(troubles[0].text.find("auto-healing is off for review-bot (service-down since ") == 0);
+  CHECK(troubles[0].text.find("/api/v1/circuits/reset?target=review-bot") != std::string::npos);
+  CHECK(troubles[1].state == medic::health::State::kWarn);
+  CHECK(troubles[1].text.find("the last high-memory on review-bot failed; medic retries at 20") ==
+        0);
+
+  const std::string html = medic::http::RenderStatusPage(model);
+  const auto headline = html.find("id=\"overall-reason\">auto-healing is off for review-bot");
+  CHECK(headline != std::string::npos);
+  CHECK(html.find("<title>FAIL") != std::string::npos);
+  // The remediation timeline comes before the containers, in words, not state/result codes.
+  CHECK(html.find("id=\"remediations\"") < html.find("id=\"containers\""));
+  CHECK(html.find("not run: cooldown") != std::string::npos);
+  CHECK(html.find("retry at 20") != std::string::npos);
+  CHECK(html.find("skipped / skipped_cooldown") == std::string::npos);
+  CHECK(html.find("(4 by medic in 24 h)") != std::string::npos);
+  CHECK(html.find("not running; no limit") != std::string::npos);  // redis is stopped: no usage
+  CHECK(html.find("0 B <span class=\"muted\">no limit") == std::string::npos);
+  const auto json = medic::http::StatusJson(model);
+  CHECK(json["healing_troubles"].size() == 2);
+
+  CHECK(medic::http::PlainJobOutcome({{"state", "succeeded"}, {"attempt", 2}}) ==
+        "healed (attempt 2)");
+  CHECK(medic::http::PlainJobOutcome({{"state", "failed"}, {"result", "gave_up"}}) ==
+        "failed, gave up");
+  CHECK(medic::http::PlainJobOutcome({{"state", "skipped"}, {"result", "skipped_circuit"}}) ==
+        "not run: auto-healing off");
+}
