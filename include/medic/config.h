@@ -191,7 +191,7 @@ struct ThresholdSettings {
   double disk_used_critical_ratio = 0.95;                      // FAIL above
   Duration backup_max_age = std::chrono::hours(26);            // FAIL when older
   double auth_failures_warning = 50;             // WARN above (the rule counts over 7 days)
-  double log_errors_warning = 100;               // WARN above (error matches)
+  double log_errors_warning = 10;  // WARN above (error lines; the seed: more than 10 a day)
   double log_critical_warning = 0;               // WARN above (critical matches)
   double cache_hit_ratio_warning = 0.80;         // WARN below
   double cache_min_lookups = 100;                // too few lookups say nothing about the hit ratio

@@ -305,14 +305,19 @@ class Builder {
     auto& section = Section("Log matches", columns, "No log metrics (logs collector off?).");
     for (const auto& [rule, total] : totals) {
       std::vector<ReportCell> row{Text(rule), Number("%.0f", total)};
+      double worst = 0;
       if (history_) {
         row.push_back(Number("%.1f", total / (request_.range_seconds / 86400)));
-        double worst = 0;
         for (const auto& [_, count] : daily[rule]) worst = std::max(worst, count);
         row.push_back(daily[rule].empty() ? Missing() : Number("%.0f", worst));
       }
       section.rows.push_back(std::move(row));
-      Recommend(AdviseLogMatches(rule, Find(window, rule).value_or(0), window_text, t_));
+      if (rule == "error" && history_ && !daily[rule].empty()) {
+        // The seed's error threshold is per day (its daily check greps one day of logs).
+        Recommend(AdviseLogMatches(rule, worst, "on the worst day of " + request_.range, t_));
+      } else {
+        Recommend(AdviseLogMatches(rule, Find(window, rule).value_or(0), window_text, t_));
+      }
     }
     if (!history_) return;
     auto& per_day = Section("Authentication failures per day",

@@ -220,8 +220,18 @@ void EvaluateBackups(const Families& f, const ThresholdSettings& t, double now, 
     std::string text = Format("newest %.1f h old", hours);
     if (const auto n = files.find(name); n != files.end())
       text += Format(", %.0f files", n->second);
-    out.Add(kGroupBackups, subject, hours > max_hours ? State::kFail : State::kOk, hours * 3600,
-            text, rule);
+    // A backup set (collectors.backup[].set) whose newest directory lacks a part cannot be
+    // restored whole: as bad as an old one.
+    std::string missing;
+    for (const auto& metric : f.Get("medic_backup_set_missing")) {
+      if (Label(metric, "name") == name && Value(metric) == 1) {
+        missing += (missing.empty() ? "" : ", ") + Label(metric, "part");
+      }
+    }
+    if (!missing.empty()) text += "; newest backup is partial: missing " + missing;
+    const bool bad = hours > max_hours || !missing.empty();
+    out.Add(kGroupBackups, subject, bad ? State::kFail : State::kOk, hours * 3600, text,
+            missing.empty() ? rule : rule + ", or partial");
   }
 }
 

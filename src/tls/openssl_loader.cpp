@@ -56,6 +56,26 @@ std::string OpenSslLibraryName() { return "libssl.so." MEDIC_STRINGIFY(OPENSSL_S
 
 bool OpenSslLoaded() { return loaded; }
 
+void ReleaseThreadState() {
+  using ThreadStop = void (*)();
+  static std::atomic<ThreadStop> thread_stop{nullptr};
+  ThreadStop stop = thread_stop.load();
+  if (stop == nullptr) {
+    // RTLD_NOLOAD: only a libcrypto already in the process; never loaded here. Kept open once
+    // found (whoever loaded it never unloads it either).
+    void* crypto =
+        ::dlopen("libcrypto.so." MEDIC_STRINGIFY(OPENSSL_SHLIB_VERSION), RTLD_NOW | RTLD_NOLOAD);
+    if (crypto == nullptr) return;
+    stop = reinterpret_cast<ThreadStop>(::dlsym(crypto, "OPENSSL_thread_stop"));
+    if (stop == nullptr) {
+      ::dlclose(crypto);
+      return;
+    }
+    thread_stop = stop;
+  }
+  stop();
+}
+
 }  // namespace medic::tls
 
 // Each forwarder has OpenSSL's own prototype (a mismatch is a compile error, since the header

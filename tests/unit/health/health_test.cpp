@@ -142,3 +142,23 @@ TEST_CASE("a thresholds section parses, and bad values name the key path") {
   CHECK(error_of("thresholds: {disk_used_warning_ratio: 0.9, disk_used_critical_ratio: 0.5}\n")
             .find("must not be below") != std::string::npos);
 }
+
+TEST_CASE("a fresh but partial backup set fails and names the missing part") {
+  auto families = medic::test::SampleFamilies("");
+  medic::MetricFamilyBuilder::Gauge("medic_backup_set_missing", "")
+      .Add(0, {{"name", "db"}, {"part", "config"}})
+      .Add(1, {{"name", "db"}, {"part", "db"}})
+      .MoveInto(families);
+  const auto report = medic::health::Evaluate(families, {}, medic::test::kSampleNow);
+  const Check& backup = Find(report, "backup db");
+  CHECK(backup.state == State::kFail);
+  CHECK(backup.value_text == "newest 3.0 h old, 7 files; newest backup is partial: missing db");
+  CHECK(backup.threshold.find("or partial") != std::string::npos);
+  // Complete again: OK.
+  auto complete = medic::test::SampleFamilies("");
+  medic::MetricFamilyBuilder::Gauge("medic_backup_set_missing", "")
+      .Add(0, {{"name", "db"}, {"part", "db"}})
+      .MoveInto(complete);
+  CHECK(Find(medic::health::Evaluate(complete, {}, medic::test::kSampleNow), "backup db").state ==
+        State::kOk);
+}
