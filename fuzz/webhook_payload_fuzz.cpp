@@ -11,14 +11,14 @@
 
 namespace {
 
-bool SameAlert(const medic::webhook::Alert& left, const medic::webhook::Alert& right) {
+bool SameAlert(const medic::Alert& left, const medic::Alert& right) {
   return left.status == right.status && left.labels == right.labels &&
          left.annotations == right.annotations && left.starts_at == right.starts_at &&
          left.ends_at == right.ends_at && left.generator_url == right.generator_url &&
          left.fingerprint == right.fingerprint;
 }
 
-void CheckRoundTrip(const medic::webhook::Notification& notification) {
+void CheckRoundTrip(const medic::Notification& notification) {
   for (const auto& alert : notification.alerts) {
     (void)alert.AlertName();
     (void)alert.IdempotencyKey();
@@ -36,7 +36,7 @@ void CheckRoundTrip(const medic::webhook::Notification& notification) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  medic::webhook::Notification notification;
+  medic::Notification notification;
   try {
     notification = medic::webhook::ParseNotification(body);
   } catch (const medic::webhook::PayloadError&) {

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 
@@ -217,8 +218,9 @@ class ContainerWindowReader {
       return;
     }
     const std::int64_t from_nanos = from * kNanosPerSecond;
-    const std::optional<std::int64_t> to_nanos =
-        to ? std::optional<std::int64_t>(*to * kNanosPerSecond) : std::nullopt;
+    // No end: every line the engine returns is before it.
+    const std::int64_t to_nanos =
+        to ? *to * kNanosPerSecond : std::numeric_limits<std::int64_t>::max();
     // One splitter per stream: frames of stdout and stderr interleave.
     logs::LineSplitter out(options_.max_line_bytes + kContainerStampBytes);
     logs::LineSplitter err(options_.max_line_bytes + kContainerStampBytes);
@@ -230,7 +232,7 @@ class ContainerWindowReader {
         written = Nanos(*stamp);
         line = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
       }
-      if (written < from_nanos || (to_nanos && written >= *to_nanos)) return;
+      if (written < from_nanos || written >= to_nanos) return;
       counter_.Count(line, written);
     };
     auto on_overlong = [&] { ++result_.overlong_lines; };

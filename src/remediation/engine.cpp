@@ -65,8 +65,7 @@ void RemediationEngine::Stop() {
   if (notices_.joinable()) notices_.join();
 }
 
-IntakeResult RemediationEngine::Accept(const webhook::Notification& notification,
-                                       const std::string& peer) {
+IntakeResult RemediationEngine::Accept(const Notification& notification, const std::string& peer) {
   std::vector<std::vector<PlannedJob>> plans;
   plans.reserve(notification.alerts.size());
   for (const auto& alert : notification.alerts) plans.push_back(router_.Plan(alert));

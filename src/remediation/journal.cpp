@@ -375,7 +375,7 @@ void Journal::WriterLoop() {
   }
 }
 
-IntakeResult Journal::RecordNotification(const webhook::Notification& notification,
+IntakeResult Journal::RecordNotification(const Notification& notification,
                                          const std::vector<std::vector<PlannedJob>>& plans,
                                          const std::string& peer, std::size_t queue_capacity) {
   // Everything that does not need the database is computed here, on the caller's thread, so

@@ -27,7 +27,7 @@ Router::Router(const std::vector<RemediationSettings>& remediations,
   }
 }
 
-bool Router::Matches(std::size_t remediation_index, const webhook::LabelSet& labels) const {
+bool Router::Matches(std::size_t remediation_index, const LabelSet& labels) const {
   for (const auto& entry : remediations_.at(remediation_index).matchers) {
     auto it = labels.find(entry.matcher.label);
     const std::string value = it == labels.end() ? std::string() : it->second;
@@ -51,7 +51,7 @@ bool Router::Matches(std::size_t remediation_index, const webhook::LabelSet& lab
   return true;
 }
 
-std::vector<PlannedJob> Router::Plan(const webhook::Alert& alert) const {
+std::vector<PlannedJob> Router::Plan(const Alert& alert) const {
   std::vector<PlannedJob> plans;
   if (alert.status != "firing") return plans;
   for (std::size_t i = 0; i < remediations_.size(); ++i) {

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "medic/alert/alert.h"
 #include "medic/config.h"
 #include "medic/remediation/journal.h"
 #include "medic/remediation/remediation_metrics.h"
 #include "medic/remediation/router.h"
 #include "medic/remediation/step_runner.h"
-#include "medic/webhook/payload.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -44,7 +44,7 @@ class RemediationEngine {
 
   // Journals the notification and its planned jobs (durable on return) and wakes the
   // workers. Throws QueueFullError or SqliteError; nothing runs in the caller's thread.
-  IntakeResult Accept(const webhook::Notification& notification, const std::string& peer);
+  IntakeResult Accept(const Notification& notification, const std::string& peer);
 
   std::size_t QueueCapacity() const { return queue_capacity_; }
   // Workers waiting for a wake-up with nothing to claim.

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "medic/alert/alert.h"
 #include "medic/config.h"
 #include "medic/remediation/job_state.h"
 #include "medic/remediation/sqlite.h"
-#include "medic/webhook/payload.h"
 
 #include <nlohmann/json.hpp>
 
@@ -138,7 +138,7 @@ class Journal {
   // already has a job becomes kDuplicate. Resolved alerts cancel queued jobs of the same
   // fingerprint. Throws QueueFullError (nothing written) if the queued jobs would exceed
   // `queue_capacity`, SqliteError if persisting failed.
-  IntakeResult RecordNotification(const webhook::Notification& notification,
+  IntakeResult RecordNotification(const Notification& notification,
                                   const std::vector<std::vector<PlannedJob>>& plans,
                                   const std::string& peer, std::size_t queue_capacity);
 

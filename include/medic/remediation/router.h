@@ -1,8 +1,8 @@
 #pragma once
 
+#include "medic/alert/alert.h"
 #include "medic/config.h"
 #include "medic/remediation/journal.h"
-#include "medic/webhook/payload.h"
 
 #include <re2/re2.h>
 
@@ -22,9 +22,9 @@ class Router {
   Router(const std::vector<RemediationSettings>& remediations,
          const std::vector<std::string>& targets, bool global_dry_run);
 
-  bool Matches(std::size_t remediation_index, const webhook::LabelSet& labels) const;
+  bool Matches(std::size_t remediation_index, const LabelSet& labels) const;
   // Jobs for a firing alert; resolved alerts trigger nothing (they only cancel).
-  std::vector<PlannedJob> Plan(const webhook::Alert& alert) const;
+  std::vector<PlannedJob> Plan(const Alert& alert) const;
 
  private:
   struct CompiledMatcher {

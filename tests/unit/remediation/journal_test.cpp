@@ -12,10 +12,10 @@
 #include <thread>
 
 using namespace medic::remediation;
+using medic::Alert;
 using medic::JournalSettings;
+using medic::Notification;
 using medic::test::TempDir;
-using medic::webhook::Alert;
-using medic::webhook::Notification;
 
 namespace {
 

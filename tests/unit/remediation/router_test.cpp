@@ -7,8 +7,8 @@ using namespace medic::remediation;
 
 namespace {
 
-webhook::Alert FiringAlert(webhook::LabelSet labels) {
-  webhook::Alert alert;
+Alert FiringAlert(LabelSet labels) {
+  Alert alert;
   alert.status = "firing";
   alert.labels = std::move(labels);
   alert.starts_at = "2026-11-29T03:00:00Z";
@@ -37,7 +37,7 @@ TEST_CASE("exact, negative and regex matchers on each alert's labels") {
                          {"team", LabelMatcher::Kind::kNotRegex, "db|storage"}}),
   };
   Router router(rules, {"review-bot"}, false);
-  auto names = [&](webhook::LabelSet labels) {
+  auto names = [&](LabelSet labels) {
     std::vector<std::string> out;
     for (const auto& plan : router.Plan(FiringAlert(std::move(labels))))
       out.push_back(plan.remediation);

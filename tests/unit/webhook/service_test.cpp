@@ -25,9 +25,9 @@ using nlohmann::json;
 
 namespace {
 
-json Alert(const std::string& fingerprint, const std::string& status = "firing",
-           const std::string& starts_at = "2026-11-29T03:00:00Z",
-           json labels = {{"alertname", "ServiceDown"}, {"severity", "critical"}}) {
+json AlertJson(const std::string& fingerprint, const std::string& status = "firing",
+               const std::string& starts_at = "2026-11-29T03:00:00Z",
+               json labels = {{"alertname", "ServiceDown"}, {"severity", "critical"}}) {
   return {{"status", status},
           {"labels", labels},
           {"annotations", json::object()},
@@ -126,10 +126,10 @@ struct Fixture {
 
 TEST_CASE("status codes: 401, 415, 413, 400 naming the field, 200") {
   Fixture f;
-  CHECK(f.Post(Payload({Alert("a")}), "").status == 401);
-  CHECK(f.Post(Payload({Alert("a")}), "Bearer wrong").status == 401);
-  CHECK(f.Post(Payload({Alert("a")}), "Bearer s3cret", "text/plain").status == 415);
-  CHECK(f.Post(Payload({Alert("a")}), "Bearer s3cret", "").status == 415);
+  CHECK(f.Post(Payload({AlertJson("a")}), "").status == 401);
+  CHECK(f.Post(Payload({AlertJson("a")}), "Bearer wrong").status == 401);
+  CHECK(f.Post(Payload({AlertJson("a")}), "Bearer s3cret", "text/plain").status == 415);
+  CHECK(f.Post(Payload({AlertJson("a")}), "Bearer s3cret", "").status == 415);
   CHECK(f.Post(std::string(2 << 20, ' ')).status == 413);
   auto bad = f.Post("{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":1}]}");
   CHECK(bad.status == 400);
@@ -137,8 +137,8 @@ TEST_CASE("status codes: 401, 415, 413, 400 naming the field, 200") {
   CHECK(f.Post("{").status == 400);
   CHECK(f.Post(std::string(100000, '[')).status == 400);
   CHECK(f.Post("{\"version\":\"4\",\"truncatedAlerts\":1e400}").status == 400);
-  CHECK(f.Post(Payload({Alert("a")}), "Bearer s3cret", "application/json; charset=utf-8").status ==
-        200);
+  CHECK(f.Post(Payload({AlertJson("a")}), "Bearer s3cret", "application/json; charset=utf-8")
+            .status == 200);
   CHECK(f.service->metrics()->RequestCount(401) == 2);
   CHECK(f.service->metrics()->RequestCount(415) == 2);
   CHECK(f.service->metrics()->RequestCount(413) == 1);
@@ -149,9 +149,9 @@ TEST_CASE("status codes: 401, 415, 413, 400 naming the field, 200") {
 
 TEST_CASE("no credential configured: every request is refused") {
   Fixture f([](Config& config) { config.webhook->bearer_token.clear(); });
-  CHECK(f.Post(Payload({Alert("a")}), "").status == 401);
-  CHECK(f.Post(Payload({Alert("a")}), "Bearer ").status == 401);
-  CHECK(f.Post(Payload({Alert("a")}), "Bearer s3cret").status == 401);
+  CHECK(f.Post(Payload({AlertJson("a")}), "").status == 401);
+  CHECK(f.Post(Payload({AlertJson("a")}), "Bearer ").status == 401);
+  CHECK(f.Post(Payload({AlertJson("a")}), "Bearer s3cret").status == 401);
 }
 
 TEST_CASE("every counter is exported at 0 from start-up") {
@@ -197,7 +197,7 @@ TEST_CASE("concurrent posters share commits: all accepted, each journaled once, 
   std::vector<std::thread> posters;
   for (int i = 0; i < kPosters; ++i) {
     posters.emplace_back([&f, &codes, i] {
-      codes[i] = f.Post(Payload({Alert("batch-" + std::to_string(i))})).status;
+      codes[i] = f.Post(Payload({AlertJson("batch-" + std::to_string(i))})).status;
     });
   }
   // Every poster has reached the group commit and waits for its write to be durable.
@@ -223,7 +223,7 @@ TEST_CASE("concurrent posters share commits: all accepted, each journaled once, 
 
 TEST_CASE("the same notification five times runs one job, and notify reaches the receiver") {
   Fixture f;
-  for (int i = 0; i < 5; ++i) CHECK(f.Post(Payload({Alert("fp-1")})).status == 200);
+  for (int i = 0; i < 5; ++i) CHECK(f.Post(Payload({AlertJson("fp-1")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("success") == 1 && f.Idle(); }, 30s));
   CHECK(f.Runs() == std::vector<std::string>{"fp-1"});
   CHECK(f.Count("skipped_duplicate") == 4);
@@ -256,9 +256,9 @@ TEST_CASE("the same notification five times runs one job, and notify reaches the
 
 TEST_CASE("cooldown skips a new firing of the same remediation and target") {
   Fixture f([](Config& config) { config.remediations[0].cooldown = 1h; });
-  CHECK(f.Post(Payload({Alert("fp", "firing", "2026-11-29T03:00:00Z")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("fp", "firing", "2026-11-29T03:00:00Z")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("success") == 1; }, 30s));
-  CHECK(f.Post(Payload({Alert("fp", "firing", "2026-11-29T03:30:00Z")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("fp", "firing", "2026-11-29T03:30:00Z")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("skipped_cooldown") == 1; }, 30s));
   CHECK(f.Runs().size() == 1);
 }
@@ -270,7 +270,7 @@ TEST_CASE("idle workers wake for each new job at once: they no longer poll the j
     // make the job start within the bound below.
     REQUIRE(WaitFor([&] { return f.service->engine().IdleWorkers() == f.config.workers; }, 20s));
     const auto posted = std::chrono::steady_clock::now();
-    CHECK(f.Post(Payload({Alert("idle-" + std::to_string(i))})).status == 200);
+    CHECK(f.Post(Payload({AlertJson("idle-" + std::to_string(i))})).status == 200);
     REQUIRE(WaitFor([&] { return f.Count("success") == i + 1; }, 20s));
     CHECK(std::chrono::steady_clock::now() - posted < 5s);
   }
@@ -279,7 +279,7 @@ TEST_CASE("idle workers wake for each new job at once: they no longer poll the j
 TEST_CASE("circuit breaker: max_per_hour, then one giving-up notification") {
   Fixture f([](Config& config) { config.remediations[0].max_per_hour = 2; });
   for (int i = 0; i < 4; ++i) {
-    CHECK(f.Post(Payload({Alert("fp" + std::to_string(i))})).status == 200);
+    CHECK(f.Post(Payload({AlertJson("fp" + std::to_string(i))})).status == 200);
     // The journal shows a skipped job a moment before its counter moves: wait for both.
     REQUIRE(WaitFor(
         [&] { return f.Idle() && f.Count("success") + f.Count("skipped_circuit") == i + 1; }, 30s));
@@ -317,7 +317,7 @@ TEST_CASE("circuit breaker: max_per_hour, then one giving-up notification") {
   // The budget is still used up, so a new incident would open it again; a new remediation
   // (another budget) is unaffected. Here: the already-skipped incident re-sent is retried once
   // the circuit is closed, and opens it again (2 acted runs in the hour).
-  CHECK(f.Post(Payload({Alert("fp2")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("fp2")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("skipped_circuit") == 3; }, 30s));
   CHECK(f.Runs().size() == 2);
 }
@@ -333,14 +333,14 @@ TEST_CASE("a failed run does not start the cooldown: the retry heals, and a huma
                           "echo \"$MEDIC_ALERT_FINGERPRINT\" >> " + config.data_dir +
                               "/runs.txt; test -e " + config.data_dir + "/healthy"};
   });
-  CHECK(f.Post(Payload({Alert("down-1")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("down-1")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("failed") == 1; }, 30s));
   f.dir.Write("healthy", "");
   REQUIRE(WaitFor([&] { return f.Count("success") == 1; }, 30s));
   CHECK(f.Count("skipped_cooldown") == 0);
   CHECK(f.Runs().size() == 2);
   // The re-sent alert after the heal is a duplicate of a healed incident: nothing runs.
-  CHECK(f.Post(Payload({Alert("down-1")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("down-1")})).status == 200);
   CHECK(f.Count("skipped_duplicate") == 1);
   // Who heard what: the first failure (a retry is coming), then the success on attempt 2.
   REQUIRE(WaitFor([&] { return f.receiver.bodies().size() >= 2; }, 30s));
@@ -350,7 +350,7 @@ TEST_CASE("a failed run does not start the cooldown: the retry heals, and a huma
   CHECK(bodies[1].find("OK on attempt 2") != std::string::npos);
   // A new outage of the same target inside the cooldown is not run now, the person is told,
   // and it is retried when the cooldown ends (not lost).
-  CHECK(f.Post(Payload({Alert("down-2", "firing", "2026-11-29T04:00:00Z")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("down-2", "firing", "2026-11-29T04:00:00Z")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("skipped_cooldown") == 1; }, 30s));
   REQUIRE(WaitFor([&] { return f.receiver.bodies().size() == 3; }, 30s));
   CHECK(f.receiver.bodies()[2].find("NOT RUN (cooldown)") != std::string::npos);
@@ -364,10 +364,10 @@ TEST_CASE("the last failed attempt gives up once; re-deliveries change nothing")
     rule.max_attempts = 2;
     rule.steps[0].argv = {"/bin/false"};
   });
-  CHECK(f.Post(Payload({Alert("dead")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("dead")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("gave_up") == 1; }, 30s));
   CHECK(f.Count("failed") == 1);
-  for (int i = 0; i < 3; ++i) CHECK(f.Post(Payload({Alert("dead")})).status == 200);
+  for (int i = 0; i < 3; ++i) CHECK(f.Post(Payload({AlertJson("dead")})).status == 200);
   CHECK(f.Count("skipped_duplicate") == 3);
   REQUIRE(WaitFor([&] { return f.receiver.bodies().size() >= 2; }, 30s));
   const auto bodies = f.receiver.bodies();
@@ -384,11 +384,12 @@ TEST_CASE("a resolved alert cancels its queued job, not the running one") {
         "echo \"$MEDIC_ALERT_FINGERPRINT\" >> " + config.data_dir + "/runs.txt; sleep 2"};
     config.workers = 2;
   });
-  CHECK(f.Post(Payload({Alert("slow")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("slow")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Runs().size() == 1; }, 30s));
-  CHECK(f.Post(Payload({Alert("queued")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("queued")})).status == 200);
   CHECK(f.service->journal().QueuedJobs() == 1);
-  CHECK(f.Post(Payload({Alert("queued", "resolved"), Alert("slow", "resolved")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("queued", "resolved"), AlertJson("slow", "resolved")})).status ==
+        200);
   REQUIRE(WaitFor([&] { return f.Count("success") == 1 && f.Idle(); }, 30s));
   CHECK(f.Count("cancelled") == 1);
   CHECK(f.Runs() == std::vector<std::string>{"slow"});
@@ -399,13 +400,13 @@ TEST_CASE("a full queue answers 503 and is counted") {
     config.queue_size = 1;
     config.remediations[0].steps[0].argv = {"/bin/sleep", "2"};
   });
-  CHECK(f.Post(Payload({Alert("a")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("a")})).status == 200);
   REQUIRE(WaitFor([&] { return f.service->journal().QueuedJobs() == 0; }, 30s));  // a is running
-  CHECK(f.Post(Payload({Alert("b")})).status == 200);
-  CHECK(f.Post(Payload({Alert("c")})).status == 503);
+  CHECK(f.Post(Payload({AlertJson("b")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("c")})).status == 503);
   CHECK(f.service->metrics()->RequestCount(503) == 1);
   REQUIRE(WaitFor([&] { return f.Idle(); }, 30s));
-  CHECK(f.Post(Payload({Alert("c")})).status == 200);  // Alertmanager's retry succeeds
+  CHECK(f.Post(Payload({AlertJson("c")})).status == 200);  // Alertmanager's retry succeeds
 }
 
 TEST_CASE("a target label outside the allowlist is refused, journaled and counted") {
@@ -414,21 +415,21 @@ TEST_CASE("a target label outside the allowlist is refused, journaled and counte
     config.remediations[0].target_label = "name";
   });
   auto labels = json{{"alertname", "ServiceDown"}, {"name", "postgres"}};
-  CHECK(f.Post(Payload({Alert("x", "firing", "2026-11-29T03:00:00Z", labels)})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("x", "firing", "2026-11-29T03:00:00Z", labels)})).status == 200);
   CHECK(f.Count("refused") == 1);
   const auto history = f.service->journal().History(10, 0);
   REQUIRE(history.size() == 1);
   CHECK(history[0]["state"] == "refused");
   CHECK(history[0]["detail"].get<std::string>().find("allowlist") != std::string::npos);
   labels["name"] = "review-bot";
-  CHECK(f.Post(Payload({Alert("y", "firing", "2026-11-29T03:00:00Z", labels)})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("y", "firing", "2026-11-29T03:00:00Z", labels)})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("success") == 1; }, 30s));
   CHECK(f.Runs() == std::vector<std::string>{"y"});
 }
 
 TEST_CASE("dry run journals what would happen without running anything") {
   Fixture f([](Config& config) { config.dry_run = true; });
-  CHECK(f.Post(Payload({Alert("d")})).status == 200);
+  CHECK(f.Post(Payload({AlertJson("d")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("dry_run") == 1; }, 30s));
   CHECK(f.Runs().empty());
   CHECK(f.receiver.bodies().empty());
