@@ -56,9 +56,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   started_at REAL,
   finished_at REAL
 );
--- Idempotency: one job per remediation per (fingerprint, startsAt, status), whatever
--- Alertmanager repeats or retries. Refused jobs use a distinct key space (see below).
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs(remediation, idempotency_key);
+-- Idempotency: one job per attempt at an incident (remediation, fingerprint + startsAt +
+-- status): jobs_incident_attempt below, created after the attempt column exists. Refused jobs
+-- use a distinct key space (see below).
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_target_started ON jobs(target, started_at);
 CREATE INDEX IF NOT EXISTS jobs_fingerprint ON jobs(fingerprint);

@@ -22,13 +22,14 @@ constexpr NoticeWords kWords[] = {
      "medic healed this target a moment ago; it tries again when the cooldown ends. If the "
      "service flaps, look for the cause."},
     {"skipped_circuit", "NOT RUN (auto-healing is off for this target)",
-     "Act by hand. When the cause is fixed, turn auto-healing back on with "
-     "POST /api/v1/circuits/reset?target=<target> (it also comes back by itself)."},
+     "Act by hand now. POST /api/v1/circuits/reset?target=<target> closes the circuit, but the "
+     "hour's runs still count: within the hour, the next run may open it again."},
     {"skipped_duplicate", "ALREADY RUNNING",
      "Nothing to do: the re-sent alert is the same incident and its run is in progress."},
     {"circuit_open", "giving up",
-     "Auto-healing is off for this remediation on this target. Find out why it keeps failing; "
-     "POST /api/v1/circuits/reset?target=<target> turns it back on."},
+     "Auto-healing is off for this remediation on this target: it ran max_per_hour times. Find "
+     "out why the target keeps needing it; POST /api/v1/circuits/reset?target=<target> closes "
+     "the circuit (the hour's runs still count)."},
 };
 
 }  // namespace

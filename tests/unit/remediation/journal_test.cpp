@@ -367,3 +367,21 @@ TEST_CASE("checkpoints keep the WAL bounded under sustained writes, losing nothi
   REQUIRE(rows.Step());
   CHECK(rows.Int(0) == kThreads * kWritesPerThread * kAlertsPerWrite);
 }
+
+TEST_CASE("a journal holding several attempts at an incident opens again") {
+  TempDir dir;
+  {
+    Journal journal(Settings(dir));
+    journal.RecordNotification(MakeNotification({MakeAlert("retried")}), Plan(1), "p", 100);
+    auto job = journal.ClaimNextJob({});
+    journal.FinishJob(job->id, JobState::kFailed, JobResult::kFailed, "");
+    REQUIRE(journal.ScheduleRetry(*job, UnixNow()) != 0);
+  }
+  // Restart: the second attempt is still there, and the incident still has one job per attempt.
+  Journal reopened(Settings(dir));
+  auto retry = reopened.ClaimNextJob({});
+  REQUIRE(retry);
+  CHECK(retry->attempt == 2);
+  CHECK(reopened.ScheduleRetry(*retry, UnixNow()) != 0);
+  CHECK(reopened.ScheduleRetry(*retry, UnixNow()) == 0);
+}
