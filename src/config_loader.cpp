@@ -511,9 +511,18 @@ std::vector<RemediationSettings> ParseRemediations(const ConfigNode& node, const
     if (auto v = map.Optional("max_attempts")) rule.max_attempts = static_cast<int>(v->Int(1, 20));
     if (auto v = map.Optional("retry_backoff")) rule.retry_backoff = v->DurationValue();
     if (auto v = map.Optional("dry_run")) rule.dry_run = v->Bool();
+    if (auto v = map.Optional("silent")) rule.silent = v->Bool();
     ConfigNode steps = map.Required("steps");
     for (const ConfigNode& step : steps.Items()) rule.steps.push_back(ParseStep(step, config));
     if (rule.steps.empty()) steps.Fail("a remediation needs at least one step");
+    // Its failures, skips and give-ups go to its notify steps' notifiers, else to every
+    // configured one: with none, a person would never hear of them.
+    if (config.notifiers.empty() && !rule.silent) {
+      item.Fail("remediation \"" + rule.name +
+                "\" could tell nobody when it fails, is skipped or gives up: no notifier is "
+                "configured (define one under notifiers: and add a {notify: NAME} step, or set "
+                "silent: true to accept that)");
+    }
     map.Finish();
     remediations.push_back(std::move(rule));
   }

@@ -180,6 +180,9 @@ struct RemediationSettings {
   int max_attempts = 3;               // per incident (fingerprint + startsAt), then give up
   Duration retry_backoff = 30s;       // before the 2nd attempt; doubles for each later one
   bool dry_run = false;
+  // Accepts that its outcomes reach only the journal, the metrics and the page when no notifier
+  // is configured (a lab, a test); without it such a config is refused.
+  bool silent = false;
   std::vector<StepSettings> steps;
 };
 
@@ -190,11 +193,11 @@ struct ThresholdSettings {
   double disk_used_warning_ratio = 0.90;                       // WARN above
   double disk_used_critical_ratio = 0.95;                      // FAIL above
   Duration backup_max_age = std::chrono::hours(26);            // FAIL when older
-  double auth_failures_warning = 50;             // WARN above (the rule counts over 7 days)
-  double log_errors_warning = 10;  // WARN above (error lines; the seed: more than 10 a day)
-  double log_critical_warning = 0;               // WARN above (critical matches)
-  double cache_hit_ratio_warning = 0.80;         // WARN below
-  double cache_min_lookups = 100;                // too few lookups say nothing about the hit ratio
+  double auth_failures_warning = 50;      // WARN above (the rule counts over 7 days)
+  double log_errors_warning = 10;         // WARN above (error lines; the seed: more than 10 a day)
+  double log_critical_warning = 0;        // WARN above (critical matches)
+  double cache_hit_ratio_warning = 0.80;  // WARN below
+  double cache_min_lookups = 100;         // too few lookups say nothing about the hit ratio
   double redis_memory_warning_ratio = 0.90;      // WARN above (used / maxmemory)
   double container_memory_warning_ratio = 0.90;  // WARN above (usage / limit)
   double memory_recommendation_ratio = 0.80;     // reports: "raise the limit" above this

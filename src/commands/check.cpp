@@ -9,6 +9,7 @@
 #include "medic/duration.h"
 #include "medic/human_format.h"
 #include "medic/logs/rule_matcher.h"
+#include "medic/remediation/healing_state.h"
 
 #include <unistd.h>
 
@@ -206,6 +207,68 @@ std::string WindowName(std::chrono::seconds window) {
   return std::to_string(seconds) + "s";
 }
 
+namespace {
+
+health::Check MedicCheck(std::string subject, health::State state, std::string value_text,
+                         std::string threshold) {
+  health::Check check;
+  check.group = std::string(health::kGroupMedic);
+  check.subject = std::move(subject);
+  check.state = state;
+  check.value_text = std::move(value_text);
+  check.threshold = std::move(threshold);
+  return check;
+}
+
+// Keeps the report's group order (the renderers and the JSON list follow it) and its verdict.
+void SortAndSummarize(health::Report& report) {
+  const auto& order = health::GroupOrder();
+  auto rank = [&](const health::Check& check) {
+    return std::find(order.begin(), order.end(), check.group) - order.begin();
+  };
+  std::stable_sort(report.checks.begin(), report.checks.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  health::Summarize(report);
+}
+
+}  // namespace
+
+void AddHealingChecks(const std::optional<remediation::HealingState>& state,
+                      const std::string& error, health::Report& report) {
+  if (!error.empty()) {
+    report.checks.push_back(MedicCheck("remediation journal", health::State::kWarn,
+                                       "not read: " + error, "WARN if the journal cannot be read"));
+  } else if (state) {
+    for (const remediation::Circuit& circuit : state->open_circuits) {
+      report.checks.push_back(MedicCheck(
+          "auto-healing " + circuit.target, health::State::kFail,
+          "off for " + circuit.remediation + " since " + human::Time(circuit.opened_at),
+          "FAIL while a circuit is open (POST /api/v1/circuits/reset?target=" + circuit.target +
+              ")"));
+    }
+    for (const remediation::UnhealedIncident& incident : state->unhealed) {
+      const bool gave_up = incident.result == "gave_up";
+      std::string what = gave_up ? "medic gave up" : "not healed yet";
+      if (incident.state == remediation::JobState::kQueued && incident.result == "failed") {
+        what = "waits for the Docker engine";
+      } else if (incident.state == remediation::JobState::kQueued) {
+        what = "last attempt failed, a retry is due";
+      }
+      report.checks.push_back(
+          MedicCheck("healing " + incident.target + " (" + incident.remediation + ")",
+                     gave_up ? health::State::kFail : health::State::kWarn,
+                     what + " since " + human::Time(incident.since),
+                     "FAIL when medic gave up, WARN while an incident is not healed"));
+    }
+    if (state->open_circuits.empty() && state->unhealed.empty()) {
+      report.checks.push_back(MedicCheck("remediations", health::State::kOk,
+                                         "no open circuit, no unhealed incident",
+                                         "FAIL on an open circuit or a give-up"));
+    }
+  }
+  SortAndSummarize(report);
+}
+
 void AddLogReviewChecks(const LogReview& review, const ThresholdSettings& thresholds,
                         health::Report& report) {
   for (const SourceWindow& source : review.sources) {
@@ -231,14 +294,15 @@ void AddLogReviewChecks(const LogReview& review, const ThresholdSettings& thresh
       report.checks.push_back(std::move(check));
     }
   }
-  // Keep the report's group order (the renderers and the JSON list follow it).
-  const auto& order = health::GroupOrder();
-  auto rank = [&](const health::Check& check) {
-    return std::find(order.begin(), order.end(), check.group) - order.begin();
-  };
-  std::stable_sort(report.checks.begin(), report.checks.end(),
-                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
-  health::Summarize(report);  // the log review's checks joined the collectors' ones
+  // The log review stands in for the logs collector, which this command does not run.
+  std::size_t unread = 0;
+  for (const SourceWindow& source : review.sources) unread += source.error.empty() ? 0 : 1;
+  report.checks.push_back(MedicCheck("collector logs (log review)",
+                                     unread == 0 ? health::State::kOk : health::State::kWarn,
+                                     std::to_string(review.sources.size() - unread) + " of " +
+                                         std::to_string(review.sources.size()) + " sources read",
+                                     "WARN if a log source cannot be read"));
+  SortAndSummarize(report);  // the log review's checks joined the collectors' ones
 }
 
 std::string RenderCheckText(const health::Report& report, const LogReview* review,
@@ -345,6 +409,17 @@ int RunCheck(const Flags& flags) {
       return kExitCouldNotRun;
     }
     AddLogReviewChecks(*review, run.config.thresholds, report);
+  }
+  if (run.config.webhook) {
+    // What the daemon's remediations left for a person, read from its journal (read-only).
+    std::optional<remediation::HealingState> healing;
+    std::string error;
+    try {
+      healing = remediation::ReadHealingState(run.config.journal.path);
+    } catch (const std::exception& failure) {
+      error = failure.what();
+    }
+    AddHealingChecks(healing, error, report);
   }
   const LogReview* shown = review ? &*review : nullptr;
   const std::string text =

@@ -94,11 +94,12 @@ DockerClient::DockerClient(const std::string& host, std::chrono::milliseconds ti
 
 DockerClient::Response DockerClient::Perform(const std::string& method, const std::string& path,
                                              std::chrono::milliseconds timeout,
-                                             std::size_t max_body_bytes) {
+                                             std::size_t max_body_bytes, bool fresh_connection) {
   if (cancelled_) throw DockerError(0, method + " " + path + ": client cancelled");
   http::ClientRequest request;
   request.method = method;
   request.target = path;
+  request.fresh_connection = fresh_connection;
   http::ClientResponse answer;
   try {
     answer = transport_->Send(request, std::max(timeout, std::chrono::milliseconds(1)),
@@ -165,7 +166,17 @@ VersionInfo DockerClient::Version(std::optional<std::chrono::milliseconds> timeo
 }
 
 void DockerClient::Ping(std::chrono::milliseconds timeout) {
-  Request("GET", "/_ping", timeout, false, 4096);
+  Response response;
+  try {
+    response = Perform("GET", "/_ping", timeout, 4096, true);
+  } catch (const DockerError&) {
+    std::lock_guard lock(version_mutex_);
+    api_version_.clear();  // the engine may come back as a different version
+    throw;
+  }
+  if (response.status >= 400) {
+    throw DockerError(static_cast<int>(response.status), DecodeErrorMessage(response.body));
+  }
 }
 
 std::vector<ContainerSummary> DockerClient::List(const ListOptions& options,

@@ -167,7 +167,7 @@ ClientResponse PlainHttpClient::Send(const ClientRequest& request, Duration time
   wire += request.body;
 
   for (int attempt = 0;; ++attempt) {
-    UniqueFd connection = attempt == 0 ? TakeIdle() : UniqueFd();
+    UniqueFd connection = attempt == 0 && !request.fresh_connection ? TakeIdle() : UniqueFd();
     const bool reused = connection.valid();
     if (!reused) connection = Connect(call);
     // Bytes of the answer seen so far: a reused connection that fails before any arrive was

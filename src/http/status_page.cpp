@@ -393,6 +393,12 @@ std::string LogSection(const StatusPageModel& model) {
          Table({"rule", "client", "matches"}, offenders, "No offenders recorded.");
 }
 
+// When a job ran (a waiting one: when its alert came): the timeline orders what medic did.
+double RunTime(const nlohmann::json& job) {
+  const double started = job.value("started_at", 0.0);
+  return started > 0 ? started : job.value("created_at", 0.0);
+}
+
 std::string StepDuration(const nlohmann::json& step) {
   const double started = step.value("started_at", 0.0);
   const double finished = step.value("finished_at", 0.0);
@@ -443,7 +449,7 @@ std::string RemediationSection(const StatusPageModel& model) {
                             : state == "failed" || state == "interrupted"                   ? "fail"
                                                                           : "warn";
     html += "<li class=\"job " + css + "\" data-job=\"" + HtmlEscape(JsonText(job, "id")) +
-            "\"><div class=\"job-head\"><time>" + HtmlEscape(Utc(job.value("created_at", 0.0))) +
+            "\"><div class=\"job-head\"><time>" + HtmlEscape(Utc(RunTime(job))) +
             "</time> <strong>" + HtmlEscape(JsonText(job, "alertname")) + "</strong> → ";
     html += HtmlEscape(JsonText(job, "remediation")) + " on <code>" +
             HtmlEscape(JsonText(job, "target")) + "</code> <span class=\"badge " + css + "\">";
@@ -574,12 +580,34 @@ std::vector<HealingTrouble> HealingTroubles(const StatusPageModel& model) {
       if (!job.is_object()) continue;
       const auto key = std::make_pair(JsonText(job, "remediation"), JsonText(job, "target"));
       const std::string state = JsonText(job, "state");
-      if (state == "queued" && job.value("attempt", 1) > 1) {
-        if (!seen.insert(key).second) continue;
-        warnings.push_back({health::State::kWarn, "the last " + key.first + " on " + key.second +
-                                                      " failed; medic retries at " +
-                                                      human::Time(job.value("not_before", 0.0))});
-        continue;
+      if (state == "queued") {
+        // Waiting incidents: for the engine (nothing can heal the target now), for a cooldown
+        // (runs by itself at its end), or a retry after a failed attempt.
+        const std::string result = JsonText(job, "result");
+        const double due = job.value("not_before", 0.0);
+        if (result == "failed") {
+          if (!seen.insert(key).second) continue;
+          troubles.push_back({health::State::kFail,
+                              key.first + " on " + key.second +
+                                  " waits for the Docker engine, which does not answer (since " +
+                                  human::Time(job.value("created_at", 0.0)) + ")"});
+          continue;
+        }
+        if (result == "skipped_cooldown") {
+          if (!seen.insert(key).second) continue;
+          warnings.push_back({health::State::kWarn, key.first + " on " + key.second +
+                                                        " waits for its cooldown until " +
+                                                        human::Time(due) + " (docker restart " +
+                                                        key.second + " heals it now)"});
+          continue;
+        }
+        if (job.value("attempt", 1) > 1) {
+          if (!seen.insert(key).second) continue;
+          warnings.push_back({health::State::kWarn, "the last " + key.first + " on " + key.second +
+                                                        " failed; medic retries at " +
+                                                        human::Time(due)});
+          continue;
+        }
       }
       if (state == "queued" || state == "running" || state == "cancelled" || state == "refused") {
         continue;
@@ -605,11 +633,27 @@ std::string PlainJobOutcome(const nlohmann::json& job) {
   const int attempt = job.value("attempt", 1);
   const std::string attempt_text =
       attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : std::string();
-  if (state == "succeeded") return "healed" + attempt_text;
+  if (state == "succeeded") {
+    // Only a step that changed the container heals; a diagnostics-only run is just done.
+    bool acted = false;
+    if (const auto steps = job.find("steps"); steps != job.end() && steps->is_array()) {
+      for (const auto& step : *steps) {
+        const std::string kind = JsonText(step, "kind");
+        acted = acted ||
+                ((kind == "restart" || kind == "escalate" || kind == "prune" || kind == "exec") &&
+                 JsonText(step, "state") == "succeeded");
+      }
+    }
+    return (acted ? "healed" : "done") + attempt_text;
+  }
   if (state == "failed") return result == "gave_up" ? "failed, gave up" : "failed, will retry";
   if (state == "queued") {
-    const double due = job.value("not_before", 0.0);
-    return due > 0 ? "retry at " + human::Time(due) + attempt_text : "waiting for a worker";
+    const std::string until = human::Time(job.value("not_before", 0.0));
+    if (result == "failed") return "waiting for the Docker engine";
+    if (result == "skipped_cooldown") return "waiting: cooldown until " + until;
+    if (result == "skipped_circuit") return "waiting: auto-healing off until " + until;
+    return job.value("not_before", 0.0) > 0 ? "retry at " + until + attempt_text
+                                            : "waiting for a worker";
   }
   if (state == "running") return "running" + attempt_text;
   if (result == "skipped_cooldown") return "not run: cooldown";

@@ -25,6 +25,7 @@ class DockerContainerEngine : public remediation::ContainerEngine {
                     std::chrono::duration_cast<std::chrono::milliseconds>(settings.timeout), 30s)) {
   }
 
+  void Ping() override { client_.Ping(std::min<std::chrono::milliseconds>(client_.timeout(), 5s)); }
   void Restart(const std::string& name, Duration stop_timeout) override {
     Check(client_.Restart(name, Seconds(stop_timeout)), name, "restart");
   }

@@ -1,6 +1,7 @@
 #include "medic/remediation/engine.h"
 
 #include "medic/human_format.h"
+#include "medic/remediation/healing_state.h"
 #include "medic/remediation/notice.h"
 
 #include <spdlog/spdlog.h>
@@ -14,6 +15,26 @@ namespace {
 // Idle workers wait for a wake-up; these bound the wait when none comes.
 constexpr std::chrono::seconds kIdleRecheck{30};
 constexpr std::chrono::seconds kClaimRetry{1};
+
+// "exec: exit 1 / stderr line": a failing step's output on one line, for headlines and notices
+// (an exec step's output starts with its exit status, then the program's own lines).
+std::string FailureSummary(const std::string& kind, const std::string& output) {
+  std::string line = kind + ":";
+  bool gap = true;
+  for (const char c : output.substr(0, 300)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      if (!gap && (c == '\n' || c == '\r')) line += " /";
+      gap = true;
+      continue;
+    }
+    if (gap && line.back() != ' ') line += ' ';
+    gap = false;
+    line += c;
+  }
+  while (!line.empty() && (line.back() == ' ' || line.back() == '/')) line.pop_back();
+  return line;
+}
 
 }  // namespace
 
@@ -43,6 +64,7 @@ void RemediationEngine::Start() {
     metrics_.SetCircuitOpen(circuit.remediation, circuit.target, true);
   }
   RefreshQueueDepth();
+  RefreshUnhealed();
   const std::size_t workers = std::max<std::size_t>(config_.workers, 1);
   for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
@@ -103,6 +125,10 @@ IntakeResult RemediationEngine::Accept(const Notification& notification, const s
     metrics_.CountRemediation(remediation, "cancelled");
   }
   if (queued || !result.cancelled_remediations.empty()) RefreshQueueDepth();
+  if (std::any_of(notification.alerts.begin(), notification.alerts.end(),
+                  [](const Alert& alert) { return alert.status == "resolved"; })) {
+    RefreshUnhealed();
+  }
   if (queued) {
     // A worker claims under mutex_ and then waits on wake_ holding it: taking the lock here
     // means it has either not looked yet (and will see the job) or is already waiting.
@@ -118,6 +144,24 @@ void RemediationEngine::RefreshQueueDepth() {
   } catch (const std::exception& error) {
     spdlog::warn("cannot read the queue depth: {}", error.what());
   }
+}
+
+void RemediationEngine::RefreshUnhealed() {
+  std::set<std::pair<std::string, std::string>> unhealed;
+  try {
+    for (const auto& incident : journal_.UnhealedIncidents()) {
+      unhealed.emplace(incident.remediation, incident.target);
+    }
+  } catch (const std::exception& error) {
+    spdlog::warn("cannot read which incidents are unhealed: {}", error.what());
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& pair : unhealed_) {
+    if (unhealed.count(pair) == 0) metrics_.SetUnhealed(pair.first, pair.second, false);
+  }
+  for (const auto& pair : unhealed) metrics_.SetUnhealed(pair.first, pair.second, true);
+  unhealed_ = std::move(unhealed);
 }
 
 void RemediationEngine::Persist(const std::function<void()>& write) {
@@ -226,12 +270,13 @@ bool RemediationEngine::SkipIfPolicySaysSo(const JobRecord& job,
                    FormatDuration(remediation.circuit_reset_after));
       break;
     }
+    const double closes = circuit.opened_at + reset_after;
     Skip(job, JobResult::kSkippedCircuit,
          "auto-healing is off: " + job.remediation + " used its budget on " + job.target +
              " (max_per_hour " + std::to_string(remediation.max_per_hour) +
              "); the circuit opened at " + human::Time(circuit.opened_at) +
-             " and closes by itself at " + human::Time(circuit.opened_at + reset_after),
-         std::nullopt);
+             " and closes by itself at " + human::Time(closes),
+         closes);
     return true;
   }
 
@@ -242,52 +287,95 @@ bool RemediationEngine::SkipIfPolicySaysSo(const JobRecord& job,
       healed && now - *healed < cooldown) {
     const double ends = *healed + cooldown;
     Skip(job, JobResult::kSkippedCooldown,
-         job.target + " was healed at " + human::Time(*healed) + "; the cooldown of " +
-             FormatDuration(remediation.cooldown) + " ends at " + human::Time(ends),
+         job.remediation + " last ran successfully on " + job.target + " at " +
+             human::Time(*healed) + "; its cooldown of " + FormatDuration(remediation.cooldown) +
+             " ends at " + human::Time(ends) + " (in " + human::Span(ends - now) + ")",
          ends);
     return true;
   }
 
-  // The budget per (remediation, target): max_per_hour runs that acted, then the circuit opens
-  // and a human hears "giving up" once per opening.
+  // The budget per (remediation, target): max_per_hour runs that acted (since the circuit last
+  // closed), then the circuit opens and a human hears "giving up" once per opening.
   const int runs = journal_.CountActedRunsSince(job.remediation, job.target, now - 3600, job.id);
   if (remediation.max_per_hour > 0 && runs >= remediation.max_per_hour) {
     bool opened = false;
     Persist([&] { opened = journal_.OpenCircuit(job.remediation, job.target, now); });
     metrics_.SetCircuitOpen(job.remediation, job.target, true);
+    const double closes = now + reset_after;
+    const std::string budget = std::to_string(runs) + " runs of " + job.remediation + " on " +
+                               job.target + " in the last hour (max_per_hour " +
+                               std::to_string(remediation.max_per_hour) + ")";
     if (opened) {
-      spdlog::error("giving up on {}: {} ran {} times in the last hour (max_per_hour {})",
-                    job.target, job.remediation, runs, remediation.max_per_hour);
-      AddNotice(
-          job, "circuit_open",
-          "ran " + std::to_string(runs) + " times in the last hour (max_per_hour " +
-              std::to_string(remediation.max_per_hour) +
-              "); manual action needed. It is off until " +
-              human::Time(now +
-                          std::chrono::duration<double>(remediation.circuit_reset_after).count()),
-          "circuit|" + std::to_string(static_cast<long long>(now)));
+      spdlog::error("giving up on {}: {}", job.target, budget);
+      AddNotice(job, "circuit_open",
+                "ran " + std::to_string(runs) + " times in the last hour (max_per_hour " +
+                    std::to_string(remediation.max_per_hour) + "); auto-healing is off until " +
+                    human::Time(closes),
+                "circuit|" + std::to_string(static_cast<long long>(now)));
     }
     Skip(job, JobResult::kSkippedCircuit,
-         "auto-healing is off: " + std::to_string(runs) + " runs of " + job.remediation + " on " +
-             job.target + " in the last hour (max_per_hour " +
-             std::to_string(remediation.max_per_hour) + ")",
-         std::nullopt);
+         "auto-healing is off: " + budget + "; the circuit closes by itself at " +
+             human::Time(closes),
+         closes);
     return true;
   }
   return false;
 }
 
+bool RemediationEngine::WaitIfEngineUnreachable(const JobRecord& job,
+                                                const RemediationSettings& remediation,
+                                                double now) {
+  const bool needs_engine =
+      std::any_of(remediation.steps.begin(), remediation.steps.end(),
+                  [](const StepSettings& step) { return StepNeedsEngine(step.kind); });
+  if (!needs_engine) return false;
+  const std::optional<std::string> error = runner_.EngineUnreachable();
+  if (!error) return false;
+  // An engine that does not answer is not an attempt at healing: nothing was done to the
+  // target. The job waits for the engine (checked often, it is cheap) for as long as a circuit
+  // would stay open, and runs as its first attempt once the engine answers.
+  const double wait_limit = std::chrono::duration<double>(remediation.circuit_reset_after).count();
+  const std::string cannot =
+      "cannot reach the Docker engine: " + *error + ". Nothing was done to " + job.target;
+  if (now - job.created_at >= wait_limit) {
+    const std::string detail = cannot + "; the engine has not answered since " +
+                               human::Time(job.created_at) + ", medic stopped waiting";
+    Persist([&] { journal_.FinishJob(job.id, JobState::kFailed, JobResult::kGaveUp, detail); });
+    metrics_.CountRemediation(job.remediation, "gave_up");
+    spdlog::error("remediation {} on {} gave up: {}", job.remediation, job.target, detail);
+    AddNotice(job, "gave_up", detail, job.idempotency_key);
+    RefreshUnhealed();
+    return true;
+  }
+  const double recheck = std::clamp(job.retry_backoff_seconds, 1.0, 10.0);
+  const std::string detail =
+      cannot + " yet. medic checks the engine every " + human::Span(recheck) + " and runs " +
+      job.remediation + " as soon as it answers, while the alert fires (until " +
+      human::Time(job.created_at + wait_limit) + "); this does not use up an attempt";
+  Persist([&] { journal_.Postpone(job.id, now + recheck, JobResult::kFailed, detail); });
+  if (job.result != JobResultName(JobResult::kFailed)) {
+    metrics_.CountRemediation(job.remediation, "failed");
+    spdlog::warn("remediation {} on {}: {}", job.remediation, job.target, detail);
+  }
+  AddNotice(job, "engine_unreachable", detail, job.idempotency_key);
+  RefreshQueueDepth();
+  RefreshUnhealed();
+  return true;
+}
+
 void RemediationEngine::Skip(const JobRecord& job, JobResult result, const std::string& detail,
-                             std::optional<double> retry_at) {
-  std::string told = detail;
-  const bool retry = retry_at && job.attempt < job.max_attempts;
-  if (retry) told += "; medic tries again then";
-  Persist([&] { journal_.FinishJob(job.id, JobState::kSkipped, result, told); });
-  metrics_.CountRemediation(job.remediation, std::string(JobResultName(result)));
-  spdlog::info("remediation {} on {} not run ({}): {}", job.remediation, job.target,
-               JobResultName(result), detail);
-  if (retry) Persist([&] { journal_.ScheduleRetry(job, *retry_at); });
+                             double retry_at) {
+  // The incident waits (the same job, queued until then): a skip uses up none of its attempts,
+  // and a resolved alert cancels it.
+  const std::string told = detail + "; medic runs it then if the alert still fires";
+  Persist([&] { journal_.Postpone(job.id, retry_at, result, told); });
+  if (job.result != JobResultName(result)) {
+    metrics_.CountRemediation(job.remediation, std::string(JobResultName(result)));
+    spdlog::info("remediation {} on {} not run ({}): {}", job.remediation, job.target,
+                 JobResultName(result), detail);
+  }
   AddNotice(job, std::string(JobResultName(result)), told, job.idempotency_key);
+  RefreshQueueDepth();
 }
 
 void RemediationEngine::AddNotice(const JobRecord& job, const std::string& kind,
@@ -316,7 +404,11 @@ void RemediationEngine::RunJob(JobRecord job) {
   }
   const double now = UnixNow();
   const bool dry_run = job.dry_run || config_.dry_run || remediation->dry_run;
-  if (!dry_run && job.next_step == 0 && SkipIfPolicySaysSo(job, *remediation, now)) return;
+  if (!dry_run && job.next_step == 0 &&
+      (SkipIfPolicySaysSo(job, *remediation, now) ||
+       WaitIfEngineUnreachable(job, *remediation, now))) {
+    return;
+  }
 
   spdlog::info("remediation {} on {} for {} (job {}, attempt {} of {}){}", job.remediation,
                job.target, job.alertname, job.id, job.attempt, job.max_attempts,
@@ -333,7 +425,7 @@ void RemediationEngine::RunJob(JobRecord job) {
     context.step_outcomes.emplace_back(step.kind, step.state);
     if (step.state == "failed") {
       context.failed = true;
-      context.failure = step.kind + ": " + step.output.substr(0, 300);
+      context.failure = FailureSummary(step.kind, step.output);
     }
     if (step.kind == "escalate" && step.state == "succeeded") context.failed = false;
     if (!step.artifact.empty()) context.bundle_path = step.artifact;
@@ -361,7 +453,7 @@ void RemediationEngine::RunJob(JobRecord job) {
     }
     if (outcome.state == StepState::kFailed && step.kind != StepSettings::Kind::kNotify) {
       context.failed = true;
-      context.failure = kind + ": " + outcome.output.substr(0, 300);
+      context.failure = FailureSummary(kind, outcome.output);
     }
     context.step_outcomes.emplace_back(kind, StepStateName(outcome.state));
     if (outcome.output.size() > 16 * 1024) outcome.output.resize(16 * 1024);
@@ -392,6 +484,7 @@ void RemediationEngine::FinishRun(const JobRecord& job, const RemediationSetting
           job.attempt > 1 ? "healed on attempt " + std::to_string(job.attempt) : std::string());
     });
     metrics_.CountRemediation(job.remediation, "success");
+    RefreshUnhealed();
     return;
   }
   // A failed run does not consume the incident: the next attempt is scheduled with backoff
@@ -413,6 +506,7 @@ void RemediationEngine::FinishRun(const JobRecord& job, const RemediationSetting
     // The chain's own notify step already told the person about the first failure.
     if (!has_notify) AddNotice(job, "failed", detail, job.idempotency_key);
     RefreshQueueDepth();
+    RefreshUnhealed();
     return;
   }
   const std::string detail = "all " + std::to_string(job.max_attempts) +
@@ -421,6 +515,7 @@ void RemediationEngine::FinishRun(const JobRecord& job, const RemediationSetting
   metrics_.CountRemediation(job.remediation, "gave_up");
   spdlog::error("remediation {} on {} gave up: {}", job.remediation, job.target, detail);
   if (!has_notify) AddNotice(job, "gave_up", detail, job.idempotency_key);
+  RefreshUnhealed();
 }
 
 std::vector<Circuit> RemediationEngine::ResetCircuits(const std::string& target) {
@@ -428,6 +523,11 @@ std::vector<Circuit> RemediationEngine::ResetCircuits(const std::string& target)
   for (const Circuit& circuit : closed) {
     metrics_.SetCircuitOpen(circuit.remediation, circuit.target, false);
     spdlog::info("circuit of {} on {} reset by request", circuit.remediation, circuit.target);
+  }
+  if (!closed.empty()) {
+    // Incidents that waited for these circuits are due now.
+    { std::lock_guard lock(mutex_); }
+    wake_.notify_all();
   }
   return closed;
 }

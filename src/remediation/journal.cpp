@@ -1,5 +1,7 @@
 #include "medic/remediation/journal.h"
 
+#include "medic/remediation/healing_state.h"
+
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -82,6 +84,14 @@ CREATE TABLE IF NOT EXISTS remediation_circuits (
   remediation TEXT NOT NULL,
   target TEXT NOT NULL,
   opened_at REAL NOT NULL,
+  PRIMARY KEY (remediation, target)
+);
+-- Where the max_per_hour budget of (remediation, target) counts from once its circuit closed
+-- (by itself or by POST /api/v1/circuits/reset): runs before a close do not reopen it.
+CREATE TABLE IF NOT EXISTS remediation_budgets (
+  remediation TEXT NOT NULL,
+  target TEXT NOT NULL,
+  counted_from REAL NOT NULL,
   PRIMARY KEY (remediation, target)
 );
 -- What medic told (or must tell) a human about an incident: at most one of each kind per
@@ -700,6 +710,20 @@ std::vector<Journal::StepRecord> Journal::Steps(std::int64_t job_id) {
   });
 }
 
+void Journal::Postpone(std::int64_t job_id, double not_before, JobResult reason,
+                       const std::string& detail) {
+  Write([&](SqliteDatabase& db) {
+    db.Prepare(
+          "UPDATE jobs SET state='queued', not_before=?, result=?, detail=?, started_at=NULL "
+          "WHERE id=?")
+        .Bind(1, not_before)
+        .Bind(2, std::string(JobResultName(reason)))
+        .Bind(3, detail.substr(0, 4096))
+        .Bind(4, job_id)
+        .Run();
+  });
+}
+
 std::int64_t Journal::ScheduleRetry(const JobRecord& job, double not_before) {
   std::int64_t id = 0;
   Write([&](SqliteDatabase& db) {
@@ -735,7 +759,9 @@ int Journal::CountActedRunsSince(const std::string& remediation, const std::stri
     // A run acted when one of its steps other than verify and notify succeeded: a run that
     // could not reach the engine changed nothing and does not use up the budget.
     auto select = db.Prepare(
-        "SELECT COUNT(*) FROM jobs WHERE remediation=? AND target=? AND started_at>=? AND "
+        "SELECT COUNT(*) FROM jobs WHERE remediation=? AND target=? AND started_at>=MAX(?, "
+        "COALESCE((SELECT counted_from FROM remediation_budgets b WHERE "
+        "b.remediation=jobs.remediation AND b.target=jobs.target), 0)) AND "
         "dry_run=0 AND id<>? AND state IN ('running','succeeded','failed','interrupted') AND "
         "EXISTS (SELECT 1 FROM job_steps s WHERE s.job_id=jobs.id AND s.state='succeeded' AND "
         "s.kind NOT IN ('verify','notify'))");
@@ -743,6 +769,10 @@ int Journal::CountActedRunsSince(const std::string& remediation, const std::stri
     select.Step();
     return static_cast<int>(select.Int(0));
   });
+}
+
+std::vector<UnhealedIncident> Journal::UnhealedIncidents() {
+  return Read<std::vector<UnhealedIncident>>(ReadUnhealedIncidents);
 }
 
 std::optional<double> Journal::LastSuccess(const std::string& remediation,
@@ -784,12 +814,28 @@ bool Journal::OpenCircuit(const std::string& remediation, const std::string& tar
   return newly_opened;
 }
 
+namespace {
+
+void RestartBudget(SqliteDatabase& db, const std::string& remediation, const std::string& target,
+                   double now) {
+  db.Prepare(
+        "INSERT INTO remediation_budgets(remediation, target, counted_from) VALUES (?,?,?) "
+        "ON CONFLICT(remediation, target) DO UPDATE SET counted_from=excluded.counted_from")
+      .Bind(1, remediation)
+      .Bind(2, target)
+      .Bind(3, now)
+      .Run();
+}
+
+}  // namespace
+
 void Journal::CloseCircuit(const std::string& remediation, const std::string& target) {
   Write([&](SqliteDatabase& db) {
     db.Prepare("DELETE FROM remediation_circuits WHERE remediation=? AND target=?")
         .Bind(1, remediation)
         .Bind(2, target)
         .Run();
+    RestartBudget(db, remediation, target, UnixNow());
   });
 }
 
@@ -802,18 +848,22 @@ std::vector<Circuit> Journal::CloseCircuits(const std::string& target) {
         "opened_at");
     remove.Bind(1, target);
     while (remove.Step()) closed.push_back({remove.Text(0), remove.Text(1), remove.Real(2)});
+    remove.Reset();
+    const double now = UnixNow();
+    for (const Circuit& circuit : closed) RestartBudget(db, circuit.remediation, target, now);
+    // Incidents that waited for the circuit run now (if their alert still fires).
+    db.Prepare(
+          "UPDATE jobs SET not_before=? WHERE target=? AND state='queued' AND "
+          "result='skipped_circuit'")
+        .Bind(1, now)
+        .Bind(2, target)
+        .Run();
   });
   return closed;
 }
 
 std::vector<Circuit> Journal::OpenCircuits() {
-  return Read<std::vector<Circuit>>([](SqliteDatabase& db) {
-    std::vector<Circuit> circuits;
-    auto select = db.Prepare(
-        "SELECT remediation, target, opened_at FROM remediation_circuits ORDER BY opened_at");
-    while (select.Step()) circuits.push_back({select.Text(0), select.Text(1), select.Real(2)});
-    return circuits;
-  });
+  return Read<std::vector<Circuit>>(ReadOpenCircuits);
 }
 
 bool Journal::AddNotice(const NoticeRecord& notice) {
@@ -901,22 +951,23 @@ nlohmann::json Journal::History(std::size_t limit, double since) {
         "FROM job_steps WHERE job_id=? ORDER BY id");
     while (select.Step()) {
       const JobRecord job = ReadJob(select);
-      nlohmann::json entry = {{"id", job.id},
-                              {"remediation", job.remediation},
-                              {"target", job.target},
-                              {"state", std::string(JobStateName(job.state))},
-                              {"result", job.result},
-                              {"alertname", job.alertname},
-                              {"fingerprint", job.fingerprint},
-                              {"dry_run", job.dry_run},
-                              {"attempts", job.attempts},
-                              {"attempt", job.attempt},
-                              {"max_attempts", job.max_attempts},
-                              {"not_before", job.not_before},
-                              {"detail", job.detail},
-                              {"created_at", job.created_at},
-                              {"started_at", job.started_at},
-                              {"finished_at", job.finished_at}};
+      nlohmann::json entry = {
+          {"id", job.id},
+          {"remediation", job.remediation},
+          {"target", job.target},
+          {"state", std::string(JobStateName(job.state))},
+          {"result", job.result},
+          {"alertname", job.alertname},
+          {"fingerprint", job.fingerprint},
+          {"dry_run", job.dry_run},
+          {"worker_runs", job.attempts},  // times a worker took it; a resume adds one
+          {"attempt", job.attempt},
+          {"max_attempts", job.max_attempts},
+          {"not_before", job.not_before},
+          {"detail", job.detail},
+          {"created_at", job.created_at},
+          {"started_at", job.started_at},
+          {"finished_at", job.finished_at}};
       nlohmann::json step_list = nlohmann::json::array();
       steps.Reset();
       steps.Bind(1, job.id);

@@ -15,21 +15,27 @@ constexpr NoticeWords kWords[] = {
     {"failed", "FAILED, will retry",
      "Nothing to do yet: medic tries again while the alert fires and reports the outcome. "
      "Look now if the service matters more than the wait."},
+    {"engine_unreachable", "WAITING for the Docker engine",
+     "Bring the engine back (systemctl status docker, or podman.socket; check medic's docker.host "
+     "and the socket's permissions). medic runs the remediation by itself as soon as the engine "
+     "answers; if <target> must be up sooner, start it by hand once the engine is back."},
     {"gave_up", "GAVE UP",
      "Manual action needed: medic will not try again for this incident. Check the container "
      "(docker logs, docker inspect) and the steps below."},
-    {"skipped_cooldown", "NOT RUN (cooldown)",
-     "medic healed this target a moment ago; it tries again when the cooldown ends. If the "
-     "service flaps, look for the cause."},
+    {"skipped_cooldown", "NOT RUN YET (cooldown)",
+     "medic healed this target a moment ago and waits for the cooldown to end; it runs then if "
+     "the alert still fires. To heal it now: docker restart <target>. If the service flaps, look "
+     "for the cause."},
     {"skipped_circuit", "NOT RUN (auto-healing is off for this target)",
-     "Act by hand now. POST /api/v1/circuits/reset?target=<target> closes the circuit, but the "
-     "hour's runs still count: within the hour, the next run may open it again."},
+     "Act by hand now (docker restart <target>), and find out why it keeps needing healing. "
+     "POST /api/v1/circuits/reset?target=<target> turns auto-healing back on with a fresh "
+     "budget, and medic then runs this incident if its alert still fires."},
     {"skipped_duplicate", "ALREADY RUNNING",
      "Nothing to do: the re-sent alert is the same incident and its run is in progress."},
     {"circuit_open", "giving up",
-     "Auto-healing is off for this remediation on this target: it ran max_per_hour times. Find "
-     "out why the target keeps needing it; POST /api/v1/circuits/reset?target=<target> closes "
-     "the circuit (the hour's runs still count)."},
+     "Auto-healing is off for this remediation on this target: it used its max_per_hour budget. "
+     "Find out why the target keeps needing it; POST /api/v1/circuits/reset?target=<target> "
+     "turns it back on with a fresh budget."},
 };
 
 }  // namespace

@@ -42,10 +42,13 @@ RemediationMetrics::RemediationMetrics(const Config& config) {
   // Budgets are per (remediation, target): a fixed target gets its series at 0 from start-up;
   // label-named targets appear once a remediation ran on them.
   for (const auto& remediation : config.remediations) {
-    if (!remediation.target.empty()) circuit_open_[{remediation.name, remediation.target}] = 0;
+    if (!remediation.target.empty()) {
+      circuit_open_[{remediation.name, remediation.target}] = 0;
+      unhealed_[{remediation.name, remediation.target}] = 0;
+    }
   }
-  for (const char* kind : {"failed", "gave_up", "skipped_cooldown", "skipped_circuit",
-                           "skipped_duplicate", "circuit_open"}) {
+  for (const char* kind : {"failed", "engine_unreachable", "gave_up", "skipped_cooldown",
+                           "skipped_circuit", "skipped_duplicate", "circuit_open"}) {
     for (const char* outcome : {"delivered", "failed"}) notices_[{kind, outcome}] = 0;
   }
 }
@@ -103,6 +106,14 @@ void RemediationMetrics::SetCircuitOpen(const std::string& remediation, const st
   // Targets can come from alert labels (allowlisted): still bound the series.
   if (circuit_open_.count(key) == 0 && circuit_open_.size() >= 1000) return;
   circuit_open_[key] = open ? 1 : 0;
+}
+
+void RemediationMetrics::SetUnhealed(const std::string& remediation, const std::string& target,
+                                     bool unhealed) {
+  std::lock_guard lock(mutex_);
+  auto key = std::make_pair(remediation, target);
+  if (unhealed_.count(key) == 0 && unhealed_.size() >= 1000) return;
+  unhealed_[key] = unhealed ? 1 : 0;
 }
 
 void RemediationMetrics::CountJournalWriteError() {
@@ -200,10 +211,20 @@ std::vector<prometheus::MetricFamily> RemediationMetrics::Collect() {
   }
   std::move(circuit).MoveInto(families);
 
+  auto unhealed = MetricFamilyBuilder::Gauge(
+      "medic_remediation_unhealed",
+      "1 while the latest incident of a remediation on a target is not healed: its last attempt "
+      "failed, it gave up, or it waits for an unreachable Docker engine; 0 once a run succeeded.");
+  for (const auto& [key, value] : unhealed_) {
+    unhealed.Add(value, {{"remediation", key.first}, {"target", key.second}});
+  }
+  std::move(unhealed).MoveInto(families);
+
   auto notices = MetricFamilyBuilder::Counter(
       "medic_remediation_notices_total",
-      "Messages medic sent a human about skipped, failed and abandoned remediations, by kind and "
-      "whether the notifier took them.");
+      "Messages medic's notice loop sent a human about skipped, failed and abandoned "
+      "remediations, by kind and whether the notifier took them. A remediation with its own "
+      "notify step reports its failures there, and those are not counted here.");
   for (const auto& [key, value] : notices_) {
     notices.Add(value, {{"kind", key.first}, {"outcome", key.second}});
   }

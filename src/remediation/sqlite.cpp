@@ -13,9 +13,11 @@ namespace {
 
 }  // namespace
 
-SqliteDatabase::SqliteDatabase(const std::string& path) : path_(path) {
+SqliteDatabase::SqliteDatabase(const std::string& path, Mode mode) : path_(path) {
   sqlite3* raw = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int flags = (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
+                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) Fail(raw, rc, "cannot open " + path);

@@ -67,6 +67,21 @@ std::string StepKindName(StepSettings::Kind kind) {
   return "unknown";
 }
 
+bool StepNeedsEngine(StepSettings::Kind kind) {
+  return kind == StepSettings::Kind::kRestart || kind == StepSettings::Kind::kEscalate ||
+         kind == StepSettings::Kind::kPrune;
+}
+
+std::optional<std::string> StepRunner::EngineUnreachable() {
+  if (options_.engine == nullptr) return std::nullopt;
+  try {
+    options_.engine->Ping();
+    return std::nullopt;
+  } catch (const std::exception& error) {
+    return std::string(error.what());
+  }
+}
+
 std::string StepStateName(StepState state) {
   switch (state) {
     case StepState::kSucceeded:
@@ -295,14 +310,26 @@ StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
   }
   const nlohmann::json labels = context.alert.value("labels", nlohmann::json::object());
   const std::string alertname = JsonString(labels, "alertname");
-  std::string verdict = "OK";
+  // A chain that only collects diagnostics changes nothing: it reports what it collected,
+  // never "OK" as if the target were healed.
+  const bool acts =
+      context.remediation == nullptr ||
+      std::any_of(context.remediation->steps.begin(), context.remediation->steps.end(),
+                  [](const StepSettings& candidate) {
+                    return candidate.kind == StepSettings::Kind::kRestart ||
+                           candidate.kind == StepSettings::Kind::kEscalate ||
+                           candidate.kind == StepSettings::Kind::kPrune ||
+                           candidate.kind == StepSettings::Kind::kExec;
+                  });
+  std::string verdict = acts ? "OK" : "DONE (nothing changed)";
+  if (!acts && !context.bundle_path.empty()) verdict = "DIAGNOSTICS COLLECTED";
   if (context.failed) {
     verdict = retries_left ? "FAILED, will retry (attempt " + std::to_string(job.attempt) + " of " +
                                  std::to_string(job.max_attempts) + ")"
                            : "GAVE UP after " + std::to_string(job.attempt) +
                                  " attempt(s), manual action needed";
   } else if (job.attempt > 1) {
-    verdict = "OK on attempt " + std::to_string(job.attempt);
+    verdict += " on attempt " + std::to_string(job.attempt);
   }
   NotificationMessage message;
   message.title =
@@ -326,6 +353,11 @@ StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
                             "container (docker logs, docker inspect) and the failing step.");
   }
   if (!context.bundle_path.empty()) message.fields.emplace_back("bundle", context.bundle_path);
+  if (!context.failed && !acts) {
+    message.fields.emplace_back("what to do",
+                                "medic did not change " + job.target +
+                                    ": read the bundle and find the cause while the alert fires.");
+  }
   const nlohmann::json annotations = context.alert.value("annotations", nlohmann::json::object());
   if (const std::string summary = JsonString(annotations, "summary"); !summary.empty()) {
     message.fields.emplace_back("summary", summary);

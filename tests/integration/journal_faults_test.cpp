@@ -75,11 +75,12 @@ TEST_CASE("journal on a full filesystem: 503 while full, nothing accepted lost, 
   // Each job's step runs until the test creates `release` (outside the full filesystem): the
   // job that starts before the disk fills is still running when it is full.
   const std::string release = data.Join("release");
-  MedicProcess medic(Config(data, journal,
-                            "  - name: note\n    match: {alertname: Disk}\n    target: app\n"
-                            "    cooldown: 0s\n    max_per_hour: 1000\n"
-                            "    steps: [{exec: {argv: [/bin/sh, -c, 'while [ ! -e " +
-                                release + " ]; do sleep 0.05; done'], timeout: 5m}}]\n"));
+  MedicProcess medic(
+      Config(data, journal,
+             "  - name: note\n    match: {alertname: Disk}\n    target: app\n    silent: true\n"
+             "    cooldown: 0s\n    max_per_hour: 1000\n"
+             "    steps: [{exec: {argv: [/bin/sh, -c, 'while [ ! -e " +
+                 release + " ]; do sleep 0.05; done'], timeout: 5m}}]\n"));
   const auto current_states = [&] {
     std::multiset<std::string> states;
     const auto history =
@@ -203,7 +204,8 @@ TEST_CASE("SIGTERM while verify waits: journaled as interrupted, resumed once af
   const int health_port = FreePort();
   const std::string config =
       Config(data, journal,
-             "  - name: heal\n    match: {alertname: Down}\n    target: app\n    steps:\n"
+             "  - name: heal\n    match: {alertname: Down}\n    target: app\n    silent: true\n    "
+             "steps:\n"
              "      - exec: {argv: [/bin/sh, -c, 'echo ran >> " +
                  runs +
                  "']}\n"
@@ -257,7 +259,7 @@ TEST_CASE("SIGTERM while verify waits: journaled as interrupted, resumed once af
     CHECK(medic.Log().find("1 unfinished job(s) resumed, 0 marked interrupted") !=
           std::string::npos);
     const auto job = history(medic.port())["remediations"][0];
-    CHECK(job["attempts"] == 2);
+    CHECK(job["worker_runs"] == 2);
     std::vector<std::string> steps;
     for (const auto& step : job["steps"]) {
       steps.push_back(step["kind"].get<std::string>() + "|" + step["state"].get<std::string>());

@@ -172,6 +172,7 @@ TEST_CASE(
       "  - name: service-down\n"
       "    match: {alertname: ServiceDown}\n"
       "    target_label: name\n"
+      "    silent: true\n"
       "    steps: [{restart: {timeout: 20s}}, {verify: {attempts: 2, interval: 200ms}},"
       " escalate: recreate]\n");
   Alertmanager alertmanager(medic.port(), data.Join("token"));
@@ -209,4 +210,83 @@ TEST_CASE(
   CHECK(retry["state"] == "queued");
   CHECK(retry["not_before"].get<double>() > 0);
   CHECK(job["detail"].get<std::string>().find("medic tries again at") != std::string::npos);
+}
+
+TEST_CASE("an engine medic cannot reach: the incident waits, told once, healed when it is back") {
+  PrivatePodman engine;
+  const std::vector<std::string> command{
+      "sh", "-c", "trap 'exit 0' TERM; echo review-bot started; while true; do sleep 1; done"};
+  TestContainer bot({.command = command, .host = engine.host()});
+  TempDir data;
+  NotificationReceiver receiver;
+  data.Write("token", "am-t0ken\n");
+  // medic reaches the engine through a link: removing it cuts medic off as a moved or
+  // deleted socket would, while the engine (and connections already open) keep working.
+  const std::string link = data.Join("engine.sock");
+  REQUIRE(std::filesystem::exists(engine.socket()));
+  std::filesystem::create_symlink(engine.socket(), link);
+  MedicProcess medic(
+      "data_dir: " + data.path() + "\ndocker: {host: \"unix://" + link + "\"}\n" +
+      "collectors: {container: {refresh_interval: 1s}}\n"
+      "webhook: {bearer_token_file: " +
+      data.Join("token") + "}\n" + "targets: [" + bot.name() + "]\n" +
+      "notifiers:\n  slack: {url: \"" + receiver.url() + "\"}\n" +
+      "remediations:\n"
+      "  - name: service-down\n"
+      "    match: {alertname: ServiceDown}\n"
+      "    target_label: name\n"
+      "    retry_backoff: 1s\n"
+      "    steps: [{restart: {timeout: 2s}}, {verify: {attempts: 20, interval: 500ms}},"
+      " {notify: slack}]\n");
+  const auto docker_up = [&] {
+    return FindSample(HttpGet(medic.port(), "/metrics").body, "medic_docker_up", "");
+  };
+  REQUIRE(WaitFor([&] { return docker_up() == 1.0; }, 30s));
+
+  std::filesystem::remove(link);
+  // The scrape's ping opens a new connection: the engine is unreachable for medic now, even
+  // though the collector's kept-alive connection would still work.
+  CHECK(docker_up() == 0.0);
+  REQUIRE(Podman({"stop", "-t", "1", bot.name()}, 60s, engine.host()).exit_code == 0);
+  Alertmanager alertmanager(medic.port(), data.Join("token"));
+  alertmanager.Fire({{"alertname", "ServiceDown"}, {"name", bot.name()}});
+  const auto heard = [&](const std::string& text) {
+    int count = 0;
+    for (const auto& body : receiver.bodies()) count += body.find(text) != std::string::npos;
+    return count;
+  };
+  REQUIRE_MESSAGE(WaitFor([&] { return heard("WAITING for the Docker engine") == 1; }, 60s),
+                  medic.Log());
+  json job = JobFor(medic.port(), "service-down");
+  INFO(job.dump(2));
+  CHECK(job["state"] == "queued");
+  CHECK(job["result"] == "failed");
+  CHECK(job["steps"].empty());  // nothing was tried on the target
+  CHECK(job["detail"].get<std::string>().find("cannot reach the Docker engine") !=
+        std::string::npos);
+  const auto scrape = HttpGet(medic.port(), "/metrics").body;
+  CHECK(FindSample(scrape, "medic_remediation_unhealed",
+                   "remediation=\"service-down\",target=\"" + bot.name() + "\"") == 1.0);
+  // Several engine checks later, and with the alert re-sent: still one message, one job.
+  std::this_thread::sleep_for(3s);
+  alertmanager.Fire({{"alertname", "ServiceDown"}, {"name", bot.name()}});
+  std::this_thread::sleep_for(2s);
+  CHECK(heard("WAITING for the Docker engine") == 1);
+  CHECK(History(medic.port()).size() == 1);
+  CHECK(FindSample(HttpGet(medic.port(), "/metrics").body, "medic_remediations_total",
+                   R"(remediation="service-down",result="failed")") == 1);
+
+  // The engine is back: the same incident runs, as its first attempt, and heals.
+  std::filesystem::create_symlink(engine.socket(), link);
+  REQUIRE(WaitFor([&] { return Finished(JobFor(medic.port(), "service-down")); }, 60s));
+  job = JobFor(medic.port(), "service-down");
+  CHECK(job["state"] == "succeeded");
+  CHECK(job["attempt"] == 1);
+  CHECK(Inspect(engine, bot.name(), "{{.State.Running}}") == "true");
+  REQUIRE(WaitFor([&] { return heard("OK: service-down on " + bot.name()) == 1; }, 30s));
+  CHECK(heard("FAILED") == 0);
+  const auto after = HttpGet(medic.port(), "/metrics").body;
+  CHECK(FindSample(after, "medic_remediation_unhealed",
+                   "remediation=\"service-down\",target=\"" + bot.name() + "\"") == 0.0);
+  CHECK(WaitFor([&] { return docker_up() == 1.0; }, 10s));
 }

@@ -82,16 +82,17 @@ TEST_CASE("soak: 4 scrapers and a steady webhook stream; nothing lost, memory an
   asan_options += ":quarantine_size_mb=1:thread_local_quarantine_size_kb=64";
   // dry_run: every job still goes through a worker and the journal, but the soak's ~900 jobs
   // on one target would hit max_per_hour (at most 1000) in a real run.
-  MedicProcess medic("data_dir: " + data.path() + "\njournal: {path: " + journal +
-                         "}\n"
-                         "collectors: {filesystem: {mountpoints: [/]}}\n"
-                         "webhook: {bearer_token_file: " +
-                         data.Join("token") +
-                         "}\ntargets: [app]\nremediations:\n"
-                         "  - name: soak\n    match: {alertname: Soak}\n    target: app\n"
-                         "    dry_run: true\n"
-                         "    steps: [{exec: {argv: [/bin/true]}}]\n",
-                     {}, {{"ASAN_OPTIONS", asan_options}});
+  MedicProcess medic(
+      "data_dir: " + data.path() + "\njournal: {path: " + journal +
+          "}\n"
+          "collectors: {filesystem: {mountpoints: [/]}}\n"
+          "webhook: {bearer_token_file: " +
+          data.Join("token") +
+          "}\ntargets: [app]\nremediations:\n"
+          "  - name: soak\n    match: {alertname: Soak}\n    target: app\n    silent: true\n"
+          "    dry_run: true\n"
+          "    steps: [{exec: {argv: [/bin/true]}}]\n",
+      {}, {{"ASAN_OPTIONS", asan_options}});
   const pid_t pid = medic.process().pid();
   const std::multimap<std::string, std::string> auth{{"Authorization", "Bearer t0ken"}};
 

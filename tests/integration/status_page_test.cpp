@@ -53,6 +53,7 @@ std::string JournalConfig(const medic::test::TempDir& dir) {
          "remediations:\n"
          "  - name: high-error-rate\n"
          "    match: {alertname: HighErrorRate}\n"
+         "    silent: true\n"
          "    target: review-bot\n"
          "    steps: [{diagnostics: {log_lines: 10, keep: 3}}]\n";
 }

@@ -34,6 +34,7 @@ std::string Config(const TempDir& data) {
          "remediations:\n"
          "  - name: blocker\n"
          "    match: {alertname: Blocker}\n"
+         "    silent: true\n"
          "    target: review-bot\n"
          "    steps:\n"
          "      - exec: {argv: [/bin/sh, -c, 'echo blocker >> " +
@@ -41,6 +42,7 @@ std::string Config(const TempDir& data) {
          "; exec sleep 60'], timeout: 2m}\n"
          "  - name: victim\n"
          "    match: {alertname: Victim}\n"
+         "    silent: true\n"
          "    target: review-bot\n"
          "    steps:\n"
          "      - exec: {argv: [/bin/sh, -c, 'echo \"victim $MEDIC_ALERT_LABEL_CMD\" >> " +

@@ -247,12 +247,20 @@ TEST_CASE("remediations are checked against the allowlist, notifiers and step na
   CHECK(ErrorOf(base + "remediations:\n  - {name: r, match: {alertname: A}, target: review-bot, "
                        "steps: [{exec: [rm, -rf]}]}\n")
             .find("argv[0] must be an absolute path") != std::string::npos);
-  const auto config = LoadConfigText(
-      base +
-          "remediations:\n  - name: r\n    matchers: ['alertname=~\"Service.*\"', "
-          "'env!=\"dev\"']\n    target_label: name\n    steps:\n      - exec: {argv: "
-          "[/bin/true, x], timeout: 5s}\n",
-      "x");
+  const auto config =
+      LoadConfigText(base +
+                         "remediations:\n  - name: r\n    matchers: ['alertname=~\"Service.*\"', "
+                         "'env!=\"dev\"']\n    target_label: name\n    silent: true\n    steps:\n  "
+                         "    - exec: {argv: "
+                         "[/bin/true, x], timeout: 5s}\n",
+                     "x");
+  CHECK(config.remediations[0].silent);
+  // A remediation whose outcomes could reach nobody is refused, naming what to add.
+  const std::string unheard = ErrorOf(base +
+                                      "remediations:\n  - {name: r, match: {alertname: A}, "
+                                      "target: review-bot, steps: [restart]}\n");
+  CHECK(unheard.find("medic.yml:3:5: remediations[0]: remediation \"r\" could tell nobody") == 0);
+  CHECK(unheard.find("define one under notifiers:") != std::string::npos);
   REQUIRE(config.remediations.at(0).match.size() == 2);
   CHECK(config.remediations[0].match[0].kind == medic::LabelMatcher::Kind::kRegex);
   CHECK(config.remediations[0].match[0].value == "Service.*");

@@ -4,9 +4,11 @@
 #include "medic/config.h"
 #include "medic/flags.h"
 #include "medic/health/health.h"
+#include "medic/remediation/healing_state.h"
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,9 +45,17 @@ std::string WindowName(std::chrono::seconds window);
 
 // Adds one check per source and rule to `report` (group "errors & security": auth failures,
 // errors and critical against their thresholds, other rules informational, an unreadable
-// source WARN) and recomputes the overall state and its reason.
+// source WARN), a "collector logs" line under medic standing for the logs collector this
+// command does not run, and recomputes the overall state and its reason.
 void AddLogReviewChecks(const LogReview& review, const ThresholdSettings& thresholds,
                         health::Report& report);
+
+// Adds what the remediation journal holds for a person to the medic group: an open circuit
+// FAIL, a give-up FAIL, an incident not healed yet WARN (waiting for the engine, a retry due),
+// else one OK line; `error` (the journal exists but cannot be read) WARN. Nothing when there is
+// no journal.
+void AddHealingChecks(const std::optional<remediation::HealingState>& state,
+                      const std::string& error, health::Report& report);
 
 // The daily-check report as text, grouped like the seed's script, with the log review (count
 // and last lines per source and rule) under errors & security. `color` adds ANSI colours and

@@ -61,7 +61,8 @@ class DockerClient {
   // "1.41" etc.; negotiates on first use.
   std::string ApiVersion();
   VersionInfo Version(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
-  // GET /_ping (unversioned, so it does not negotiate): a cheap liveness check.
+  // GET /_ping (unversioned, so it does not negotiate) on a new connection: a cheap check that
+  // the engine accepts connections now, which a reused keep-alive connection cannot show.
   void Ping(std::chrono::milliseconds timeout);
 
   std::vector<ContainerSummary> List(
@@ -107,7 +108,8 @@ class DockerClient {
 
  private:
   Response Perform(const std::string& method, const std::string& path,
-                   std::chrono::milliseconds timeout, std::size_t max_body_bytes);
+                   std::chrono::milliseconds timeout, std::size_t max_body_bytes,
+                   bool fresh_connection = false);
   ActionOutcome Action(const std::string& id_or_name, const std::string& action,
                        std::chrono::milliseconds timeout, const std::string& query);
 

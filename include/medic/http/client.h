@@ -29,6 +29,9 @@ struct ClientRequest {
   std::string target = "/";  // path and query
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Connect anew instead of reusing an idle connection: a liveness check must see whether the
+  // server accepts connections now (a moved or removed unix socket leaves old ones working).
+  bool fresh_connection = false;
 };
 
 struct ClientResponse {

@@ -18,6 +18,8 @@ struct PruneReport {
 class ContainerEngine {
  public:
   virtual ~ContainerEngine() = default;
+  // Throws when the engine does not accept a new connection or does not answer.
+  virtual void Ping() = 0;
   virtual void Restart(const std::string& name, Duration stop_timeout) = 0;
   virtual void Stop(const std::string& name, Duration stop_timeout) = 0;
   virtual void Start(const std::string& name) = 0;

@@ -61,8 +61,12 @@ class RemediationEngine {
   // Cooldown, circuit and budget: finishes the job as skipped (and tells a human once per
   // incident) when one of them says no; false when the job may run.
   bool SkipIfPolicySaysSo(const JobRecord& job, const RemediationSettings& remediation, double now);
-  void Skip(const JobRecord& job, JobResult result, const std::string& detail,
-            std::optional<double> retry_at);
+  // The job waits until `retry_at` (cooldown end, circuit close) and a human hears once why.
+  void Skip(const JobRecord& job, JobResult result, const std::string& detail, double retry_at);
+  // A remediation with engine steps whose engine does not answer: the job waits for it (a
+  // human hears once) and gives up after circuit_reset_after; false when the engine answers.
+  bool WaitIfEngineUnreachable(const JobRecord& job, const RemediationSettings& remediation,
+                               double now);
   void FinishRun(const JobRecord& job, const RemediationSettings& remediation,
                  const JobContext& context);
   void AddNotice(const JobRecord& job, const std::string& kind, const std::string& detail,
@@ -73,6 +77,8 @@ class RemediationEngine {
   // or medic stops; rethrows then.
   void Persist(const std::function<void()>& write);
   void RefreshQueueDepth();
+  // medic_remediation_unhealed from the journal (it survives restarts).
+  void RefreshUnhealed();
 
   Config config_;
   Journal& journal_;
@@ -84,6 +90,7 @@ class RemediationEngine {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::set<std::string> busy_targets_;
+  std::set<std::pair<std::string, std::string>> unhealed_;  // (remediation, target) set to 1
   std::size_t idle_workers_ = 0;
   bool stopping_ = false;
   bool started_ = false;

@@ -108,6 +108,8 @@ struct NoticeRecord {
   std::string outcome;
 };
 
+struct UnhealedIncident;  // healing_state.h
+
 struct RecoveryReport {
   int requeued = 0;
   int interrupted = 0;
@@ -158,6 +160,11 @@ class Journal {
   // A step cut short by shutdown: recorded as interrupted, the job left to resume at it.
   void RecordStepInterrupted(std::int64_t job_id, int step_index, const std::string& output);
   void FinishJob(std::int64_t job_id, JobState state, JobResult result, const std::string& detail);
+  // Puts a claimed job that ran no step back in the queue until `not_before`, with why it
+  // waits (`reason`, kept as its result until it runs): a skip for cooldown or circuit, or an
+  // engine that did not answer, uses up none of the incident's attempts.
+  void Postpone(std::int64_t job_id, double not_before, JobResult reason,
+                const std::string& detail);
   // Queues the next attempt at `job`'s incident, due at `not_before` (unix seconds); returns its
   // id, or 0 when that attempt already exists.
   std::int64_t ScheduleRetry(const JobRecord& job, double not_before);
@@ -175,17 +182,22 @@ class Journal {
   std::vector<StepRecord> Steps(std::int64_t job_id);
 
   // Runs of (remediation, target) since `since` (unix seconds) that acted: a step other than
-  // verify and notify succeeded. Dry runs, skips and runs that reached nothing do not count.
+  // verify and notify succeeded. Dry runs, skips and runs that reached nothing do not count,
+  // nor do runs before the last close of its circuit.
   int CountActedRunsSince(const std::string& remediation, const std::string& target, double since,
                           std::int64_t except_job = 0);
+  // See ReadUnhealedIncidents (healing_state.h).
+  std::vector<UnhealedIncident> UnhealedIncidents();
   // When (remediation, target) last finished a run that succeeded: the cooldown starts there.
   std::optional<double> LastSuccess(const std::string& remediation, const std::string& target);
   // Restarts (and recreations) medic made of `target` since `since`.
   int RestartsSince(const std::string& target, double since);
   // Opens the circuit of (remediation, target); false when it was open already.
   bool OpenCircuit(const std::string& remediation, const std::string& target, double now);
+  // Closes the circuit and restarts the budget from now.
   void CloseCircuit(const std::string& remediation, const std::string& target);
-  // Closes every circuit of `target` (POST /api/v1/circuits/reset); returns what was open.
+  // Closes every circuit of `target` (POST /api/v1/circuits/reset), restarts their budgets and
+  // makes the incidents that waited for them due now; returns what was open.
   std::vector<Circuit> CloseCircuits(const std::string& target);
   std::vector<Circuit> OpenCircuits();
 

@@ -31,6 +31,8 @@ class RemediationMetrics : public Collector {
   void SetQueueDepth(std::size_t depth);
   void SetLastRun(const std::string& remediation, const std::string& target, double timestamp);
   void SetCircuitOpen(const std::string& remediation, const std::string& target, bool open);
+  // medic_remediation_unhealed: the latest incident's last attempt failed, gave up or waits.
+  void SetUnhealed(const std::string& remediation, const std::string& target, bool unhealed);
   void CountNotice(const std::string& kind, bool delivered);
   void CountJournalWriteError();
   // One journal commit (one fsync) that made `writes` writes durable.
@@ -55,6 +57,7 @@ class RemediationMetrics : public Collector {
   double queue_depth_ = 0;
   std::map<std::pair<std::string, std::string>, double> last_run_;
   std::map<std::pair<std::string, std::string>, double> circuit_open_;  // (remediation, target)
+  std::map<std::pair<std::string, std::string>, double> unhealed_;      // (remediation, target)
   std::map<std::pair<std::string, std::string>, double> notices_;       // (kind, outcome)
   double journal_write_errors_ = 0;
   double journal_commits_ = 0;

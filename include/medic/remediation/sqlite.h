@@ -26,7 +26,8 @@ class SqliteStatement;
 // An open SQLite connection (RAII). Not thread-safe: callers serialise access.
 class SqliteDatabase {
  public:
-  explicit SqliteDatabase(const std::string& path);
+  enum class Mode { kReadWriteCreate, kReadOnly };
+  explicit SqliteDatabase(const std::string& path, Mode mode = Mode::kReadWriteCreate);
   SqliteDatabase(const SqliteDatabase&) = delete;
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 

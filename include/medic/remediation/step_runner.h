@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ std::string StepStateName(StepState state);
 // exec and notify have effects outside medic that must not happen twice.
 bool StepIsRepeatable(const std::string& kind);
 
+// Restart, escalate and prune cannot do anything without the container engine. Diagnostics
+// can: a bundle without the engine's part (medic's metrics, the alert) is still worth having.
+bool StepNeedsEngine(StepSettings::Kind kind);
+
 // The alert's data as MEDIC_ALERT_* environment variables for exec steps.
 std::map<std::string, std::string> AlertEnvironment(const nlohmann::json& alert,
                                                     const std::string& remediation,
@@ -70,6 +75,9 @@ class StepRunner {
   explicit StepRunner(Options options);
 
   StepOutcome Run(const StepSettings& step, JobContext& context);
+  // Why the container engine cannot be used now (its error), or nothing when it answers a
+  // ping on a new connection or none is configured (its steps then fail on their own).
+  std::optional<std::string> EngineUnreachable();
   // Shutdown: waits between verify attempts end at once with StepState::kInterrupted.
   void RequestStop();
   // Sends a journaled notice through the remediation's notifiers (those of its notify steps;

@@ -79,6 +79,12 @@ medic::health::Report SampleReport() {
   auto report =
       medic::health::Evaluate(families, medic::ThresholdSettings{}, medic::test::kSampleNow);
   medic::commands::AddLogReviewChecks(SampleReview(), medic::ThresholdSettings{}, report);
+  medic::remediation::HealingState healing;
+  const double now = medic::test::kSampleNow;
+  healing.open_circuits = {{"service-down", "review-bot", now - 600}};
+  healing.unhealed = {{"high-memory", "review-bot", medic::remediation::JobState::kQueued, "failed",
+                       "cannot reach the Docker engine", now - 120}};
+  medic::commands::AddHealingChecks(healing, "", report);
   return report;
 }
 
@@ -120,6 +126,35 @@ TEST_CASE("check JSON output matches the golden file and parses") {
   CHECK(bot["rules"][1]["last_lines"].size() == 5);
   CHECK(parsed["log_review"]["sources"][2]["error"] ==
         "/var/log/nginx/access.log: Permission denied");
+}
+
+TEST_CASE("check names what the remediation journal holds for a person") {
+  const auto text = medic::commands::RenderCheckText(SampleReport(), nullptr, "x", false);
+  CHECK(text.find("FAIL  auto-healing review-bot") != std::string::npos);
+  CHECK(text.find("WARN  healing review-bot (high-memory)") != std::string::npos);
+  CHECK(text.find("waits for the Docker engine since") != std::string::npos);
+  CHECK(text.find("WARN  collector logs (log review)") != std::string::npos);  // nginx unread
+
+  medic::health::Report quiet;
+  medic::commands::AddHealingChecks(medic::remediation::HealingState{}, "", quiet);
+  REQUIRE(quiet.checks.size() == 1);
+  CHECK(quiet.checks[0].state == medic::health::State::kOk);
+  medic::health::Report gave_up;
+  medic::commands::AddHealingChecks(
+      medic::remediation::HealingState{{},
+                                       {{"service-down", "review-bot",
+                                         medic::remediation::JobState::kFailed, "gave_up", "", 0}}},
+      "", gave_up);
+  REQUIRE(gave_up.checks.size() == 1);
+  CHECK(gave_up.checks[0].state == medic::health::State::kFail);
+  CHECK(gave_up.checks[0].value_text.find("medic gave up") == 0);
+  medic::health::Report unreadable;
+  medic::commands::AddHealingChecks(std::nullopt, "disk I/O error", unreadable);
+  REQUIRE(unreadable.checks.size() == 1);
+  CHECK(unreadable.checks[0].state == medic::health::State::kWarn);
+  medic::health::Report none;
+  medic::commands::AddHealingChecks(std::nullopt, "", none);
+  CHECK(none.checks.empty());
 }
 
 TEST_CASE("log review checks: thresholds per rule, an unreadable source is WARN") {

@@ -139,21 +139,26 @@ TEST_CASE("the headline names healing trouble first, in plain words with human t
                              {{"id", 1},
                               {"remediation", "service-down"},
                               {"target", "review-bot"},
-                              {"state", "skipped"},
+                              {"state", "queued"},
                               {"result", "skipped_cooldown"},
                               {"attempt", 1},
+                              {"not_before", now + 300},
                               {"detail", "review-bot was healed at 2027-01-15 07:55:00 UTC"},
                               {"created_at", now - 60}}});
   model.medic_restarts_24h = {{"review-bot", 4}};
 
   const auto troubles = medic::http::HealingTroubles(model);
-  REQUIRE(troubles.size() == 2);
+  REQUIRE(troubles.size() == 3);
   CHECK(troubles[0].state == medic::health::State::kFail);
   CHECK(troubles[0].text.find("auto-healing is off for review-bot (service-down since ") == 0);
   CHECK(troubles[0].text.find("/api/v1/circuits/reset?target=review-bot") != std::string::npos);
   CHECK(troubles[1].state == medic::health::State::kWarn);
   CHECK(troubles[1].text.find("the last high-memory on review-bot failed; medic retries at 20") ==
         0);
+  // A cooldown wait is not a failure: it says when it runs and how to heal by hand now.
+  CHECK(troubles[2].state == medic::health::State::kWarn);
+  CHECK(troubles[2].text.find("service-down on review-bot waits for its cooldown until 20") == 0);
+  CHECK(troubles[2].text.find("docker restart review-bot") != std::string::npos);
 
   const std::string html = medic::http::RenderStatusPage(model);
   const auto headline = html.find("id=\"overall-reason\">auto-healing is off for review-bot");
@@ -161,17 +166,42 @@ TEST_CASE("the headline names healing trouble first, in plain words with human t
   CHECK(html.find("<title>FAIL") != std::string::npos);
   // The remediation timeline comes before the containers, in words, not state/result codes.
   CHECK(html.find("id=\"remediations\"") < html.find("id=\"containers\""));
-  CHECK(html.find("not run: cooldown") != std::string::npos);
+  CHECK(html.find("waiting: cooldown until 20") != std::string::npos);
   CHECK(html.find("retry at 20") != std::string::npos);
   CHECK(html.find("skipped / skipped_cooldown") == std::string::npos);
   CHECK(html.find("(4 by medic in 24 h)") != std::string::npos);
   CHECK(html.find("not running; no limit") != std::string::npos);  // redis is stopped: no usage
   CHECK(html.find("0 B <span class=\"muted\">no limit") == std::string::npos);
   const auto json = medic::http::StatusJson(model);
-  CHECK(json["healing_troubles"].size() == 2);
+  CHECK(json["healing_troubles"].size() == 3);
 
-  CHECK(medic::http::PlainJobOutcome({{"state", "succeeded"}, {"attempt", 2}}) ==
+  const nlohmann::json restarted =
+      nlohmann::json::array({{{"kind", "restart"}, {"state", "succeeded"}},
+                             {{"kind", "notify"}, {"state", "succeeded"}}});
+  const nlohmann::json diagnosed =
+      nlohmann::json::array({{{"kind", "diagnostics"}, {"state", "succeeded"}},
+                             {{"kind", "notify"}, {"state", "succeeded"}}});
+  CHECK(medic::http::PlainJobOutcome(
+            {{"state", "succeeded"}, {"attempt", 2}, {"steps", restarted}}) ==
         "healed (attempt 2)");
+  CHECK(medic::http::PlainJobOutcome({{"state", "succeeded"}, {"steps", diagnosed}}) == "done");
+  CHECK(medic::http::PlainJobOutcome({{"state", "queued"}, {"result", "failed"}}) ==
+        "waiting for the Docker engine");
+
+  // An incident waiting for an engine that does not answer is healing trouble, first.
+  medic::http::StatusPageModel waiting = model;
+  waiting.open_circuits.clear();
+  waiting.remediations = nlohmann::json::array({{{"remediation", "service-down"},
+                                                 {"target", "review-bot"},
+                                                 {"state", "queued"},
+                                                 {"result", "failed"},
+                                                 {"attempt", 1},
+                                                 {"created_at", now - 30}}});
+  const auto engine_troubles = medic::http::HealingTroubles(waiting);
+  REQUIRE(engine_troubles.size() == 1);
+  CHECK(engine_troubles[0].state == medic::health::State::kFail);
+  CHECK(engine_troubles[0].text.find("service-down on review-bot waits for the Docker engine") ==
+        0);
   CHECK(medic::http::PlainJobOutcome({{"state", "failed"}, {"result", "gave_up"}}) ==
         "failed, gave up");
   CHECK(medic::http::PlainJobOutcome({{"state", "skipped"}, {"result", "skipped_circuit"}}) ==

@@ -116,8 +116,10 @@ struct Fixture {
     return prometheus::TextSerializer().Serialize(service->metrics()->Collect());
   }
 
+  // Nothing due and nothing running: every worker waits (jobs postponed by a cooldown or an
+  // open circuit stay queued until their time).
   bool Idle() {
-    return service->journal().QueuedJobs() == 0 &&
+    return service->engine().IdleWorkers() == config.workers &&
            service->journal().History(1000, 0).dump().find("\"running\"") == std::string::npos;
   }
 };
@@ -299,7 +301,17 @@ TEST_CASE("circuit breaker: max_per_hour, then one giving-up notification") {
   CHECK(count_bodies("giving up on review-bot") == 1);
   CHECK(count_bodies("/api/v1/circuits/reset?target=review-bot") >= 2);
 
-  // The documented way back: reset the circuit, and the next incident is healed.
+  // The skipped incidents wait for the circuit: a re-sent alert is a duplicate, not a third
+  // skip and not a third message.
+  CHECK(f.service->journal().QueuedJobs() == 2);
+  CHECK(f.Post(Payload({AlertJson("fp2")})).status == 200);
+  CHECK(f.Count("skipped_duplicate") == 1);
+  CHECK(f.Count("skipped_circuit") == 2);
+  CHECK(f.Runs().size() == 2);
+
+  // The documented way back: reset the circuit. It closes with a fresh budget, both waiting
+  // incidents run now, it stays closed (the hour's earlier runs no longer count) and nobody
+  // hears "giving up" again.
   http::Request reset;
   reset.method = "POST";
   reset.path = "/api/v1/circuits/reset";
@@ -312,14 +324,17 @@ TEST_CASE("circuit breaker: max_per_hour, then one giving-up notification") {
   f.service->HandleCircuitReset(reset, closed);
   CHECK(closed.status == 200);
   CHECK(json::parse(closed.body)["closed"].size() == 1);
+  REQUIRE(WaitFor([&] { return f.Count("success") == 4 && f.Idle(); }, 30s));
+  CHECK(f.Runs().size() == 4);
+  CHECK(f.Count("skipped_circuit") == 2);
+  CHECK(f.service->journal().QueuedJobs() == 0);
   CHECK(test::FindSample(f.Exposition(), "medic_remediation_circuit_open",
                          "remediation=\"service-down\",target=\"review-bot\"") == 0.0);
-  // The budget is still used up, so a new incident would open it again; a new remediation
-  // (another budget) is unaffected. Here: the already-skipped incident re-sent is retried once
-  // the circuit is closed, and opens it again (2 acted runs in the hour).
-  CHECK(f.Post(Payload({AlertJson("fp2")})).status == 200);
+  CHECK(count_bodies("giving up on review-bot") == 1);
+  // The budget counts from the reset: a third incident in the hour opens the circuit again.
+  CHECK(f.Post(Payload({AlertJson("fp9")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("skipped_circuit") == 3; }, 30s));
-  CHECK(f.Runs().size() == 2);
+  CHECK(f.Runs().size() == 4);
 }
 
 TEST_CASE("a failed run does not start the cooldown: the retry heals, and a human hears once") {
@@ -353,8 +368,10 @@ TEST_CASE("a failed run does not start the cooldown: the retry heals, and a huma
   CHECK(f.Post(Payload({AlertJson("down-2", "firing", "2026-11-29T04:00:00Z")})).status == 200);
   REQUIRE(WaitFor([&] { return f.Count("skipped_cooldown") == 1; }, 30s));
   REQUIRE(WaitFor([&] { return f.receiver.bodies().size() == 3; }, 30s));
-  CHECK(f.receiver.bodies()[2].find("NOT RUN (cooldown)") != std::string::npos);
-  CHECK(f.service->journal().QueuedJobs() == 1);  // its retry, due when the cooldown ends
+  CHECK(f.receiver.bodies()[2].find("NOT RUN YET (cooldown)") != std::string::npos);
+  CHECK(f.receiver.bodies()[2].find("docker restart review-bot") != std::string::npos);
+  // It waits, as the same job, for the cooldown's end (not lost, no attempt used up).
+  CHECK(f.service->journal().QueuedJobs() == 1);
 }
 
 TEST_CASE("the last failed attempt gives up once; re-deliveries change nothing") {

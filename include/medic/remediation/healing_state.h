@@ -1,0 +1,39 @@
+#pragma once
+
+#include "medic/remediation/journal.h"
+#include "medic/remediation/sqlite.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace medic::remediation {
+
+// The latest incident of a (remediation, target) that is not healed, as the journal has it.
+struct UnhealedIncident {
+  std::string remediation;
+  std::string target;
+  JobState state = JobState::kFailed;
+  std::string result;  // gave_up, failed (a retry is due or the engine is awaited), ...
+  std::string detail;
+  double since = 0;  // when its job was created
+};
+
+// What needs a person in the remediation journal: open circuits and unhealed incidents.
+struct HealingState {
+  std::vector<Circuit> open_circuits;
+  std::vector<UnhealedIncident> unhealed;
+};
+
+std::vector<Circuit> ReadOpenCircuits(SqliteDatabase& db);
+// The latest job of each (remediation, target) that says how its incident stands, when that is
+// not healed: its last attempt failed or was interrupted, a retry is due, or it waits for the
+// engine. A success, or a resolved alert since (whoever fixed it), ends that.
+std::vector<UnhealedIncident> ReadUnhealedIncidents(SqliteDatabase& db);
+
+// For `medic check` beside a running daemon or after it: reads the journal at `path` read-only,
+// changing nothing. Nothing when no journal file exists; throws SqliteError when one exists and
+// cannot be read.
+std::optional<HealingState> ReadHealingState(const std::string& path);
+
+}  // namespace medic::remediation
