@@ -15,6 +15,8 @@ namespace {
 // Idle workers wait for a wake-up; these bound the wait when none comes.
 constexpr std::chrono::seconds kIdleRecheck{30};
 constexpr std::chrono::seconds kClaimRetry{1};
+// A step's output is journaled up to this many bytes.
+constexpr std::size_t kMaxStepOutput = std::size_t{16} * 1024;
 
 // "exec: exit 1 / stderr line": a failing step's output on one line, for headlines and notices
 // (an exec step's output starts with its exit status, then the program's own lines).
@@ -456,7 +458,7 @@ void RemediationEngine::RunJob(JobRecord job) {
       context.failure = FailureSummary(kind, outcome.output);
     }
     context.step_outcomes.emplace_back(kind, StepStateName(outcome.state));
-    if (outcome.output.size() > 16 * 1024) outcome.output.resize(16 * 1024);
+    if (outcome.output.size() > kMaxStepOutput) outcome.output.resize(kMaxStepOutput);
     Persist([&] {
       journal_.RecordStepEnd(job.id, index, StepStateName(outcome.state), outcome.output,
                              outcome.artifact);
