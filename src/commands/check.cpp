@@ -249,10 +249,11 @@ void AddHealingChecks(const std::optional<remediation::HealingState>& state,
     for (const remediation::UnhealedIncident& incident : state->unhealed) {
       const bool gave_up = incident.result == "gave_up";
       std::string what = gave_up ? "medic gave up" : "not healed yet";
-      if (incident.state == remediation::JobState::kQueued && incident.result == "failed") {
-        what = "waits for the Docker engine";
-      } else if (incident.state == remediation::JobState::kQueued) {
-        what = "last attempt failed, a retry is due";
+      if (incident.state == remediation::JobState::kQueued) {
+        what = incident.result == "failed"             ? "waits for the Docker engine"
+               : incident.result == "skipped_cooldown" ? "waits for its cooldown"
+               : incident.result == "skipped_circuit"  ? "waits: auto-healing is off"
+                                                       : "last attempt failed, a retry is due";
       }
       report.checks.push_back(
           MedicCheck("healing " + incident.target + " (" + incident.remediation + ")",

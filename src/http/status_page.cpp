@@ -612,6 +612,11 @@ std::vector<HealingTrouble> HealingTroubles(const StatusPageModel& model) {
       if (state == "queued" || state == "running" || state == "cancelled" || state == "refused") {
         continue;
       }
+      // Its alert resolved since: the incident is over (healed by a person or by itself).
+      if (job.value("alert_resolved", false)) {
+        seen.insert(key);
+        continue;
+      }
       if (!seen.insert(key).second) continue;
       if (JsonText(job, "result") == "gave_up") {
         troubles.push_back({health::State::kFail,
@@ -646,7 +651,7 @@ std::string PlainJobOutcome(const nlohmann::json& job) {
     }
     return (acted ? "healed" : "done") + attempt_text;
   }
-  if (state == "failed") return result == "gave_up" ? "failed, gave up" : "failed, will retry";
+  if (state == "failed") return result == "gave_up" ? "failed, gave up" : "failed" + attempt_text;
   if (state == "queued") {
     const std::string until = human::Time(job.value("not_before", 0.0));
     if (result == "failed") return "waiting for the Docker engine";

@@ -345,7 +345,7 @@ bool RemediationEngine::WaitIfEngineUnreachable(const JobRecord& job,
     Persist([&] { journal_.FinishJob(job.id, JobState::kFailed, JobResult::kGaveUp, detail); });
     metrics_.CountRemediation(job.remediation, "gave_up");
     spdlog::error("remediation {} on {} gave up: {}", job.remediation, job.target, detail);
-    AddNotice(job, "gave_up", detail, job.idempotency_key);
+    AddNotice(job, "engine_gave_up", detail, job.idempotency_key);
     RefreshUnhealed();
     return true;
   }
@@ -369,7 +369,8 @@ void RemediationEngine::Skip(const JobRecord& job, JobResult result, const std::
                              double retry_at) {
   // The incident waits (the same job, queued until then): a skip uses up none of its attempts,
   // and a resolved alert cancels it.
-  const std::string told = detail + "; medic runs it then if the alert still fires";
+  const std::string told =
+      detail + "; medic runs it then if the alert still fires and the hour's budget allows";
   Persist([&] { journal_.Postpone(job.id, retry_at, result, told); });
   if (job.result != JobResultName(result)) {
     metrics_.CountRemediation(job.remediation, std::string(JobResultName(result)));
@@ -378,6 +379,7 @@ void RemediationEngine::Skip(const JobRecord& job, JobResult result, const std::
   }
   AddNotice(job, std::string(JobResultName(result)), told, job.idempotency_key);
   RefreshQueueDepth();
+  RefreshUnhealed();
 }
 
 void RemediationEngine::AddNotice(const JobRecord& job, const std::string& kind,
@@ -457,6 +459,14 @@ void RemediationEngine::RunJob(JobRecord job) {
       context.failed = true;
       context.failure = FailureSummary(kind, outcome.output);
     }
+    if (step.kind == StepSettings::Kind::kNotify && outcome.state != StepState::kSkipped) {
+      const bool delivered = outcome.state == StepState::kSucceeded;
+      metrics_.CountNotice("report", delivered);
+      if (!delivered) {
+        spdlog::error("the report of remediation {} on {} reached nobody: {}", job.remediation,
+                      job.target, outcome.output);
+      }
+    }
     context.step_outcomes.emplace_back(kind, StepStateName(outcome.state));
     if (outcome.output.size() > kMaxStepOutput) outcome.output.resize(kMaxStepOutput);
     Persist([&] {
@@ -480,11 +490,21 @@ void RemediationEngine::FinishRun(const JobRecord& job, const RemediationSetting
   metrics_.ObserveDuration(job.remediation, finished - job.started_at);
   metrics_.SetLastRun(job.remediation, job.target, finished);
   if (!context.failed) {
-    Persist([&] {
-      journal_.FinishJob(
-          job.id, JobState::kSucceeded, JobResult::kSuccess,
-          job.attempt > 1 ? "healed on attempt " + std::to_string(job.attempt) : std::string());
-    });
+    // What it waited for before it ran stays in the history.
+    std::string detail;
+    if (job.result == JobResultName(JobResult::kFailed)) {
+      detail = "ran once the Docker engine answered (it had waited since " +
+               human::Time(job.created_at) + ")";
+    } else if (job.result == JobResultName(JobResult::kSkippedCooldown)) {
+      detail = "ran when its cooldown ended";
+    } else if (job.result == JobResultName(JobResult::kSkippedCircuit)) {
+      detail = "ran once its circuit closed";
+    }
+    if (job.attempt > 1) {
+      detail = "healed on attempt " + std::to_string(job.attempt) +
+               (detail.empty() ? "" : "; " + detail);
+    }
+    Persist([&] { journal_.FinishJob(job.id, JobState::kSucceeded, JobResult::kSuccess, detail); });
     metrics_.CountRemediation(job.remediation, "success");
     RefreshUnhealed();
     return;

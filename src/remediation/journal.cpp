@@ -943,8 +943,13 @@ std::int64_t Journal::CountJobs(const std::string& remediation, const std::strin
 nlohmann::json Journal::History(std::size_t limit, double since) {
   return Read<nlohmann::json>([&](SqliteDatabase& db) {
     nlohmann::json jobs = nlohmann::json::array();
-    auto select = db.Prepare(std::string("SELECT ") + kJobColumns +
-                             " FROM jobs WHERE created_at>=? ORDER BY id DESC LIMIT ?");
+    // alert_resolved: a resolved alert of the job's fingerprint came after it, so its incident
+    // is over whatever the job's state says (the page does not call it trouble).
+    auto select = db.Prepare(
+        std::string("SELECT ") + kJobColumns +
+        ", EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint=jobs.fingerprint AND "
+        "a.status='resolved' AND a.received_at>=jobs.created_at) FROM jobs WHERE created_at>=? "
+        "ORDER BY id DESC LIMIT ?");
     select.Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
     auto steps = db.Prepare(
         "SELECT step_index, kind, state, started_at, COALESCE(finished_at, 0), output, artifact "
@@ -967,7 +972,8 @@ nlohmann::json Journal::History(std::size_t limit, double since) {
           {"detail", job.detail},
           {"created_at", job.created_at},
           {"started_at", job.started_at},
-          {"finished_at", job.finished_at}};
+          {"finished_at", job.finished_at},
+          {"alert_resolved", select.Int(21) != 0}};
       nlohmann::json step_list = nlohmann::json::array();
       steps.Reset();
       steps.Bind(1, job.id);

@@ -19,6 +19,11 @@ constexpr NoticeWords kWords[] = {
      "Bring the engine back (systemctl status docker, or podman.socket; check medic's docker.host "
      "and the socket's permissions). medic runs the remediation by itself as soon as the engine "
      "answers; if <target> must be up sooner, start it by hand once the engine is back."},
+    {"engine_gave_up", "GAVE UP waiting for the Docker engine",
+     "Nothing was done to <target>. Bring the engine back (systemctl status docker, or "
+     "podman.socket; check medic's docker.host and the socket's permissions), then heal <target> "
+     "by hand (docker start <target>). If Alertmanager re-sends the alert while it still fires, "
+     "medic tries again then."},
     {"gave_up", "GAVE UP",
      "Manual action needed: medic will not try again for this incident. Check the container "
      "(docker logs, docker inspect) and the steps below."},

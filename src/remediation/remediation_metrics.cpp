@@ -47,8 +47,9 @@ RemediationMetrics::RemediationMetrics(const Config& config) {
       unhealed_[{remediation.name, remediation.target}] = 0;
     }
   }
-  for (const char* kind : {"failed", "engine_unreachable", "gave_up", "skipped_cooldown",
-                           "skipped_circuit", "skipped_duplicate", "circuit_open"}) {
+  for (const char* kind :
+       {"report", "failed", "engine_unreachable", "engine_gave_up", "gave_up", "skipped_cooldown",
+        "skipped_circuit", "skipped_duplicate", "circuit_open"}) {
     for (const char* outcome : {"delivered", "failed"}) notices_[{kind, outcome}] = 0;
   }
 }
@@ -214,7 +215,8 @@ std::vector<prometheus::MetricFamily> RemediationMetrics::Collect() {
   auto unhealed = MetricFamilyBuilder::Gauge(
       "medic_remediation_unhealed",
       "1 while the latest incident of a remediation on a target is not healed: its last attempt "
-      "failed, it gave up, or it waits for an unreachable Docker engine; 0 once a run succeeded.");
+      "failed, it gave up, or it waits (for an unreachable Docker engine, a cooldown, an open "
+      "circuit); 0 once a run succeeded or its alert resolved.");
   for (const auto& [key, value] : unhealed_) {
     unhealed.Add(value, {{"remediation", key.first}, {"target", key.second}});
   }
@@ -222,9 +224,8 @@ std::vector<prometheus::MetricFamily> RemediationMetrics::Collect() {
 
   auto notices = MetricFamilyBuilder::Counter(
       "medic_remediation_notices_total",
-      "Messages medic's notice loop sent a human about skipped, failed and abandoned "
-      "remediations, by kind and whether the notifier took them. A remediation with its own "
-      "notify step reports its failures there, and those are not counted here.");
+      "Messages medic sent a human, by kind (report: a remediation's notify step; the others: "
+      "notices about waits, skips, failures and give-ups) and whether the notifier took them.");
   for (const auto& [key, value] : notices_) {
     notices.Add(value, {{"kind", key.first}, {"outcome", key.second}});
   }

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace medic::webhook {
 
 namespace {
@@ -108,6 +110,14 @@ void WebhookHandler::HandleCircuitReset(const http::Request& request, http::Resp
   const std::string target = request.Param("target");
   if (target.empty()) {
     reply(400, {{"error", "name the target: POST /api/v1/circuits/reset?target=NAME"}});
+    return;
+  }
+  const auto& targets = engine_.Targets();
+  if (std::find(targets.begin(), targets.end(), target) == targets.end()) {
+    std::string known;
+    for (const auto& name : targets) known += (known.empty() ? "" : ", ") + name;
+    reply(404, {{"error", "no target \"" + target + "\" in the targets allowlist (" +
+                              (known.empty() ? std::string("empty") : known) + ")"}});
     return;
   }
   try {

@@ -49,6 +49,8 @@ class RemediationEngine {
   std::size_t QueueCapacity() const { return queue_capacity_; }
   // Workers waiting for a wake-up with nothing to claim.
   std::size_t IdleWorkers();
+  // The targets allowlist: the only names a remediation (and a circuit) can have.
+  const std::vector<std::string>& Targets() const { return config_.targets; }
   // Closes every open circuit of `target` (POST /api/v1/circuits/reset); returns them.
   std::vector<Circuit> ResetCircuits(const std::string& target);
 

@@ -14,9 +14,11 @@ struct UnhealedIncident {
   std::string remediation;
   std::string target;
   JobState state = JobState::kFailed;
-  std::string result;  // gave_up, failed (a retry is due or the engine is awaited), ...
+  // gave_up, failed (a retry is due, or queued: the engine is awaited), skipped_cooldown and
+  // skipped_circuit (queued: it waits for the cooldown's end or the circuit's close)
+  std::string result;
   std::string detail;
-  double since = 0;  // when its job was created
+  double since = 0;  // when its job finished (gave up, failed), or came (still waiting)
 };
 
 // What needs a person in the remediation journal: open circuits and unhealed incidents.
@@ -27,8 +29,9 @@ struct HealingState {
 
 std::vector<Circuit> ReadOpenCircuits(SqliteDatabase& db);
 // The latest job of each (remediation, target) that says how its incident stands, when that is
-// not healed: its last attempt failed or was interrupted, a retry is due, or it waits for the
-// engine. A success, or a resolved alert since (whoever fixed it), ends that.
+// not healed: its last attempt failed or was interrupted, a retry is due, or it waits (for the
+// engine, a cooldown, a circuit). A success, or a resolved alert since (whoever fixed it), ends
+// that.
 std::vector<UnhealedIncident> ReadUnhealedIncidents(SqliteDatabase& db);
 
 // For `medic check` beside a running daemon or after it: reads the journal at `path` read-only,

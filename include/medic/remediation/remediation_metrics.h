@@ -31,7 +31,7 @@ class RemediationMetrics : public Collector {
   void SetQueueDepth(std::size_t depth);
   void SetLastRun(const std::string& remediation, const std::string& target, double timestamp);
   void SetCircuitOpen(const std::string& remediation, const std::string& target, bool open);
-  // medic_remediation_unhealed: the latest incident's last attempt failed, gave up or waits.
+  // medic_remediation_unhealed: the latest incident's last attempt failed, gave up or it waits.
   void SetUnhealed(const std::string& remediation, const std::string& target, bool unhealed);
   void CountNotice(const std::string& kind, bool delivered);
   void CountJournalWriteError();

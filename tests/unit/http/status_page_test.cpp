@@ -197,6 +197,17 @@ TEST_CASE("the headline names healing trouble first, in plain words with human t
                                                  {"result", "failed"},
                                                  {"attempt", 1},
                                                  {"created_at", now - 30}}});
+  // A give-up whose alert resolved since is over: no headline.
+  medic::http::StatusPageModel resolved = waiting;
+  resolved.remediations = nlohmann::json::array({{{"remediation", "service-down"},
+                                                  {"target", "review-bot"},
+                                                  {"state", "failed"},
+                                                  {"result", "gave_up"},
+                                                  {"alert_resolved", true},
+                                                  {"finished_at", now - 30}}});
+  CHECK(medic::http::HealingTroubles(resolved).empty());
+  (*resolved.remediations)[0]["alert_resolved"] = false;
+  CHECK(medic::http::HealingTroubles(resolved).size() == 1);
   const auto engine_troubles = medic::http::HealingTroubles(waiting);
   REQUIRE(engine_troubles.size() == 1);
   CHECK(engine_troubles[0].state == medic::health::State::kFail);

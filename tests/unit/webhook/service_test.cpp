@@ -254,6 +254,11 @@ TEST_CASE("the same notification five times runs one job, and notify reaches the
                          "alertname=\"ServiceDown\",status=\"firing\"") == 5.0);
   CHECK(test::FindSample(text, "medic_remediation_duration_seconds_count",
                          "remediation=\"service-down\"") == 1.0);
+  // The run's own report counts among the messages medic sent a person.
+  CHECK(test::FindSample(text, "medic_remediation_notices_total",
+                         "kind=\"report\",outcome=\"delivered\"") == 1.0);
+  CHECK(test::FindSample(text, "medic_remediation_notices_total",
+                         "kind=\"report\",outcome=\"failed\"") == 0.0);
 }
 
 TEST_CASE("cooldown skips a new firing of the same remediation and target") {
@@ -320,6 +325,14 @@ TEST_CASE("circuit breaker: max_per_hour, then one giving-up notification") {
   f.service->HandleCircuitReset(reset, refused);
   CHECK(refused.status == 401);
   reset.headers.emplace("Authorization", "Bearer s3cret");
+  http::Request unknown = reset;
+  unknown.params.clear();
+  unknown.params.emplace("target", "nope");
+  http::Response not_found;
+  f.service->HandleCircuitReset(unknown, not_found);
+  CHECK(not_found.status == 404);
+  CHECK(json::parse(not_found.body)["error"] ==
+        "no target \"nope\" in the targets allowlist (review-bot)");
   http::Response closed;
   f.service->HandleCircuitReset(reset, closed);
   CHECK(closed.status == 200);
