@@ -358,6 +358,18 @@ std::map<std::string, NotifierSettings> ParseNotifiers(const ConfigNode& node) {
     }
     if (auto v = map.Optional("timeout")) settings.timeout = v->DurationValue();
     if (auto v = map.Optional("attempts")) settings.attempts = static_cast<int>(v->Int(1, 20));
+    if (auto v = map.Optional("format")) {
+      const std::string format = v->NonEmptyString();
+      if (format == "auto") {
+        settings.format = NotifierSettings::Format::kAuto;
+      } else if (format == "slack") {
+        settings.format = NotifierSettings::Format::kSlack;
+      } else if (format == "json") {
+        settings.format = NotifierSettings::Format::kJson;
+      } else {
+        v->Fail("format must be slack, json or auto, got \"" + format + "\"");
+      }
+    }
     map.Finish();
     notifiers.emplace(name, std::move(settings));
   }

@@ -141,10 +141,15 @@ struct JournalSettings {
 };
 
 struct NotifierSettings {
+  // How a message is encoded: Slack's incoming-webhook JSON (text + attachment fields), medic's
+  // own JSON ({source, text, fields, alert}), or chosen by the URL (Slack's hooks.slack.com,
+  // /services/ and /hooks/ paths, as Mattermost and Rocket.Chat use, get Slack's).
+  enum class Format { kAuto, kSlack, kJson };
   std::string name;
   std::string url;  // resolved secret (url_file / ${ENV})
   Duration timeout = 10s;
   int attempts = 5;
+  Format format = Format::kAuto;
 };
 
 // A label matcher in Alertmanager's spirit: "value" exact, "=~regex", "!value", "!~regex".

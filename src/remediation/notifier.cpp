@@ -12,6 +12,18 @@ bool IsSlackCompatibleUrl(const std::string& url) {
          url.find("/services/") != std::string::npos || url.find("/hooks/") != std::string::npos;
 }
 
+bool UsesSlackFormat(const NotifierSettings& settings) {
+  switch (settings.format) {
+    case NotifierSettings::Format::kSlack:
+      return true;
+    case NotifierSettings::Format::kJson:
+      return false;
+    case NotifierSettings::Format::kAuto:
+      break;
+  }
+  return IsSlackCompatibleUrl(settings.url);
+}
+
 nlohmann::json RenderNotification(const NotificationMessage& message, bool slack_format) {
   if (slack_format) {
     nlohmann::json fields = nlohmann::json::array();
@@ -37,7 +49,7 @@ NotifyResult SendNotification(const NotifierSettings& settings, const Notificati
     result.detail = "notifier " + settings.name + " has no URL";
     return result;
   }
-  const std::string body = RenderNotification(message, IsSlackCompatibleUrl(settings.url))
+  const std::string body = RenderNotification(message, UsesSlackFormat(settings))
                                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   auto delay = base_delay;
   const int attempts = std::max(1, settings.attempts);

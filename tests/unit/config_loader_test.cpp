@@ -75,7 +75,7 @@ journal: {path: /var/lib/medic/journal.db, retention: 30d}
 targets: [review-bot]
 notifiers:
   slack: {url_file: )" + dir.Join("slack") +
-                           R"(}
+                           R"(, format: slack}
 remediations:
   - name: service-down
     match: {alertname: ServiceDown, severity: critical}
@@ -103,6 +103,7 @@ remediations:
   CHECK(config.webhook->bearer_token == "s3cret");
   CHECK(config.journal.retention == std::chrono::hours(24 * 30));
   CHECK(config.notifiers.at("slack").url == "https://hooks.example.invalid/T000");
+  CHECK(config.notifiers.at("slack").format == medic::NotifierSettings::Format::kSlack);
   REQUIRE(config.remediations.size() == 3);
   const auto& service_down = config.remediations[0];
   CHECK(service_down.match.size() == 2);
@@ -232,6 +233,8 @@ TEST_CASE("secrets come from files or the environment, and failures name the key
 
 TEST_CASE("remediations are checked against the allowlist, notifiers and step names") {
   const std::string base = "targets: [review-bot]\n";
+  CHECK(ErrorOf("notifiers:\n  chat: {url: \"https://chat.invalid/x\", format: teams}\n")
+            .find("format must be slack, json or auto, got \"teams\"") != std::string::npos);
   CHECK(ErrorOf(base + "remediations:\n  - {name: r, match: {alertname: A}, target: other, "
                        "steps: [restart]}\n")
             .find("remediations[0].target: target \"other\" is not in the targets: allowlist") !=

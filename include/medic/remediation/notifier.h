@@ -12,7 +12,7 @@
 namespace medic::remediation {
 
 // A message about a remediation, rendered for Slack-compatible incoming webhooks (text +
-// attachment fields) or as generic JSON for any other URL.
+// attachment fields) or as medic's own JSON (the notifier's format, auto: by its URL).
 struct NotificationMessage {
   std::string title;
   std::vector<std::pair<std::string, std::string>> fields;  // ordered: alert, target, steps...
@@ -22,6 +22,8 @@ struct NotificationMessage {
 // Slack, Mattermost and Rocket.Chat incoming webhooks share the Slack format; they are
 // recognised by their URL shape.
 bool IsSlackCompatibleUrl(const std::string& url);
+// The notifier's format: slack, json, or for auto its URL's shape.
+bool UsesSlackFormat(const NotifierSettings& settings);
 nlohmann::json RenderNotification(const NotificationMessage& message, bool slack_format);
 
 struct NotifyResult {
