@@ -117,8 +117,12 @@ void AppendLogReview(std::string& out, const LogReview& review) {
       for (const auto& file : source.files_read) out += " " + file;
       out += '\n';
     }
-    if (!source.error.empty()) out += "      error: " + source.error + "\n";
     for (const auto& note : source.notes) out += "      note: " + note + "\n";
+    if (!source.error.empty()) {
+      // Its counts say nothing (0 would read as "no errors").
+      out += "      error: " + source.error + "\n      (not counted: the source was not read)\n";
+      continue;
+    }
     if (source.untimestamped_lines > 0) {
       out += human::Format("      note: %.0f lines had no timestamp: counted because their file ",
                            static_cast<double>(source.untimestamped_lines)) +

@@ -303,7 +303,8 @@ std::string ContainerSection(const StatusPageModel& model) {
   }
   std::string probes = CheckRows(model.report, health::kGroupService);
   return Table({"container", "state", "health", "memory vs limit", "restarts"}, rows,
-               "No container metrics (container collector off or no containers).") +
+               "No container metrics: the container collector is off, there are no "
+               "containers, or the Docker engine does not answer (see its check below).") +
          (probes.empty()
               ? ""
               : "<h3>Checks</h3>\n" + Table({"state", "check", "value", "threshold"}, probes, ""));
