@@ -5,6 +5,7 @@
 
 #include "medic/human_format.h"
 #include "medic/metric_sample.h"
+#include "medic/remediation/job_state.h"
 
 #include <algorithm>
 #include <cmath>
@@ -644,10 +645,8 @@ std::string PlainJobOutcome(const nlohmann::json& job) {
     bool acted = false;
     if (const auto steps = job.find("steps"); steps != job.end() && steps->is_array()) {
       for (const auto& step : *steps) {
-        const std::string kind = JsonText(step, "kind");
-        acted = acted ||
-                ((kind == "restart" || kind == "escalate" || kind == "prune" || kind == "exec") &&
-                 JsonText(step, "state") == "succeeded");
+        acted = acted || (remediation::StepKindChangesTarget(JsonText(step, "kind")) &&
+                          JsonText(step, "state") == "succeeded");
       }
     }
     return (acted ? "healed" : "done") + attempt_text;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 namespace medic::remediation {
 namespace {
@@ -129,7 +130,13 @@ IntakeResult RemediationEngine::Accept(const Notification& notification, const s
   if (queued || !result.cancelled_remediations.empty()) RefreshQueueDepth();
   if (std::any_of(notification.alerts.begin(), notification.alerts.end(),
                   [](const Alert& alert) { return alert.status == "resolved"; })) {
-    RefreshUnhealed();
+    // A resolve may end an unhealed incident; the notice thread re-reads them, not this
+    // request.
+    {
+      std::lock_guard lock(mutex_);
+      unhealed_stale_ = true;
+    }
+    WakeNotices();
   }
   if (queued) {
     // A worker claims under mutex_ and then waits on wake_ holding it: taking the lock here
@@ -566,7 +573,9 @@ void RemediationEngine::NoticeLoop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     notices_pending_ = false;
+    const bool refresh_unhealed = std::exchange(unhealed_stale_, false);
     lock.unlock();
+    if (refresh_unhealed) RefreshUnhealed();
     std::vector<NoticeRecord> pending;
     try {
       pending = journal_.UnsentNotices(50);

@@ -16,13 +16,14 @@ std::vector<Circuit> ReadOpenCircuits(SqliteDatabase& db) {
 
 std::vector<UnhealedIncident> ReadUnhealedIncidents(SqliteDatabase& db) {
   auto select = db.Prepare(
-      "SELECT remediation, target, state, result, detail, COALESCE(finished_at, created_at) "
-      "FROM jobs WHERE id IN (SELECT MAX(id) FROM jobs WHERE dry_run=0 AND (state IN "
-      "('succeeded','failed','interrupted','cancelled') OR (state='queued' AND (result IN "
-      "('failed','skipped_cooldown','skipped_circuit') OR attempt>1))) GROUP BY remediation, "
-      "target) AND state NOT IN ('succeeded','cancelled') "
-      "AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint=jobs.fingerprint AND "
-      "a.status='resolved' AND a.received_at>=jobs.created_at) ORDER BY id");
+      std::string("SELECT remediation, target, state, result, detail, "
+                  "COALESCE(finished_at, created_at) FROM jobs WHERE id IN (SELECT MAX(id) FROM "
+                  "jobs WHERE dry_run=0 AND (state IN "
+                  "('succeeded','failed','interrupted','cancelled') OR (state='queued' AND "
+                  "(result IN ('failed','skipped_cooldown','skipped_circuit') OR attempt>1))) "
+                  "GROUP BY remediation, target) AND state NOT IN ('succeeded','cancelled') AND "
+                  "NOT ") +
+      kJobAlertResolvedSince + " ORDER BY id");
   std::vector<UnhealedIncident> incidents;
   while (select.Step()) {
     incidents.push_back({select.Text(0), select.Text(1), ParseJobState(select.Text(2)),

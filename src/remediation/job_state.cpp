@@ -67,6 +67,10 @@ bool LeavesIncidentOpen(JobState state) {
          state == JobState::kSkipped || state == JobState::kCancelled;
 }
 
+bool StepKindChangesTarget(std::string_view kind) {
+  return kind == "restart" || kind == "escalate" || kind == "prune" || kind == "exec";
+}
+
 double RetryDelaySeconds(double retry_backoff_seconds, int failed_attempt) {
   return retry_backoff_seconds * std::pow(2.0, std::max(0, failed_attempt - 1));
 }

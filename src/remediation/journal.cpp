@@ -945,11 +945,8 @@ nlohmann::json Journal::History(std::size_t limit, double since) {
     nlohmann::json jobs = nlohmann::json::array();
     // alert_resolved: a resolved alert of the job's fingerprint came after it, so its incident
     // is over whatever the job's state says (the page does not call it trouble).
-    auto select = db.Prepare(
-        std::string("SELECT ") + kJobColumns +
-        ", EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint=jobs.fingerprint AND "
-        "a.status='resolved' AND a.received_at>=jobs.created_at) FROM jobs WHERE created_at>=? "
-        "ORDER BY id DESC LIMIT ?");
+    auto select = db.Prepare(std::string("SELECT ") + kJobColumns + ", " + kJobAlertResolvedSince +
+                             " FROM jobs WHERE created_at>=? ORDER BY id DESC LIMIT ?");
     select.Bind(1, since).Bind(2, static_cast<std::int64_t>(limit));
     auto steps = db.Prepare(
         "SELECT step_index, kind, state, started_at, COALESCE(finished_at, 0), output, artifact "

@@ -100,21 +100,29 @@ void RemediationMetrics::SetLastRun(const std::string& remediation, const std::s
   last_run_[{remediation, target}] = timestamp;
 }
 
+namespace {
+
+// A 0/1 series per (remediation, target). Targets can come from alert labels (allowlisted):
+// still bound the series.
+void SetPairFlag(std::map<std::pair<std::string, std::string>, double>& series,
+                 const std::string& remediation, const std::string& target, bool value) {
+  auto key = std::make_pair(remediation, target);
+  if (series.count(key) == 0 && series.size() >= 1000) return;
+  series[key] = value ? 1 : 0;
+}
+
+}  // namespace
+
 void RemediationMetrics::SetCircuitOpen(const std::string& remediation, const std::string& target,
                                         bool open) {
   std::lock_guard lock(mutex_);
-  auto key = std::make_pair(remediation, target);
-  // Targets can come from alert labels (allowlisted): still bound the series.
-  if (circuit_open_.count(key) == 0 && circuit_open_.size() >= 1000) return;
-  circuit_open_[key] = open ? 1 : 0;
+  SetPairFlag(circuit_open_, remediation, target, open);
 }
 
 void RemediationMetrics::SetUnhealed(const std::string& remediation, const std::string& target,
                                      bool unhealed) {
   std::lock_guard lock(mutex_);
-  auto key = std::make_pair(remediation, target);
-  if (unhealed_.count(key) == 0 && unhealed_.size() >= 1000) return;
-  unhealed_[key] = unhealed ? 1 : 0;
+  SetPairFlag(unhealed_, remediation, target, unhealed);
 }
 
 void RemediationMetrics::CountJournalWriteError() {

@@ -316,10 +316,7 @@ StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
       context.remediation == nullptr ||
       std::any_of(context.remediation->steps.begin(), context.remediation->steps.end(),
                   [](const StepSettings& candidate) {
-                    return candidate.kind == StepSettings::Kind::kRestart ||
-                           candidate.kind == StepSettings::Kind::kEscalate ||
-                           candidate.kind == StepSettings::Kind::kPrune ||
-                           candidate.kind == StepSettings::Kind::kExec;
+                    return StepKindChangesTarget(StepKindName(candidate.kind));
                   });
   std::string verdict = acts ? "OK" : "DONE (nothing changed)";
   if (!acts && !context.bundle_path.empty()) verdict = "DIAGNOSTICS COLLECTED";

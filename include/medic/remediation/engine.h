@@ -100,6 +100,7 @@ class RemediationEngine {
   std::thread maintenance_;
   std::condition_variable notices_wake_;
   bool notices_pending_ = false;  // guarded by mutex_
+  bool unhealed_stale_ = false;   // guarded by mutex_: a resolve came; the notice thread re-reads
   std::thread notices_;           // sends journaled notices to the remediation's notifiers
 };
 

@@ -27,6 +27,12 @@ struct HealingState {
   std::vector<UnhealedIncident> unhealed;
 };
 
+// SQL, true when a resolved alert of the `jobs` row's fingerprint came after the job: its
+// incident is over, whoever fixed it.
+inline constexpr char kJobAlertResolvedSince[] =
+    "EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint=jobs.fingerprint AND "
+    "a.status='resolved' AND a.received_at>=jobs.created_at)";
+
 std::vector<Circuit> ReadOpenCircuits(SqliteDatabase& db);
 // The latest job of each (remediation, target) that says how its incident stands, when that is
 // not healed: its last attempt failed or was interrupted, a retry is due, or it waits (for the

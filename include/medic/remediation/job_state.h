@@ -41,6 +41,11 @@ std::optional<JobResult> ParseJobResult(std::string_view name);
 // for another attempt (within max_attempts).
 bool LeavesIncidentOpen(JobState state);
 
+// Whether a step of this kind (by its journaled name) changes the target: restart, escalate,
+// prune and exec do; verify, diagnostics and notify only look or tell. A run without such a
+// step heals nothing, whatever its outcome.
+bool StepKindChangesTarget(std::string_view kind);
+
 // How long after failed attempt number `failed_attempt` (1-based) the next one waits:
 // retry_backoff, doubling for each later attempt.
 double RetryDelaySeconds(double retry_backoff_seconds, int failed_attempt);
