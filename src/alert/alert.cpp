@@ -1,5 +1,7 @@
 #include "medic/alert/alert.h"
 
+#include "medic/valid_utf8.h"
+
 #include <string>
 #include <string_view>
 
@@ -14,11 +16,13 @@ std::string Alert::IdempotencyKey() const { return fingerprint + "|" + starts_at
 
 namespace {
 
-// JSON string escaping exactly as nlohmann's dump() does it with ensure_ascii=false: the text is
-// valid UTF-8 (the parser refused anything else), so only quotes, backslashes and control
-// characters change.
-void AppendJsonString(std::string& out, std::string_view text) {
+// JSON string escaping exactly as nlohmann's dump() does it with ensure_ascii=false and the
+// replace error handler. Parsed alerts are valid UTF-8 (the parser refused anything else); an
+// alert built in code with other bytes still prints as valid JSON.
+void AppendJsonString(std::string& out, std::string_view raw) {
   static constexpr char kHex[] = "0123456789abcdef";
+  std::string repaired;
+  const std::string_view text = ValidUtf8View(raw, repaired);
   out += '"';
   for (const char c : text) {
     switch (c) {

@@ -1,4 +1,5 @@
 #include "medic/commands/check.h"
+#include "medic/json_text.h"
 #include "medic/metric_sample.h"
 
 #include "medic/collector_factory.h"
@@ -360,7 +361,7 @@ std::string RenderCheckJson(const health::Report& report, const LogReview* revie
   nlohmann::json body = health::ToJson(report);
   body["config"] = config_source;
   body["log_review"] = review != nullptr ? LogReviewJson(*review) : nlohmann::json(nullptr);
-  return body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return JsonText(body, 2) + "\n";
 }
 
 int RunCheck(const Flags& flags) {

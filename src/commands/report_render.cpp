@@ -1,4 +1,5 @@
 #include "medic/commands/report_render.h"
+#include "medic/json_text.h"
 
 #include "medic/metric_sample.h"
 
@@ -108,7 +109,7 @@ std::string RenderReportJson(const Report& report) {
                                {"notes", report.notes},
                                {"recommendations", std::move(recommendations)},
                                {"sections", std::move(sections)}};
-  return body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return JsonText(body, 2) + "\n";
 }
 
 }  // namespace medic::commands

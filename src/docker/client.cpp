@@ -1,4 +1,5 @@
 #include "medic/docker/client.h"
+#include "medic/json_text.h"
 
 #include "medic/docker/decode.h"
 #include "medic/http/field_text.h"
@@ -60,7 +61,7 @@ std::pair<int, int> SplitVersion(const std::string& version) {
 std::string FiltersJson(const std::map<std::string, std::vector<std::string>>& filters) {
   nlohmann::json object = nlohmann::json::object();
   for (const auto& [key, values] : filters) object[key] = values;
-  return object.dump();
+  return JsonText(object);
 }
 
 }  // namespace

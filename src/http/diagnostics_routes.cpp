@@ -1,4 +1,5 @@
 #include "medic/http/diagnostics_routes.h"
+#include "medic/json_text.h"
 
 #include "medic/remediation/bundle_listing.h"
 
@@ -14,23 +15,22 @@ constexpr std::uintmax_t kMaxArchiveBytes = 64ull << 20;
 
 void JsonError(http::Response& res, int status, const std::string& message) {
   res.status = status;
-  res.SetContent(nlohmann::json{{"error", message}}.dump(), "application/json");
+  res.SetContent(JsonText(nlohmann::json{{"error", message}}), "application/json");
 }
 
 }  // namespace
 
 void RegisterDiagnosticsRoutes(HttpServer& server, const std::function<std::string()>& data_dir) {
-  server.Handle(
-      "GET", "/api/v1/diagnostics", [data_dir](const http::Request&, http::Response& res) {
-        res.SetHeader("Cache-Control", "no-store");
-        try {
-          res.SetContent(remediation::ListDiagnosticsBundles(data_dir())
-                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                         "application/json");
-        } catch (const std::exception& error) {
-          JsonError(res, 503, error.what());
-        }
-      });
+  server.Handle("GET", "/api/v1/diagnostics",
+                [data_dir](const http::Request&, http::Response& res) {
+                  res.SetHeader("Cache-Control", "no-store");
+                  try {
+                    res.SetContent(JsonText(remediation::ListDiagnosticsBundles(data_dir())),
+                                   "application/json");
+                  } catch (const std::exception& error) {
+                    JsonError(res, 503, error.what());
+                  }
+                });
   server.Handle(
       "GET", "/api/v1/diagnostics/archive",
       [data_dir](const http::Request& req, http::Response& res) {

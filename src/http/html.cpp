@@ -1,8 +1,11 @@
 #include "medic/http/html.h"
 
+#include "medic/valid_utf8.h"
+
 namespace medic::http {
 
-std::string HtmlEscape(std::string_view text) {
+std::string HtmlEscape(std::string_view raw) {
+  const std::string text = ValidUtf8(raw);
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (const char c : text) {

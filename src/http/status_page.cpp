@@ -1,5 +1,7 @@
 #include "medic/http/status_page.h"
 
+#include "medic/json_text.h"
+
 #include "medic/docker/client.h"
 #include "medic/http/html.h"
 
@@ -408,11 +410,11 @@ std::string StepDuration(const nlohmann::json& step) {
   return Fixed(finished - started, 2) + " s";
 }
 
-std::string JsonText(const nlohmann::json& object, const char* key) {
+std::string FieldText(const nlohmann::json& object, const char* key) {
   const auto found = object.find(key);
   if (found == object.end() || found->is_null()) return "";
   if (found->is_string()) return found->get<std::string>();
-  return found->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonText(*found);
 }
 
 // A diagnostics step journals its bundle as the step's artifact (<dir>/<name>.tar.gz): link that
@@ -445,31 +447,32 @@ std::string RemediationSection(const StatusPageModel& model) {
   for (const auto& job : *model.remediations) {
     if (!job.is_object()) continue;
     const bool dry_run = job.value("dry_run", false);
-    const std::string state = JsonText(job, "state");
-    const std::string result = JsonText(job, "result");
+    const std::string state = FieldText(job, "state");
+    const std::string result = FieldText(job, "result");
     const std::string css = state == "succeeded" || result == "succeeded" || result == "ok" ? "ok"
                             : state == "failed" || state == "interrupted"                   ? "fail"
                                                                           : "warn";
-    html += "<li class=\"job " + css + "\" data-job=\"" + HtmlEscape(JsonText(job, "id")) +
+    html += "<li class=\"job " + css + "\" data-job=\"" + HtmlEscape(FieldText(job, "id")) +
             "\"><div class=\"job-head\"><time>" + HtmlEscape(Utc(RunTime(job))) +
-            "</time> <strong>" + HtmlEscape(JsonText(job, "alertname")) + "</strong> → ";
-    html += HtmlEscape(JsonText(job, "remediation")) + " on <code>" +
-            HtmlEscape(JsonText(job, "target")) + "</code> <span class=\"badge " + css + "\">";
+            "</time> <strong>" + HtmlEscape(FieldText(job, "alertname")) + "</strong> → ";
+    html += HtmlEscape(FieldText(job, "remediation")) + " on <code>" +
+            HtmlEscape(FieldText(job, "target")) + "</code> <span class=\"badge " + css + "\">";
     html += HtmlEscape(PlainJobOutcome(job)) + "</span>" +
             (dry_run ? " <span class=\"badge dry\">dry run</span>" : "") + "</div>\n";
-    const std::string detail = JsonText(job, "detail");
+    const std::string detail = FieldText(job, "detail");
     if (!detail.empty()) html += "<div class=\"muted\">" + HtmlEscape(detail) + "</div>\n";
     const auto steps = job.find("steps");
     if (steps != job.end() && steps->is_array() && !steps->empty()) {
       html += "<ul class=\"steps\">\n";
       for (const auto& step : *steps) {
         if (!step.is_object()) continue;
-        std::string output = JsonText(step, "output");
+        std::string output = FieldText(step, "output");
         if (output.size() > 300) output = output.substr(0, 300) + "…";
-        const std::string kind = JsonText(step, "kind");
-        html += "<li><code>" + HtmlEscape(kind) + "</code> " + HtmlEscape(JsonText(step, "state")) +
-                " <span class=\"muted\">" + HtmlEscape(StepDuration(step)) + "</span>";
-        if (kind == "diagnostics") html += DiagnosticsLinks(JsonText(step, "artifact"));
+        const std::string kind = FieldText(step, "kind");
+        html += "<li><code>" + HtmlEscape(kind) + "</code> " +
+                HtmlEscape(FieldText(step, "state")) + " <span class=\"muted\">" +
+                HtmlEscape(StepDuration(step)) + "</span>";
+        if (kind == "diagnostics") html += DiagnosticsLinks(FieldText(step, "artifact"));
         if (!output.empty()) html += "<div class=\"out\">" + HtmlEscape(output) + "</div>";
         html += "</li>\n";
       }
@@ -580,12 +583,12 @@ std::vector<HealingTrouble> HealingTroubles(const StatusPageModel& model) {
   if (model.remediations && model.remediations->is_array()) {
     for (const auto& job : *model.remediations) {
       if (!job.is_object()) continue;
-      const auto key = std::make_pair(JsonText(job, "remediation"), JsonText(job, "target"));
-      const std::string state = JsonText(job, "state");
+      const auto key = std::make_pair(FieldText(job, "remediation"), FieldText(job, "target"));
+      const std::string state = FieldText(job, "state");
       if (state == "queued") {
         // Waiting incidents: for the engine (nothing can heal the target now), for a cooldown
         // (runs by itself at its end), or a retry after a failed attempt.
-        const std::string result = JsonText(job, "result");
+        const std::string result = FieldText(job, "result");
         const double due = job.value("not_before", 0.0);
         if (result == "failed") {
           if (!seen.insert(key).second) continue;
@@ -620,7 +623,7 @@ std::vector<HealingTrouble> HealingTroubles(const StatusPageModel& model) {
         continue;
       }
       if (!seen.insert(key).second) continue;
-      if (JsonText(job, "result") == "gave_up") {
+      if (FieldText(job, "result") == "gave_up") {
         troubles.push_back({health::State::kFail,
                             "medic gave up on " + key.second + " (" + key.first + " at " +
                                 human::Time(job.value("finished_at", 0.0)) + "): act by hand"});
@@ -635,8 +638,8 @@ std::vector<HealingTrouble> HealingTroubles(const StatusPageModel& model) {
 }
 
 std::string PlainJobOutcome(const nlohmann::json& job) {
-  const std::string state = JsonText(job, "state");
-  const std::string result = JsonText(job, "result");
+  const std::string state = FieldText(job, "state");
+  const std::string result = FieldText(job, "result");
   const int attempt = job.value("attempt", 1);
   const std::string attempt_text =
       attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : std::string();
@@ -645,8 +648,8 @@ std::string PlainJobOutcome(const nlohmann::json& job) {
     bool acted = false;
     if (const auto steps = job.find("steps"); steps != job.end() && steps->is_array()) {
       for (const auto& step : *steps) {
-        acted = acted || (remediation::StepKindChangesTarget(JsonText(step, "kind")) &&
-                          JsonText(step, "state") == "succeeded");
+        acted = acted || (remediation::StepKindChangesTarget(FieldText(step, "kind")) &&
+                          FieldText(step, "state") == "succeeded");
       }
     }
     return (acted ? "healed" : "done") + attempt_text;

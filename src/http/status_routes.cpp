@@ -1,4 +1,5 @@
 #include "medic/http/status_routes.h"
+#include "medic/json_text.h"
 
 namespace medic::http {
 
@@ -12,9 +13,7 @@ void RegisterStatusRoutes(HttpServer& server, const std::function<StatusPageMode
   });
   server.Handle("GET", "/api/v1/status", [build_model](const http::Request&, http::Response& res) {
     res.SetHeader("Cache-Control", "no-store");
-    res.SetContent(
-        StatusJson(build_model()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-        "application/json");
+    res.SetContent(JsonText(StatusJson(build_model())), "application/json");
   });
   server.Handle(
       "GET", std::string(kStatusStylesheetPath),

@@ -1,4 +1,5 @@
 #include "medic/logs/offset_state.h"
+#include "medic/json_text.h"
 
 #include "medic/unique_fd.h"
 
@@ -69,7 +70,7 @@ void OffsetStateFile::Save(const OffsetMap& offsets) const {
     }
     sources[name] = std::move(entry);
   }
-  const std::string text = nlohmann::json{{"version", 1}, {"sources", sources}}.dump(2) + "\n";
+  const std::string text = JsonText(nlohmann::json{{"version", 1}, {"sources", sources}}, 2) + "\n";
   const std::string temporary = path_ + ".tmp";
   {
     UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));

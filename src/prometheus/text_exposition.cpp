@@ -1,5 +1,7 @@
 #include "medic/prometheus/text_exposition.h"
 
+#include "medic/valid_utf8.h"
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -38,11 +40,29 @@ void AppendInteger(std::string& out, Integer value) {
   out.append(buffer.data(), result.ptr);
 }
 
-void AppendEscaped(std::string& out, std::string_view value) {
+// Label values and help text can hold outside text (log captures, container names, Redis
+// INFO): one invalid UTF-8 byte would make Prometheus reject the whole scrape.
+void AppendEscaped(std::string& out, std::string_view raw) {
+  std::string repaired;
+  const std::string_view value = ValidUtf8View(raw, repaired);
   for (const char c : value) {
     if (c == '\\' || c == '"') {
       out += '\\';
       out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
+
+// HELP text escapes only backslash and newline (a quote stays as it is).
+void AppendHelpText(std::string& out, std::string_view raw) {
+  std::string repaired;
+  for (const char c : ValidUtf8View(raw, repaired)) {
+    if (c == '\\') {
+      out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";
     } else {
@@ -166,7 +186,7 @@ void AppendFamily(std::string& out, const MetricFamily& family) {
     out += "# HELP ";
     out += family.name;
     out += ' ';
-    out += family.help;
+    AppendHelpText(out, family.help);
     out += '\n';
   }
   out += "# TYPE ";

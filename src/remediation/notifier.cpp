@@ -1,4 +1,5 @@
 #include "medic/remediation/notifier.h"
+#include "medic/json_text.h"
 
 #include "medic/remediation/http_client.h"
 
@@ -49,8 +50,7 @@ NotifyResult SendNotification(const NotifierSettings& settings, const Notificati
     result.detail = "notifier " + settings.name + " has no URL";
     return result;
   }
-  const std::string body = RenderNotification(message, UsesSlackFormat(settings))
-                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string body = JsonText(RenderNotification(message, UsesSlackFormat(settings)));
   auto delay = base_delay;
   const int attempts = std::max(1, settings.attempts);
   for (int attempt = 1; attempt <= attempts; ++attempt) {

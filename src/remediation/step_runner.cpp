@@ -1,4 +1,5 @@
 #include "medic/remediation/step_runner.h"
+#include "medic/json_text.h"
 
 #include "medic/human_format.h"
 #include "medic/remediation/diagnostics.h"
@@ -41,9 +42,7 @@ std::string JsonString(const nlohmann::json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::string Dump(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string Dump(const nlohmann::json& value) { return JsonText(value); }
 
 }  // namespace
 
@@ -265,7 +264,7 @@ StepOutcome StepRunner::Diagnostics(const StepSettings& step, JobContext& contex
   request.data_dir = options_.data_dir;
   request.remediation = context.job->remediation;
   request.target = context.job->target;
-  request.alert_json = context.alert.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  request.alert_json = JsonText(context.alert, 2);
   request.log_lines = step.log_lines;
   request.keep = step.keep;
   const DiagnosticsResult result =

@@ -1,4 +1,5 @@
 #include "medic/webhook/history_api.h"
+#include "medic/json_text.h"
 
 #include "medic/duration.h"
 
@@ -46,14 +47,13 @@ void HandleRemediationHistory(remediation::Journal& journal, const http::Request
   try {
     const auto body = QueryRemediationHistory(journal, param("limit"), param("since"));
     response.status = 200;
-    response.SetContent(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                        "application/json");
+    response.SetContent(JsonText(body), "application/json");
   } catch (const std::invalid_argument& error) {
     response.status = 400;
-    response.SetContent(nlohmann::json{{"error", error.what()}}.dump(), "application/json");
+    response.SetContent(JsonText(nlohmann::json{{"error", error.what()}}), "application/json");
   } catch (const std::exception& error) {
     response.status = 503;
-    response.SetContent(nlohmann::json{{"error", error.what()}}.dump(), "application/json");
+    response.SetContent(JsonText(nlohmann::json{{"error", error.what()}}), "application/json");
   }
 }
 

@@ -1,5 +1,9 @@
 #include "medic/prometheus/text_exposition.h"
 
+#include "medic/valid_utf8.h"
+
+#include "support/test_support.h"
+
 #include <doctest/doctest.h>
 #include <prometheus/text_serializer.h>
 
@@ -58,7 +62,7 @@ TEST_CASE("exposition text: gauges, counters and untyped samples") {
 }
 
 TEST_CASE("exposition text: special values and label escapes match prometheus-cpp") {
-  auto gauge = Family("medic_values", MetricType::Gauge, "Help with \\ and \"quotes\".");
+  auto gauge = Family("medic_values", MetricType::Gauge, "Help with \"quotes\".");
   for (const double value :
        {0.0, -0.0, 1.0, 0.1, 1e-300, 5e-324, 1e300, 1e16, 1e15, 123456789012345678.0,
         252357181440.0, 0.000119248, std::nan(""), kInf, -kInf, std::numeric_limits<double>::max(),
@@ -75,6 +79,32 @@ TEST_CASE("exposition text: special values and label escapes match prometheus-cp
   CHECK(medic::SerializeTextExposition(families) == Reference(families));
   CHECK(medic::SerializeTextExposition(families).find(
             "medic_values{path=\"C:\\\\dir \\\"x\\\"\\nnext\"} Nan\n") != std::string::npos);
+}
+
+TEST_CASE("exposition text: HELP escapes backslash and newline, as the format says") {
+  // prometheus-cpp 1.1 prints HELP text raw; a newline in it would end the line early.
+  auto family = Family("medic_help", MetricType::Gauge, "C:\\dir\nsecond line");
+  family.metric.push_back(Sample(1));
+  CHECK(medic::SerializeTextExposition({family}) ==
+        "# HELP medic_help C:\\\\dir\\nsecond line\n# TYPE medic_help gauge\nmedic_help 1\n");
+}
+
+TEST_CASE("exposition text: outside bytes that are not UTF-8 become U+FFFD; promtool agrees") {
+  auto family = Family("medic_outside", MetricType::Gauge, "Help \xff.");
+  for (const std::string& value :
+       {std::string("\xff\xfe"), std::string("caf\xc3\xa9"), std::string("\xed\xa0\x80"),
+        std::string("trunc\xe2\x82"), std::string("\xc0\xaf")}) {
+    family.metric.push_back(Sample(1, {{"value", value}}));
+  }
+  const std::string text = medic::SerializeTextExposition({family});
+  CHECK(text.find("caf\xc3\xa9") != std::string::npos);
+  CHECK(text.find("\xff") == std::string::npos);
+  medic::test::TempDir dir;
+  dir.Write("scrape.txt", text);
+  const auto check = medic::test::RunCommand(
+      {"/bin/sh", "-c", "promtool check metrics < " + dir.Join("scrape.txt")});
+  INFO(check.output);
+  CHECK(check.exit_code == 0);
 }
 
 TEST_CASE("exposition text: histograms (with and without the +Inf bucket) and summaries") {
@@ -105,7 +135,7 @@ TEST_CASE("exposition text: histograms (with and without the +Inf bucket) and su
   CHECK(text.find("medic_summary{quantile=\"0.99\"} Nan\n") != std::string::npos);
 }
 
-TEST_CASE("exposition text: random values and labels match prometheus-cpp byte for byte") {
+TEST_CASE("exposition text: random values and labels match prometheus-cpp, bytes made UTF-8") {
   std::mt19937_64 random(20261129);
   std::uniform_int_distribution<int> exponent(-320, 308);
   std::uniform_real_distribution<double> mantissa(-10, 10);
@@ -123,7 +153,15 @@ TEST_CASE("exposition text: random values and labels match prometheus-cpp byte f
     }
     families.push_back(std::move(family));
   }
-  CHECK(medic::SerializeTextExposition(families) == Reference(families));
+  // prometheus-cpp prints label bytes as they are, so its output for the same values made
+  // valid UTF-8 is what medic's must be.
+  auto repaired = families;
+  for (auto& family : repaired) {
+    for (auto& metric : family.metric) {
+      for (auto& label : metric.label) label.value = medic::ValidUtf8(label.value);
+    }
+  }
+  CHECK(medic::SerializeTextExposition(families) == Reference(repaired));
 }
 
 TEST_CASE("exposition text: nothing to render is an empty body") {
