@@ -76,7 +76,11 @@ std::string_view NextHeadLine(std::string_view& text) {
 }
 
 std::size_t FindEndOfHead(std::string_view buffer) {
-  for (std::size_t newline = buffer.find('\n'); newline != std::string_view::npos;
+  // Empty lines before the request line are not the end of a head (RFC 9112 §2.2: a server
+  // ought to ignore at least one); ParseRequestHead skips them.
+  std::size_t start = 0;
+  while (start < buffer.size() && (buffer[start] == '\r' || buffer[start] == '\n')) ++start;
+  for (std::size_t newline = buffer.find('\n', start); newline != std::string_view::npos;
        newline = buffer.find('\n', newline + 1)) {
     if (newline + 1 < buffer.size() && buffer[newline + 1] == '\n') return newline + 2;
     if (newline + 2 < buffer.size() && buffer[newline + 1] == '\r' && buffer[newline + 2] == '\n') {
