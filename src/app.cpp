@@ -1,9 +1,11 @@
 #include "medic/app.h"
+#include "medic/json_text.h"
 
 #include "medic/collector_factory.h"
 #include "medic/collectors/logs.h"
 #include "medic/collectors/process.h"
 #include "medic/config_loader.h"
+#include "medic/config_reload.h"
 #include "medic/health/health.h"
 #include "medic/http/diagnostics_routes.h"
 #include "medic/http/status_routes.h"
@@ -70,35 +72,44 @@ std::shared_ptr<const Runtime> App::runtime() const {
   return runtime_;
 }
 
-std::string App::Reload() {
+App::ReloadOutcome App::Reload() {
   std::lock_guard reload_lock(reload_mutex_);
+  ReloadOutcome outcome;
   try {
     Config config = LoadConfig();
-    const Config& current = runtime()->config;
-    if (config.web.listen_address != current.web.listen_address ||
-        config.web.telemetry_path != current.web.telemetry_path ||
-        config.web.config_file != current.web.config_file) {
-      spdlog::warn("reload: web settings changed; they take effect after a restart");
+    std::optional<http::WebConfigFile> web_config;
+    if (!config.web.config_file.empty()) {
+      web_config = http::LoadWebConfigFile(config.web.config_file);
     }
-    if (webhook_) {
-      spdlog::warn(
-          "reload: webhook, journal, targets and remediations settings take effect after a "
-          "restart");
-    }
+    outcome.needs_restart = SettingsNeedingRestart(started_config_, config);
+    const std::optional<WebhookSettings> webhook_settings = config.webhook;
+    // Everything that can fail is built before anything is swapped: a bad file changes nothing.
     auto next = BuildRuntime(std::move(config));
+    for (const auto& setting : server_->ApplyWebConfig(std::move(web_config))) {
+      outcome.needs_restart.push_back("web.config_file " + setting);
+    }
+    if (webhook_ && webhook_settings) webhook_->Reconfigure(*webhook_settings);
     {
       std::lock_guard lock(runtime_mutex_);
       runtime_ = std::move(next);
+      pending_restart_ = outcome.needs_restart;
     }
-    last_reload_ok_ = true;
-    last_reload_success_seconds_ = NowSeconds();
-    spdlog::info("reload: configuration reloaded from {}", runtime()->config.source_name);
-    return "";
+    last_reload_ok_ = outcome.needs_restart.empty();
+    if (outcome.needs_restart.empty()) {
+      last_reload_success_seconds_ = NowSeconds();
+      spdlog::info("reload: configuration reloaded from {}", runtime()->config.source_name);
+    } else {
+      std::string names;
+      for (const auto& name : outcome.needs_restart) names += (names.empty() ? "" : ", ") + name;
+      spdlog::warn("reload: applied {}, except settings that take effect only after a restart: {}",
+                   runtime()->config.source_name, names);
+    }
   } catch (const std::exception& error) {
     last_reload_ok_ = false;
+    outcome.error = error.what();
     spdlog::error("reload: new configuration rejected, keeping the running one: {}", error.what());
-    return error.what();
   }
+  return outcome;
 }
 
 std::string App::RenderMetrics() const {
@@ -116,6 +127,18 @@ std::string App::RenderMetrics() const {
                              "Timestamp of the last successful configuration reload.")
       .Add(reload_seconds)
       .MoveInto(families);
+  std::vector<std::string> pending;
+  {
+    std::lock_guard lock(runtime_mutex_);
+    pending = pending_restart_;
+  }
+  auto restart = MetricFamilyBuilder::Gauge(
+      "medic_config_restart_required",
+      "1 for each setting of the configuration file that changed since start but takes effect "
+      "only after a restart (medic_config_last_reload_successful is 0 while any is listed).");
+  for (const auto& setting : pending) restart.Add(1, {{"setting", setting}});
+  restart.MoveInto(families);
+  if (login_throttle_) families.push_back(login_throttle_->Metrics());
   return SerializeTextExposition(families);
 }
 
@@ -167,7 +190,7 @@ void App::RegisterRoutes() {
     const auto current = runtime();
     const nlohmann::json body =
         current->logs ? current->logs->OffendersJson() : nlohmann::json::object();
-    res.SetContent(body.dump(), "application/json");
+    res.SetContent(JsonText(body), "application/json");
   });
   http::RegisterDiagnosticsRoutes(*server_, [this] { return runtime()->config.data_dir; });
   server_->Handle(
@@ -210,13 +233,22 @@ void App::RegisterRoutes() {
         http::Access::kPublic);
   }
   server_->Handle("POST", "/-/reload", [this](const http::Request&, http::Response& res) {
-    const std::string error = Reload();
-    if (error.empty()) {
-      res.SetContent("configuration reloaded\n", "text/plain; charset=utf-8");
-    } else {
+    const ReloadOutcome outcome = Reload();
+    if (!outcome.error.empty()) {
       res.status = 500;
-      res.SetContent("failed to reload config: " + error + "\n", "text/plain; charset=utf-8");
+      res.SetContent("failed to reload config: " + outcome.error + "\n",
+                     "text/plain; charset=utf-8");
+      return;
     }
+    if (outcome.needs_restart.empty()) {
+      res.SetContent("configuration reloaded\n", "text/plain; charset=utf-8");
+      return;
+    }
+    std::string text =
+        "configuration reloaded, except these settings, which take effect only after a "
+        "restart:\n";
+    for (const auto& setting : outcome.needs_restart) text += "  " + setting + "\n";
+    res.SetContent(text, "text/plain; charset=utf-8");
   });
 }
 
@@ -251,11 +283,15 @@ int App::Run() {
   std::signal(SIGPIPE, SIG_IGN);
 
   Config loaded = LoadConfig();
+  started_config_ = loaded;
+  login_throttle_ = std::make_shared<http::LoginThrottle>(
+      http::LoginThrottle::Options{.failures_per_minute = loaded.web.max_auth_failures_per_minute});
   if (loaded.webhook) {
     // Opening the journal checks its integrity: a damaged journal stops start-up here.
     webhook::WebhookService::Options webhook_options;
     webhook_options.container_engine = MakeRemediationContainerEngine(loaded.docker);
     webhook_options.metrics_text = [this] { return RenderMetrics(); };
+    webhook_options.login_throttle = login_throttle_;
     webhook_ = std::make_unique<webhook::WebhookService>(loaded, std::move(webhook_options));
   }
   auto initial = BuildRuntime(std::move(loaded));
@@ -271,6 +307,7 @@ int App::Run() {
   }
   options.read_timeout = config.web.read_timeout;
   options.write_timeout = config.web.write_timeout;
+  options.login_throttle = login_throttle_;
   if (!config.web.config_file.empty()) {
     options.web_config = http::LoadWebConfigFile(config.web.config_file);
   }

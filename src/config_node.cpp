@@ -1,8 +1,11 @@
 #include "medic/config_node.h"
 
+#include "medic/secret_text.h"
+
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace medic {
@@ -115,6 +118,36 @@ std::int64_t ConfigNode::Int(std::int64_t min, std::int64_t max) const {
   return value;
 }
 
+std::uint64_t ConfigNode::ByteSize(std::uint64_t min, std::uint64_t max) const {
+  if (!node_.IsScalar()) Fail("expected a size like 256MiB, got " + Describe(node_));
+  const std::string text = String();
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long number = std::strtoull(text.c_str(), &end, 10);
+  const std::string unit = end != nullptr ? std::string(end) : std::string();
+  static const std::map<std::string, std::uint64_t> kUnits{{"", 1},
+                                                           {"B", 1},
+                                                           {"KiB", 1ull << 10},
+                                                           {"KB", 1ull << 10},
+                                                           {"MiB", 1ull << 20},
+                                                           {"MB", 1ull << 20},
+                                                           {"GiB", 1ull << 30},
+                                                           {"GB", 1ull << 30},
+                                                           {"TiB", 1ull << 40},
+                                                           {"TB", 1ull << 40}};
+  const auto multiplier = kUnits.find(unit);
+  if (text.empty() || end == text.c_str() || text[0] == '-' || errno == ERANGE ||
+      multiplier == kUnits.end()) {
+    Fail("invalid size \"" + text + "\" (use e.g. 1048576, 512KiB, 256MiB, 1GiB)");
+  }
+  if (number > max / multiplier->second || number * multiplier->second < min ||
+      number * multiplier->second > max) {
+    Fail("must be between " + std::to_string(min) + " and " + std::to_string(max) + " bytes, got " +
+         text);
+  }
+  return number * multiplier->second;
+}
+
 Duration ConfigNode::DurationValue() const {
   if (!node_.IsScalar()) Fail("expected a duration like 10s, got " + Describe(node_));
   const std::string text = String();
@@ -205,12 +238,9 @@ std::string MapReader::Secret(std::string_view key) {
   if (!file_value) return {};
   const std::string path = file_value->String();
   if (path.empty()) return {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) file_value->Fail("cannot read secret file \"" + path + "\"");
-  std::stringstream content;
-  content << in.rdbuf();
-  std::string secret = content.str();
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  const auto read = ReadSecretFile(path);
+  if (!read) file_value->Fail("cannot read secret file \"" + path + "\"");
+  const std::string& secret = *read;
   if (secret.empty()) file_value->Fail("secret file \"" + path + "\" is empty");
   return secret;
 }

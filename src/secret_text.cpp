@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 
 namespace medic {
 namespace {
@@ -62,6 +64,17 @@ std::optional<std::string> DecodeBase64(std::string_view text, std::size_t max_e
   }
   out.resize(out.size() - padding);
   return out;
+}
+
+std::optional<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  std::string secret = content.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  return secret;
 }
 
 }  // namespace medic

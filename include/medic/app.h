@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace medic {
 
@@ -38,8 +39,14 @@ class App {
   Config LoadConfig() const;
   std::shared_ptr<Runtime> BuildRuntime(Config config) const;
   std::shared_ptr<const Runtime> runtime() const;
-  // Returns "" on success, else the reason the new configuration was rejected.
-  std::string Reload();
+  struct ReloadOutcome {
+    std::string error;                       // why the new configuration was rejected, or ""
+    std::vector<std::string> needs_restart;  // settings that changed but wait for a restart
+  };
+  // Applies everything a running medic can change (collectors, thresholds, the web config
+  // file's users, TLS material and headers, webhook credentials) at once, or nothing if any of
+  // it is invalid.
+  ReloadOutcome Reload();
   void RegisterRoutes();
   void WaitForSignals();
   std::string RenderMetrics() const;
@@ -48,6 +55,10 @@ class App {
   mutable std::mutex runtime_mutex_;
   std::shared_ptr<const Runtime> runtime_;
   std::unique_ptr<http::HttpServer> server_;
+  std::shared_ptr<http::LoginThrottle> login_throttle_;
+  // What the process started with: the reference for settings only a restart changes.
+  Config started_config_;
+  std::vector<std::string> pending_restart_;  // guarded by runtime_mutex_
   // Built once (journal, remediation engine); survives reloads. Null without a webhook section.
   std::unique_ptr<webhook::WebhookService> webhook_;
   std::atomic<bool> ready_{false};

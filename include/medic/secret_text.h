@@ -16,4 +16,8 @@ bool SecretsEqual(std::string_view a, std::string_view b);
 std::optional<std::string> DecodeBase64(std::string_view text,
                                         std::size_t max_encoded_bytes = 8192);
 
+// A secret kept in a file (*_file keys, Docker and Kubernetes secrets): its content without the
+// trailing newlines editors and `echo` add. nullopt when the file cannot be read.
+std::optional<std::string> ReadSecretFile(const std::string& path);
+
 }  // namespace medic

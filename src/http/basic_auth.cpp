@@ -5,9 +5,12 @@
 
 #include <crypt.h>
 #include <openssl/sha.h>
+#include <sys/random.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
+#include <stdexcept>
 
 namespace medic::http {
 namespace {
@@ -18,6 +21,32 @@ std::string Sha256(const std::string& data) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+// "$2y$12$..." -> 12; bcrypt's cost sits between the second and third '$'.
+int BcryptCost(const std::string& hash) {
+  if (hash.size() < 7 || hash[3] != '$' || hash[6] != '$') return 10;
+  const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+  return cost >= 4 && cost <= 31 ? cost : 10;
+}
+
+// A bcrypt hash of a random password at `cost`: what an unknown user is checked against.
+std::string DummyHash(int cost) {
+  std::array<char, CRYPT_GENSALT_OUTPUT_SIZE> salt{};
+  if (crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, salt.data(),
+                       static_cast<int>(salt.size())) == nullptr) {
+    throw std::runtime_error("basic auth: cannot make a bcrypt salt");
+  }
+  std::array<unsigned char, 18> random{};
+  if (getrandom(random.data(), random.size(), 0) != static_cast<ssize_t>(random.size())) {
+    throw std::runtime_error("basic auth: no random bytes for the dummy password");
+  }
+  std::string password;
+  for (const unsigned char byte : random) password += static_cast<char>('a' + byte % 26);
+  auto data = std::make_unique<crypt_data>();
+  const char* hash = crypt_r(password.c_str(), salt.data(), data.get());
+  if (hash == nullptr || hash[0] == '*') throw std::runtime_error("basic auth: bcrypt failed");
+  return hash;
 }
 
 }  // namespace
@@ -36,34 +65,67 @@ std::optional<std::pair<std::string, std::string>> ParseBasicAuthorization(
 }
 
 BasicAuthVerifier::BasicAuthVerifier(std::map<std::string, std::string> users)
-    : users_(std::move(users)) {}
+    : BasicAuthVerifier(std::move(users), Limits{}) {}
 
-bool BasicAuthVerifier::Verify(const std::string& user, const std::string& password) {
-  const auto found = users_.find(user);
-  // Unknown users still pay for one hash so timing does not reveal which users exist.
-  static const std::string kDummyHash =
-      "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
-  const std::string& hash = found != users_.end() ? found->second : kDummyHash;
-  const std::string cache_key = Sha256(user + '\0' + hash + '\0' + password);
+BasicAuthVerifier::BasicAuthVerifier(std::map<std::string, std::string> users, Limits limits)
+    : users_(std::move(users)), limits_(limits) {
+  limits_.max_concurrent_hashes = std::max<std::size_t>(limits_.max_concurrent_hashes, 1);
+  int cost = 4;
+  for (const auto& [user, hash] : users_) cost = std::max(cost, BcryptCost(hash));
+  if (!users_.empty()) dummy_hash_ = DummyHash(cost);
+}
+
+bool BasicAuthVerifier::HasCredentials(std::string_view authorization_header) {
+  return !TrimOptionalWhitespace(authorization_header).empty();
+}
+
+std::optional<bool> BasicAuthVerifier::HashMatches(const std::string& password,
+                                                   const std::string& hash) {
   {
-    std::lock_guard lock(mutex_);
-    if (found != users_.end() && verified_.count(cache_key) > 0) return true;
+    std::unique_lock lock(mutex_);
+    if (hashing_ >= limits_.max_concurrent_hashes) {
+      if (waiting_ >= limits_.max_waiting) return std::nullopt;
+      ++waiting_;
+      slot_freed_.wait(lock, [this] { return hashing_ < limits_.max_concurrent_hashes; });
+      --waiting_;
+    }
+    ++hashing_;
   }
   auto data = std::make_unique<crypt_data>();
   const char* computed = crypt_r(password.c_str(), hash.c_str(), data.get());
-  const bool ok = found != users_.end() && computed != nullptr && computed[0] != '*' &&
-                  SecretsEqual(computed, hash);
-  if (ok) {
+  const bool matches = computed != nullptr && computed[0] != '*' && SecretsEqual(computed, hash);
+  {
     std::lock_guard lock(mutex_);
-    if (verified_.size() >= kMaxCachedCredentials) verified_.clear();
-    verified_.insert(cache_key);
+    --hashing_;
   }
-  return ok;
+  slot_freed_.notify_one();
+  return matches;
 }
 
-bool BasicAuthVerifier::VerifyHeader(std::string_view authorization_header) {
+Verdict BasicAuthVerifier::Verify(const std::string& user, const std::string& password) {
+  if (user.find('\0') != std::string::npos || password.find('\0') != std::string::npos) {
+    return Verdict::kRejected;
+  }
+  const auto found = users_.find(user);
+  const std::string& hash = found != users_.end() ? found->second : dummy_hash_;
+  if (hash.empty()) return Verdict::kRejected;
+  const std::string cache_key = Sha256(user + '\0' + hash + '\0' + password);
+  {
+    std::lock_guard lock(mutex_);
+    if (found != users_.end() && verified_.count(cache_key) > 0) return Verdict::kAllowed;
+  }
+  const auto matches = HashMatches(password, hash);
+  if (!matches) return Verdict::kBusy;
+  if (!*matches || found == users_.end()) return Verdict::kRejected;
+  std::lock_guard lock(mutex_);
+  if (verified_.size() >= kMaxCachedCredentials) verified_.clear();
+  verified_.insert(cache_key);
+  return Verdict::kAllowed;
+}
+
+Verdict BasicAuthVerifier::VerifyHeader(std::string_view authorization_header) {
   auto credentials = ParseBasicAuthorization(authorization_header);
-  if (!credentials) return false;
+  if (!credentials) return Verdict::kRejected;
   return Verify(credentials->first, credentials->second);
 }
 

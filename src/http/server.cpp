@@ -110,18 +110,53 @@ HttpServer::HttpServer(ServerOptions options)
   limits_.max_body_bytes = options_.max_body_bytes;
   limits_.read_timeout = options_.read_timeout;
   limits_.write_timeout = options_.write_timeout;
-  if (tls()) {
-    tls_context_.reset(SSL_CTX_new(TLS_server_method()));
-    if (!tls_context_ || !ConfigureTls(*tls_context_, options_.web_config->tls)) {
-      throw std::runtime_error("TLS setup from the web config failed: " + tls::TakeOpenSslErrors());
-    }
-  }
-  if (options_.web_config && !options_.web_config->basic_auth_users.empty()) {
-    basic_auth_ = std::make_unique<BasicAuthVerifier>(options_.web_config->basic_auth_users);
-  }
+  tls_listener_ = options_.web_config && options_.web_config->tls_enabled;
+  login_throttle_ =
+      options_.login_throttle ? options_.login_throttle : std::make_shared<LoginThrottle>();
+  web_ = BuildWebState(std::move(options_.web_config));
+  options_.web_config.reset();
 }
 
 HttpServer::~HttpServer() = default;
+
+std::shared_ptr<HttpServer::WebState> HttpServer::BuildWebState(
+    std::optional<WebConfigFile> web_config) const {
+  auto state = std::make_shared<WebState>();
+  if (tls_listener_ && web_config && web_config->tls_enabled) {
+    state->tls_context =
+        std::shared_ptr<SSL_CTX>(SSL_CTX_new(TLS_server_method()), tls::SslCtxDeleter{});
+    if (!state->tls_context || !ConfigureTls(*state->tls_context, web_config->tls)) {
+      throw std::runtime_error("TLS setup from the web config failed: " + tls::TakeOpenSslErrors());
+    }
+  }
+  if (web_config && !web_config->basic_auth_users.empty()) {
+    state->basic_auth = std::make_unique<BasicAuthVerifier>(web_config->basic_auth_users);
+  }
+  state->config = std::move(web_config);
+  return state;
+}
+
+std::shared_ptr<HttpServer::WebState> HttpServer::CurrentWeb() const {
+  std::lock_guard lock(web_mutex_);
+  return web_;
+}
+
+std::vector<std::string> HttpServer::ApplyWebConfig(std::optional<WebConfigFile> web_config) {
+  std::vector<std::string> not_applied;
+  const bool wants_tls = web_config && web_config->tls_enabled;
+  if (wants_tls != tls_listener_) {
+    not_applied.push_back(wants_tls ? "tls_server_config (turning TLS on)"
+                                    : "tls_server_config (turning TLS off)");
+  }
+  auto next = BuildWebState(std::move(web_config));
+  if (tls_listener_ && !next->tls_context) {
+    // TLS stays on until a restart: keep serving the certificate that was loaded last.
+    next->tls_context = CurrentWeb()->tls_context;
+  }
+  std::lock_guard lock(web_mutex_);
+  web_ = std::move(next);
+  return not_applied;
+}
 
 void HttpServer::Handle(const std::string& method, const std::string& path, Handler handler,
                         Access access) {
@@ -131,12 +166,46 @@ void HttpServer::Handle(const std::string& method, const std::string& path, Hand
   route.access = access;
 }
 
+bool HttpServer::Authorized(const WebState& web, const Request& request, Response& response) {
+  if (!web.basic_auth) return true;
+  if (const auto wait = login_throttle_->Throttled(request.remote_addr, AuthRealm::kWeb)) {
+    spdlog::info("http: {} {} from {} throttled after failed logins", request.method, request.path,
+                 request.remote_addr);
+    SetThrottledResponse(response, *wait);
+    return false;
+  }
+  const std::string authorization = request.Header("Authorization");
+  switch (web.basic_auth->VerifyHeader(authorization)) {
+    case Verdict::kAllowed:
+      return true;
+    case Verdict::kBusy:
+      login_throttle_->RecordBusy(AuthRealm::kWeb);
+      SetThrottledResponse(response, std::chrono::seconds(1));
+      return false;
+    case Verdict::kRejected:
+      break;
+  }
+  // A request without credentials (a browser's first try) is not a failed login.
+  if (BasicAuthVerifier::HasCredentials(authorization)) {
+    login_throttle_->RecordFailure(request.remote_addr, AuthRealm::kWeb);
+  }
+  spdlog::info("http: unauthorized {} {} from {}", request.method, request.path,
+               request.remote_addr);
+  response.status = 401;
+  response.SetHeader("WWW-Authenticate", "Basic realm=\"medic\"");
+  response.SetContent("Unauthorized\n", "text/plain; charset=utf-8");
+  return false;
+}
+
 void HttpServer::Dispatch(const Request& request, Response& response) {
+  const auto web = CurrentWeb();
   response.SetHeader("X-Content-Type-Options", "nosniff");
-  if (options_.web_config) {
-    for (const auto& [name, value] : options_.web_config->headers) response.SetHeader(name, value);
+  if (web->config) {
+    for (const auto& [name, value] : web->config->headers) response.SetHeader(name, value);
   }
   Handler handler;
+  Access access = Access::kProtected;
+  std::string allow;
   {
     std::shared_lock lock(routes_mutex_);
     const auto route = routes_.find(request.path);
@@ -145,29 +214,25 @@ void HttpServer::Dispatch(const Request& request, Response& response) {
       response.SetContent("404 page not found\n", "text/plain; charset=utf-8");
       return;
     }
-    if (route->second.access == Access::kProtected && basic_auth_ &&
-        !basic_auth_->VerifyHeader(request.Header("Authorization"))) {
-      spdlog::info("http: unauthorized {} {} from {}", request.method, request.path,
-                   request.remote_addr);
-      response.status = 401;
-      response.SetHeader("WWW-Authenticate", "Basic realm=\"medic\"");
-      response.SetContent("Unauthorized\n", "text/plain; charset=utf-8");
-      return;
-    }
+    access = route->second.access;
     const std::string method = request.method == "HEAD" ? "GET" : request.method;
     const auto found = route->second.by_method.find(method);
-    if (found == route->second.by_method.end()) {
-      std::string allow;
+    if (found != route->second.by_method.end()) {
+      handler = found->second;
+    } else {
       for (const auto& [name, unused] : route->second.by_method) {
         allow += (allow.empty() ? "" : ", ") + name;
         if (name == "GET") allow += ", HEAD";
       }
-      response.status = 405;
-      response.SetHeader("Allow", allow);
-      response.SetContent("405 method not allowed\n", "text/plain; charset=utf-8");
-      return;
     }
-    handler = found->second;
+  }
+  // Credentials are checked outside the routes lock: bcrypt takes a while.
+  if (access == Access::kProtected && !Authorized(*web, request, response)) return;
+  if (!handler) {
+    response.status = 405;
+    response.SetHeader("Allow", allow);
+    response.SetContent("405 method not allowed\n", "text/plain; charset=utf-8");
+    return;
   }
   handler(request, response);
   if (response.status >= 400 && response.body.empty()) {
@@ -249,12 +314,14 @@ void HttpServer::ServeAccepted(UniqueFd socket, const Peer& peer) {
   const Dispatcher dispatch = [this](const Request& request, Response& response) {
     Dispatch(request, response);
   };
-  if (!tls_context_) {
+  if (!tls_listener_) {
     PlainStream stream(std::move(socket));
     ServeConnection(stream, peer, limits_, stop_event_.get(), dispatch);
     return;
   }
-  tls::SslPtr ssl(SSL_new(tls_context_.get()));
+  // The context of the latest web config: a renewed certificate serves the next handshake.
+  const std::shared_ptr<SSL_CTX> context = CurrentWeb()->tls_context;
+  tls::SslPtr ssl(SSL_new(context.get()));
   if (!ssl || SSL_set_fd(ssl.get(), socket.get()) != 1) {
     spdlog::warn("http: cannot set up TLS for {}: {}", peer.address, tls::TakeOpenSslErrors());
     return;

@@ -3,6 +3,7 @@
 #include "medic/duration.h"
 #include "medic/http/basic_auth.h"
 #include "medic/http/connection.h"
+#include "medic/http/login_throttle.h"
 #include "medic/http/request.h"
 #include "medic/http/response.h"
 #include "medic/http/web_config.h"
@@ -12,9 +13,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 namespace medic::http {
 
@@ -30,6 +33,8 @@ struct ServerOptions {
   std::size_t threads = 2;
   std::size_t max_threads = 128;  // while connections wait, up to this many (see ConnectionPool)
   std::optional<WebConfigFile> web_config;  // TLS, basic auth users, extra headers
+  // Failed logins per peer; shared with the webhook so both realms count against one budget.
+  std::shared_ptr<LoginThrottle> login_throttle;
 };
 
 // Whether a route sits behind the web config's basic_auth_users. Health checks stay open so
@@ -56,17 +61,36 @@ class HttpServer {
   // Serves until Stop(); returns once in-flight requests are done. Needs Bind() first.
   void Serve();
   void Stop();
+  // A reload: the users, headers, TLS certificate, key and client CA of `web_config` apply to
+  // every request (and TLS handshake) that starts after this returns; requests in flight finish
+  // with what they started with. Throws std::runtime_error, changing nothing, when the TLS
+  // material does not load. Returns what it could not apply: the listener is TLS or plain for
+  // its lifetime, so switching TLS on or off needs a restart.
+  std::vector<std::string> ApplyWebConfig(std::optional<WebConfigFile> web_config);
   int port() const { return port_; }
-  bool tls() const { return options_.web_config && options_.web_config->tls_enabled; }
+  bool tls() const { return tls_listener_; }
+  const std::shared_ptr<LoginThrottle>& login_throttle() const { return login_throttle_; }
 
  private:
+  // What a reload replaces as a whole: one immutable value per web config, swapped atomically.
+  struct WebState {
+    std::optional<WebConfigFile> config;
+    std::shared_ptr<SSL_CTX> tls_context;  // SSL_new takes its own reference per connection
+    std::unique_ptr<BasicAuthVerifier> basic_auth;
+  };
+  std::shared_ptr<WebState> BuildWebState(std::optional<WebConfigFile> web_config) const;
+  std::shared_ptr<WebState> CurrentWeb() const;
+  // Whether the request may reach a protected route; fills in 401 or 429 when not.
+  bool Authorized(const WebState& web, const Request& request, Response& response);
   void Dispatch(const Request& request, Response& response);
   void ServeAccepted(UniqueFd socket, const Peer& peer);
 
   ServerOptions options_;
   ConnectionLimits limits_;
-  tls::SslCtxPtr tls_context_;
-  std::unique_ptr<BasicAuthVerifier> basic_auth_;
+  bool tls_listener_ = false;
+  std::shared_ptr<LoginThrottle> login_throttle_;
+  mutable std::mutex web_mutex_;
+  std::shared_ptr<WebState> web_;  // guarded by web_mutex_
   struct Route {
     std::map<std::string, Handler> by_method;
     Access access = Access::kProtected;

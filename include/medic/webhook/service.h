@@ -26,6 +26,7 @@ class WebhookService {
     std::unique_ptr<remediation::ContainerEngine> container_engine;  // may be null
     std::function<std::string()> metrics_text;  // medic's exposition, for diagnostics bundles
     std::chrono::milliseconds notify_base_delay{500};
+    std::shared_ptr<http::LoginThrottle> login_throttle;  // shared with the web server
   };
 
   // Throws remediation::JournalOpenError when the journal is damaged.
@@ -38,6 +39,8 @@ class WebhookService {
   void HandleWebhook(const http::Request& request, http::Response& response);
   void HandleHistory(const http::Request& request, http::Response& response);
   void HandleCircuitReset(const http::Request& request, http::Response& response);
+  // A reload: new webhook credentials apply to the next request.
+  void Reconfigure(const WebhookSettings& settings) { handler_->Reconfigure(settings); }
 
   std::shared_ptr<remediation::RemediationMetrics> metrics() const { return metrics_; }
   remediation::Journal& journal() { return *journal_; }

@@ -3,8 +3,11 @@
 #include <crypt.h>
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -31,11 +34,51 @@ TEST_CASE("basic auth header parsing") {
 }
 
 TEST_CASE("bcrypt hashes verify through crypt_r; wrong users and passwords do not") {
+  using medic::http::Verdict;
   medic::http::BasicAuthVerifier verifier({{"alice", Bcrypt("correct horse")}});
-  CHECK(verifier.Verify("alice", "correct horse"));
-  CHECK(verifier.Verify("alice", "correct horse"));  // cached path
-  CHECK_FALSE(verifier.Verify("alice", "wrong"));
-  CHECK_FALSE(verifier.Verify("mallory", "correct horse"));
-  CHECK_FALSE(verifier.Verify("alice", ""));
-  CHECK_FALSE(verifier.VerifyHeader("Basic bWFsbG9yeTp4"));
+  CHECK(verifier.Verify("alice", "correct horse") == Verdict::kAllowed);
+  CHECK(verifier.Verify("alice", "correct horse") == Verdict::kAllowed);  // cached path
+  CHECK(verifier.Verify("alice", "wrong") == Verdict::kRejected);
+  CHECK(verifier.Verify("mallory", "correct horse") == Verdict::kRejected);
+  CHECK(verifier.Verify("alice", "") == Verdict::kRejected);
+  CHECK(verifier.VerifyHeader("Basic bWFsbG9yeTp4") == Verdict::kRejected);
+  // crypt_r stops at a NUL: "correct horse\0junk" must not pass for "correct horse", cached or not.
+  CHECK(verifier.Verify("alice", std::string("correct horse\0junk", 18)) == Verdict::kRejected);
+  medic::http::BasicAuthVerifier fresh({{"alice", Bcrypt("correct horse")}});
+  CHECK(fresh.Verify("alice", std::string("correct horse\0junk", 18)) == Verdict::kRejected);
+  CHECK(fresh.Verify(std::string("alice\0x", 7), "correct horse") == Verdict::kRejected);
+}
+
+TEST_CASE("an unknown user costs a bcrypt at the configured cost; hashing is bounded") {
+  using medic::http::Verdict;
+  using Clock = std::chrono::steady_clock;
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  REQUIRE(crypt_gensalt_rn("$2b$", 10, nullptr, 0, salt, sizeof(salt)) != nullptr);
+  auto data = std::make_unique<crypt_data>();
+  const std::string cost10 = crypt_r("pw", salt, data.get());
+  medic::http::BasicAuthVerifier verifier({{"alice", cost10}},
+                                          {.max_concurrent_hashes = 1, .max_waiting = 1});
+  const auto time = [&](const std::string& user) {
+    const auto start = Clock::now();
+    CHECK(verifier.Verify(user, "nope") == Verdict::kRejected);
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  const double known = time("alice") + time("alice");
+  const double unknown = time("mallory") + time("mallory");
+  INFO("known " << known << " s, unknown " << unknown << " s");
+  CHECK(unknown > known * 0.6);
+  CHECK(unknown < known * 1.6);
+
+  // One hashing, one waiting: a third concurrent check is told to come back, at once.
+  std::vector<std::thread> threads;
+  std::atomic<int> busy{0};
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&] {
+      if (verifier.Verify("alice", "wrong") == Verdict::kBusy) ++busy;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(busy >= 1);
+  CHECK(busy <= 4);
+  CHECK(verifier.Verify("alice", "pw") == Verdict::kAllowed);
 }
