@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds every libFuzzer target with clang (+ASan+UBSan) and runs each for FUZZ_SECONDS (default 30)
+# Builds every libFuzzer target with clang (+ASan+UBSan) and runs each for FUZZ_SECONDS (default 24)
 # from its committed seed corpus. Fails on any crash, leak or sanitizer report.
-# CI budget: targets x FUZZ_SECONDS should stay at about 5 minutes (7 targets x 30 s = 3.5 min);
+# CI budget: targets x FUZZ_SECONDS should stay at about 4 minutes (10 targets x 24 s);
 # lower the default when adding targets rather than letting make test grow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build/fuzz}
-SECONDS_EACH=${FUZZ_SECONDS:-30}
+SECONDS_EACH=${FUZZ_SECONDS:-24}
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug -DMEDIC_BUILD_FUZZERS=ON \
   -DMEDIC_BUILD_TESTS=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)"

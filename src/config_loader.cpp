@@ -57,6 +57,9 @@ WebSettings ParseWeb(const ConfigNode& node) {
   if (auto v = map.Optional("read_timeout")) web.read_timeout = v->DurationValue();
   if (auto v = map.Optional("write_timeout")) web.write_timeout = v->DurationValue();
   if (auto v = map.Optional("shutdown_timeout")) web.shutdown_timeout = v->DurationValue();
+  if (auto v = map.Optional("max_auth_failures_per_minute")) {
+    web.max_auth_failures_per_minute = static_cast<int>(v->Int(0, 100000));
+  }
   map.Finish();
   return web;
 }
@@ -314,10 +317,12 @@ WebhookSettings ParseWebhook(const ConfigNode& node) {
   MapReader map(node);
   if (auto v = map.Optional("path")) settings.path = HttpPath(*v);
   settings.bearer_token = map.Secret("bearer_token");
+  if (auto file = map.Optional("bearer_token_file")) settings.bearer_token_file = file->String();
   if (auto basic = map.Optional("basic_auth")) {
     MapReader auth(*basic);
     settings.basic_username = auth.Required("username").NonEmptyString();
     settings.basic_password = auth.Secret("password");
+    if (auto file = auth.Optional("password_file")) settings.basic_password_file = file->String();
     if (settings.basic_password.empty()) basic->Fail("basic_auth needs password or password_file");
     auth.Finish();
   }
@@ -329,13 +334,19 @@ WebhookSettings ParseWebhook(const ConfigNode& node) {
   return settings;
 }
 
-JournalSettings ParseJournal(const ConfigNode& node) {
-  JournalSettings settings;
+// Starts from `defaults` (the path under data_dir): a journal section that sets only retention
+// or max_bytes must not move the journal to the built-in /var/lib/medic.
+JournalSettings ParseJournal(const ConfigNode& node, JournalSettings defaults) {
+  JournalSettings settings = std::move(defaults);
   MapReader map(node);
   if (auto v = map.Optional("path")) settings.path = v->NonEmptyString();
   if (auto v = map.Optional("retention")) settings.retention = v->DurationValue();
   if (auto v = map.Optional("max_rows")) {
     settings.max_rows = static_cast<std::size_t>(v->Int(100, 100000000));
+  }
+  if (auto v = map.Optional("max_bytes")) settings.max_bytes = v->ByteSize(1ull << 20, 1ull << 40);
+  if (auto v = map.Optional("max_alert_bytes")) {
+    settings.max_alert_bytes = static_cast<std::size_t>(v->ByteSize(1024, 1ull << 20));
   }
   map.Finish();
   return settings;
@@ -597,7 +608,7 @@ Config ParseRoot(const ConfigNode& root, const std::string& source_name) {
   if (config.collectors.logs) config.collectors.logs->docker = config.docker;
   if (auto v = map.Optional("data_dir")) config.data_dir = v->NonEmptyString();
   config.journal.path = config.data_dir + "/journal.db";
-  if (auto v = map.Optional("journal")) config.journal = ParseJournal(*v);
+  if (auto v = map.Optional("journal")) config.journal = ParseJournal(*v, config.journal);
   if (auto v = map.Optional("webhook")) config.webhook = ParseWebhook(*v);
   if (auto v = map.Optional("targets")) config.targets = v->StringList();
   if (auto v = map.Optional("notifiers")) config.notifiers = ParseNotifiers(*v);
@@ -630,7 +641,13 @@ Config LoadConfigText(const std::string& text, const std::string& source_name) {
   auto source = std::make_shared<const std::string>(source_name);
   ConfigNode root(document, "", source);
   if (!root.IsNull() && !root.IsMap()) root.Fail("the configuration must be a mapping");
-  return ParseRoot(root, source_name);
+  Config config = ParseRoot(root, source_name);
+  if (document.IsMap()) {
+    for (const auto& entry : document) {
+      config.section_text[entry.first.Scalar()] = YAML::Dump(entry.second);
+    }
+  }
+  return config;
 }
 
 Config LoadConfigFile(const std::string& path) {

@@ -24,6 +24,9 @@ struct WebSettings {
   Duration read_timeout = 10s;
   Duration write_timeout = 10s;
   Duration shutdown_timeout = 15s;
+  // Failed logins a peer address may make in a burst, then per minute (0: no limit); past that
+  // it is answered 429 with Retry-After. Shared by basic_auth_users and the webhook.
+  int max_auth_failures_per_minute = 10;
 };
 
 // The one Docker (or podman) engine every part of medic talks to: the container collector,
@@ -131,6 +134,9 @@ struct WebhookSettings {
   std::string bearer_token;  // resolved secret
   std::string basic_username;
   std::string basic_password;  // resolved secret
+  // Where the secrets came from, when from files: re-read when they change on disk.
+  std::string bearer_token_file;
+  std::string basic_password_file;
   std::size_t max_body_bytes = 1 << 20;
 };
 
@@ -138,6 +144,12 @@ struct JournalSettings {
   std::string path = "/var/lib/medic/journal.db";
   Duration retention = std::chrono::hours(24 * 30);
   std::size_t max_rows = 100000;
+  // The database's pages in use may not pass this: the oldest finished history goes first, and
+  // when only unfinished work is left the webhook answers 503 (Alertmanager retries).
+  std::uint64_t max_bytes = 256ull << 20;
+  // One stored alert's labels, annotations and URL together; longer values are cut with a
+  // visible marker (counted in medic_journal_alerts_truncated_total).
+  std::size_t max_alert_bytes = 16 << 10;
 };
 
 struct NotifierSettings {
@@ -213,6 +225,8 @@ struct ThresholdSettings {
 
 struct Config {
   std::string source_name = "<embedded default>";  // file path or "<embedded default>"
+  // Each top-level section as written (YAML re-emitted), for telling what a reload changed.
+  std::map<std::string, std::string> section_text;
   WebSettings web;
   DockerSettings docker;
   CollectorSettings collectors;

@@ -44,6 +44,9 @@ class ConfigNode {
   bool Bool() const;
   std::int64_t Int(std::int64_t min, std::int64_t max) const;
   Duration DurationValue() const;
+  // A size in bytes: a plain integer or one with a unit, 512KiB, 256MiB, 1GiB (KB, MB, GB are
+  // the same powers of 1024, as in Prometheus' storage.tsdb.retention.size).
+  std::uint64_t ByteSize(std::uint64_t min, std::uint64_t max) const;
   std::vector<std::string> StringList() const;
   std::map<std::string, std::string> StringMap() const;
   std::vector<ConfigNode> Items() const;  // a sequence's elements

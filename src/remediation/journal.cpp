@@ -220,6 +220,10 @@ Journal::Journal(const JournalSettings& settings, CommitObserver on_commit)
     // whole file is cached: measured as a steady RSS climb in a soak (+1.8 MiB over 1,480
     // jobs). Intake and the history API touch recent pages only; 512 KiB bounds the footprint.
     db_->Execute("PRAGMA cache_size=-512");
+    // After a checkpoint the WAL is cut back to this, so the disk holds about max_bytes plus
+    // this much, not the WAL's high-water mark.
+    const std::uint64_t wal_limit = std::min<std::uint64_t>(64ull << 20, settings_.max_bytes / 4);
+    db_->Execute("PRAGMA journal_size_limit=" + std::to_string(wal_limit));
     CreateSchema();
     // Checkpoints (copying the WAL back into the database, with its own fsyncs) run on a
     // second connection, so a commit never waits behind one; they do not affect durability,
@@ -229,6 +233,7 @@ Journal::Journal(const JournalSettings& settings, CommitObserver on_commit)
     sqlite3_busy_timeout(checkpoint_db_->handle(), 5000);
     checkpoint_db_->Execute("PRAGMA synchronous=FULL");
     checkpoint_db_->Execute("PRAGMA cache_size=-128");  // it only copies WAL frames back
+    checkpoint_db_->Execute("PRAGMA journal_size_limit=" + std::to_string(wal_limit));
     sqlite3_wal_hook(db_->handle(), &Journal::OnWalCommit, this);
   } catch (const SqliteError& error) {
     throw JournalOpenError("cannot open journal " + path_ + ": " + error.what() +
@@ -403,9 +408,17 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
   const std::int64_t alert_count = static_cast<std::int64_t>(notification.alerts.size());
 
   IntakeResult result;
+  bool refused_full = false;
   Write([&](SqliteDatabase& db) {
     result = IntakeResult{};
+    refused_full = false;
     const double now = UnixNow();
+    // A full journal refuses the notification but keeps what it shed trying to make room: the
+    // early return commits the shedding, where a throw would roll it back.
+    if (!MakeRoom(db, now)) {
+      refused_full = true;
+      return;
+    }
     db.Cached(
           "INSERT INTO notifications(received_at, peer, group_key, receiver, status, "
           "truncated_alerts, alert_count) VALUES (?,?,?,?,?,?,?)")
@@ -539,6 +552,12 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
                            " jobs)");
     }
   });
+  if (refused_full) {
+    throw JournalFullError("the journal is full (" + std::to_string(used_bytes_.load()) +
+                           " bytes in use, journal.max_bytes " +
+                           std::to_string(settings_.max_bytes) +
+                           ") with unfinished jobs and the last day's runs; nothing was written");
+  }
   return result;
 }
 
@@ -988,6 +1007,86 @@ nlohmann::json Journal::History(std::size_t limit, double since) {
     }
     return jobs;
   });
+}
+
+namespace {
+
+std::int64_t PragmaInt(SqliteDatabase& db, const char* pragma) {
+  auto statement = db.Prepare(std::string("PRAGMA ") + pragma);
+  return statement.Step() ? statement.Int(0) : 0;
+}
+
+std::uint64_t PagesInUseBytes(SqliteDatabase& db) {
+  const std::int64_t pages = PragmaInt(db, "page_count") - PragmaInt(db, "freelist_count");
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(pages, 0)) *
+         static_cast<std::uint64_t>(PragmaInt(db, "page_size"));
+}
+
+// One round of shedding, oldest first: raw alert history no unfinished job needs, then sent
+// notices, then finished jobs (with their steps) older than a day. Younger finished jobs stay:
+// max_per_hour, cooldowns and duplicate detection read them. Returns the rows deleted.
+std::int64_t ShedOldestHistory(SqliteDatabase& db, double now) {
+  constexpr int kRowsPerRound = 200;
+  std::int64_t deleted = 0;
+  db.Prepare(
+        "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE id NOT IN (SELECT alert_id "
+        "FROM jobs WHERE state IN ('queued','running')) ORDER BY id LIMIT ?)")
+      .Bind(1, kRowsPerRound)
+      .Run();
+  deleted += db.Changes();
+  db.Execute(
+      "DELETE FROM notifications WHERE id NOT IN (SELECT DISTINCT notification_id FROM alerts)");
+  deleted += db.Changes();
+  if (deleted > 0) return deleted;
+  db.Prepare(
+        "DELETE FROM notices WHERE id IN (SELECT id FROM notices WHERE sent_at IS NOT NULL "
+        "ORDER BY id LIMIT ?)")
+      .Bind(1, kRowsPerRound)
+      .Run();
+  deleted += db.Changes();
+  db.Prepare(
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state NOT IN "
+        "('queued','running') AND COALESCE(finished_at, created_at) < ? ORDER BY id LIMIT ?)")
+      .Bind(1, now - 86400)
+      .Bind(2, kRowsPerRound)
+      .Run();
+  const std::int64_t jobs = db.Changes();
+  deleted += jobs;
+  if (jobs > 0) db.Execute("DELETE FROM job_steps WHERE job_id NOT IN (SELECT id FROM jobs)");
+  return deleted;
+}
+
+}  // namespace
+
+bool Journal::MakeRoom(SqliteDatabase& db, double now) {
+  std::uint64_t used = PagesInUseBytes(db);
+  used_bytes_ = used;
+  if (used < settings_.max_bytes) {
+    full_ = false;
+    return true;
+  }
+  const std::uint64_t low_water = settings_.max_bytes / 10 * 9;
+  std::uint64_t shed = 0;
+  while (used >= low_water) {
+    const std::int64_t deleted = ShedOldestHistory(db, now);
+    if (deleted == 0) break;
+    shed += static_cast<std::uint64_t>(deleted);
+    used = PagesInUseBytes(db);
+  }
+  evicted_rows_ += shed;
+  used_bytes_ = used;
+  if (shed > 0) {
+    spdlog::warn(
+        "journal: at journal.max_bytes ({} bytes); shed {} rows of the oldest finished "
+        "history, {} bytes in use now",
+        settings_.max_bytes, shed, used);
+  }
+  full_ = used >= settings_.max_bytes;
+  return !full_;
+}
+
+JournalUsage Journal::Usage() const {
+  return {used_bytes_.load(), settings_.max_bytes, full_.load(), evicted_rows_.load()};
 }
 
 void Journal::Cleanup(double now) {

@@ -136,6 +136,16 @@ void RemediationMetrics::CountJournalCommit(std::size_t writes) {
   journal_writes_ += static_cast<double>(writes);
 }
 
+void RemediationMetrics::CountCappedAlerts(std::size_t count) {
+  std::lock_guard lock(mutex_);
+  capped_alerts_ += static_cast<double>(count);
+}
+
+void RemediationMetrics::WatchJournal(std::function<JournalUsage()> usage) {
+  std::lock_guard lock(mutex_);
+  journal_usage_ = std::move(usage);
+}
+
 void RemediationMetrics::CountTruncatedAlerts(std::int64_t count) {
   std::lock_guard lock(mutex_);
   truncated_alerts_ += static_cast<double>(count);
@@ -259,6 +269,33 @@ std::vector<prometheus::MetricFamily> RemediationMetrics::Collect() {
       "Alerts Alertmanager left out of notifications (truncatedAlerts).");
   truncated.Add(truncated_alerts_);
   std::move(truncated).MoveInto(families);
+  auto capped = MetricFamilyBuilder::Counter(
+      "medic_journal_alerts_truncated_total",
+      "Alerts whose labels, annotations or URL were cut to journal.max_alert_bytes on intake "
+      "(the cut values end in a visible marker).");
+  capped.Add(capped_alerts_);
+  std::move(capped).MoveInto(families);
+  if (journal_usage_) {
+    const JournalUsage usage = journal_usage_();
+    MetricFamilyBuilder::Gauge("medic_journal_used_bytes",
+                               "Bytes of the journal's pages in use (as of its last intake).")
+        .Add(static_cast<double>(usage.used_bytes))
+        .MoveInto(families);
+    MetricFamilyBuilder::Gauge("medic_journal_max_bytes", "journal.max_bytes.")
+        .Add(static_cast<double>(usage.max_bytes))
+        .MoveInto(families);
+    MetricFamilyBuilder::Gauge(
+        "medic_journal_full",
+        "1 while the journal is at journal.max_bytes with nothing finished left to shed: "
+        "webhooks are answered 503 (Alertmanager retries) until jobs finish.")
+        .Add(usage.full ? 1 : 0)
+        .MoveInto(families);
+    MetricFamilyBuilder::Counter(
+        "medic_journal_evicted_rows_total",
+        "Rows of finished history shed, oldest first, to keep the journal under max_bytes.")
+        .Add(static_cast<double>(usage.evicted_rows))
+        .MoveInto(families);
+  }
   return families;
 }
 

@@ -1,6 +1,8 @@
 #include "medic/webhook/handler.h"
 
+#include "medic/alert/alert_size.h"
 #include "medic/http/field_text.h"
+#include "medic/json_text.h"
 #include "medic/remediation/journal.h"
 #include "medic/webhook/payload.h"
 
@@ -26,8 +28,16 @@ std::string Peer(const http::Request& request) {
 
 WebhookHandler::WebhookHandler(const WebhookSettings& settings,
                                remediation::RemediationEngine& engine,
-                               remediation::RemediationMetrics& metrics)
-    : settings_(settings), authenticator_(settings), engine_(engine), metrics_(metrics) {
+                               remediation::RemediationMetrics& metrics,
+                               std::shared_ptr<http::LoginThrottle> login_throttle,
+                               std::size_t max_alert_bytes)
+    : settings_(settings),
+      authenticator_(settings),
+      login_throttle_(login_throttle ? std::move(login_throttle)
+                                     : std::make_shared<http::LoginThrottle>()),
+      max_alert_bytes_(max_alert_bytes),
+      engine_(engine),
+      metrics_(metrics) {
   if (!authenticator_.Configured()) {
     spdlog::warn(
         "webhook: no bearer_token_file or basic_auth configured; every webhook request will be "
@@ -35,21 +45,39 @@ WebhookHandler::WebhookHandler(const WebhookSettings& settings,
   }
 }
 
+void WebhookHandler::Reconfigure(const WebhookSettings& settings) {
+  authenticator_.Reconfigure(settings);
+}
+
 void WebhookHandler::Reply(http::Response& response, int code, const nlohmann::json& body) {
   metrics_.CountRequest(code);
   response.status = code;
-  response.SetContent(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-                      "application/json");
+  response.SetContent(JsonText(body) + "\n", "application/json");
+}
+
+bool WebhookHandler::Authenticated(const http::Request& request, http::Response& response,
+                                   const char* what) {
+  if (const auto wait =
+          login_throttle_->Throttled(request.remote_addr, http::AuthRealm::kWebhook)) {
+    spdlog::warn("{}: throttled request from {} after failed logins", what, Peer(request));
+    http::SetThrottledResponse(response, *wait);
+    metrics_.CountRequest(429);
+    return false;
+  }
+  if (authenticator_.Allows(request.Header("Authorization"))) return true;
+  const bool had_credentials = request.HasHeader("Authorization");
+  if (had_credentials) {
+    login_throttle_->RecordFailure(request.remote_addr, http::AuthRealm::kWebhook);
+  }
+  spdlog::warn("{}: refused request from {}: {}", what, Peer(request),
+               had_credentials ? "bad credentials" : "no credentials");
+  response.SetHeader("WWW-Authenticate", "Bearer realm=\"medic\"");
+  Reply(response, 401, {{"error", "unauthorized"}});
+  return false;
 }
 
 void WebhookHandler::Handle(const http::Request& request, http::Response& response) {
-  if (!authenticator_.Allows(request.Header("Authorization"))) {
-    spdlog::warn("webhook: refused request from {}: {}", Peer(request),
-                 request.HasHeader("Authorization") ? "bad credentials" : "no credentials");
-    response.SetHeader("WWW-Authenticate", "Bearer realm=\"medic\"");
-    Reply(response, 401, {{"error", "unauthorized"}});
-    return;
-  }
+  if (!Authenticated(request, response, "webhook")) return;
   if (request.body.size() > settings_.max_body_bytes) {
     Reply(response, 413,
           {{"error",
@@ -68,6 +96,15 @@ void WebhookHandler::Handle(const http::Request& request, http::Response& respon
     Reply(response, 400, {{"error", error.what()}});
     return;
   }
+  std::size_t capped = 0;
+  for (Alert& alert : notification.alerts) {
+    if (CapAlertSize(alert, max_alert_bytes_)) ++capped;
+  }
+  if (capped > 0) {
+    metrics_.CountCappedAlerts(capped);
+    spdlog::info("webhook: cut {} alert(s) of group {} to journal.max_alert_bytes ({} bytes)",
+                 capped, notification.group_key, max_alert_bytes_);
+  }
   if (notification.truncated_alerts > 0) {
     spdlog::warn("webhook: Alertmanager truncated {} alert(s) of group {} (max_alerts)",
                  notification.truncated_alerts, notification.group_key);
@@ -84,6 +121,10 @@ void WebhookHandler::Handle(const http::Request& request, http::Response& respon
            {"alerts", notification.alerts.size()},
            {"jobs_queued", queued},
            {"jobs_cancelled", result.cancelled_remediations.size()}});
+  } catch (const remediation::JournalFullError& error) {
+    spdlog::error("webhook: {}; answering 503 so Alertmanager retries", error.what());
+    response.SetHeader("Retry-After", "60");
+    Reply(response, 503, {{"error", error.what()}});
   } catch (const remediation::QueueFullError& error) {
     spdlog::warn("webhook: {}; answering 503 so Alertmanager retries", error.what());
     response.SetHeader("Retry-After", "10");
@@ -98,15 +139,9 @@ void WebhookHandler::Handle(const http::Request& request, http::Response& respon
 void WebhookHandler::HandleCircuitReset(const http::Request& request, http::Response& response) {
   auto reply = [&response](int code, const nlohmann::json& body) {
     response.status = code;
-    response.SetContent(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-                        "application/json");
+    response.SetContent(JsonText(body) + "\n", "application/json");
   };
-  if (!authenticator_.Allows(request.Header("Authorization"))) {
-    spdlog::warn("circuit reset: refused request from {}", Peer(request));
-    response.SetHeader("WWW-Authenticate", "Bearer realm=\"medic\"");
-    reply(401, {{"error", "unauthorized"}});
-    return;
-  }
+  if (!Authenticated(request, response, "circuit reset")) return;
   const std::string target = request.Param("target");
   if (target.empty()) {
     reply(400, {{"error", "name the target: POST /api/v1/circuits/reset?target=NAME"}});

@@ -10,6 +10,7 @@ WebhookService::WebhookService(const Config& config, Options options)
   journal_ = std::make_unique<remediation::Journal>(
       config.journal,
       [metrics = metrics_](std::size_t writes) { metrics->CountJournalCommit(writes); });
+  metrics_->WatchJournal([journal = journal_.get()] { return journal->Usage(); });
   remediation::StepRunner::Options runner_options;
   runner_options.engine = container_engine_.get();
   runner_options.notifiers = config.notifiers;
@@ -20,10 +21,14 @@ WebhookService::WebhookService(const Config& config, Options options)
   engine_ =
       std::make_unique<remediation::RemediationEngine>(config, *journal_, *metrics_, *runner_);
   handler_ = std::make_unique<WebhookHandler>(config.webhook.value_or(WebhookSettings{}), *engine_,
-                                              *metrics_);
+                                              *metrics_, std::move(options.login_throttle),
+                                              config.journal.max_alert_bytes);
 }
 
-WebhookService::~WebhookService() { Stop(); }
+WebhookService::~WebhookService() {
+  Stop();
+  metrics_->WatchJournal({});
+}
 
 void WebhookService::Start() { engine_->Start(); }
 

@@ -177,7 +177,8 @@ TEST_CASE("an unknown key is rejected with its path, line and column") {
   const std::string error = ErrorOf("web:\n  listen_address: 127.0.0.1:1\n  listen_adress: x\n");
   CHECK(error ==
         "medic.yml:3:3: web.listen_adress: unknown key \"listen_adress\" (allowed here: "
-        "config_file, listen_address, max_request_body_bytes, read_timeout, "
+        "config_file, listen_address, max_auth_failures_per_minute, max_request_body_bytes, "
+        "read_timeout, "
         "shutdown_timeout, telemetry_path, write_timeout)");
 }
 
@@ -341,4 +342,26 @@ TEST_CASE("backup globs reach into dated directories and name the bad key") {
   CHECK(ErrorOf(prefix + "      set: [\"db-*\"]\n").find("leave out glob characters") !=
         std::string::npos);
   CHECK(ErrorOf(prefix + "      sets: [db]\n").find("sets") != std::string::npos);
+}
+
+TEST_CASE("a journal section without a path keeps the journal under data_dir; sizes take units") {
+  const auto config = LoadConfigText(
+      "data_dir: /srv/medic\njournal: {retention: 7d, max_bytes: 64MiB, "
+      "max_alert_bytes: 8KiB}\n",
+      "t.yml");
+  CHECK(config.journal.path == "/srv/medic/journal.db");
+  CHECK(config.journal.max_bytes == 64ull << 20);
+  CHECK(config.journal.max_alert_bytes == 8u << 10);
+  CHECK(LoadConfigText("journal: {max_bytes: 1073741824}\n", "t.yml").journal.max_bytes ==
+        1ull << 30);
+  CHECK(LoadConfigText("", "t.yml").journal.max_bytes == 256ull << 20);
+  for (const char* bad : {"journal: {max_bytes: 10}\n", "journal: {max_bytes: 5 parsecs}\n",
+                          "journal: {max_bytes: -1MiB}\n", "journal: {max_bytes: 99999999TiB}\n"}) {
+    try {
+      LoadConfigText(bad, "t.yml");
+      FAIL("accepted " << bad);
+    } catch (const ConfigError& error) {
+      CHECK(std::string(error.what()).find("journal.max_bytes") != std::string::npos);
+    }
+  }
 }

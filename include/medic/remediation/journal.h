@@ -35,6 +35,21 @@ class QueueFullError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown by RecordNotification when the journal is at journal.max_bytes and only unfinished
+// work (and the last day's finished runs, which budgets and cooldowns read) is left to shed.
+class JournalFullError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The journal's size against its cap, for the metrics.
+struct JournalUsage {
+  std::uint64_t used_bytes = 0;  // pages in use (the file keeps freed pages for reuse)
+  std::uint64_t max_bytes = 0;
+  bool full = false;  // the last intake was refused for size
+  std::uint64_t evicted_rows = 0;
+};
+
 // What the router decided for one (alert, remediation) pair, before it is journaled.
 struct PlannedJob {
   std::string remediation;
@@ -215,6 +230,7 @@ class Journal {
 
   // Deletes finished records older than the retention and beyond max_rows.
   void Cleanup(double now);
+  JournalUsage Usage() const;
 
   const std::string& path() const { return path_; }
 
@@ -245,8 +261,15 @@ class Journal {
   // Bounds the WAL (about 32 MiB) when sustained writes outrun the background checkpoint.
   static constexpr int kInlineCheckpointFrames = 8000;
 
+  // Inside an intake's transaction: sheds the oldest finished history until the pages in use
+  // are under 90% of max_bytes; false when they stay at max_bytes or above.
+  bool MakeRoom(SqliteDatabase& db, double now);
+
   std::string path_;
   JournalSettings settings_;
+  std::atomic<std::uint64_t> used_bytes_ = 0;
+  std::atomic<bool> full_ = false;
+  std::atomic<std::uint64_t> evicted_rows_ = 0;
   std::unique_ptr<SqliteDatabase> db_;
   std::mutex db_mutex_;  // guards db_; held by the writer for a whole batch
   bool recovered_ = false;

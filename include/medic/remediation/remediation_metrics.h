@@ -2,7 +2,9 @@
 
 #include "medic/collector.h"
 #include "medic/config.h"
+#include "medic/remediation/journal.h"
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -38,6 +40,10 @@ class RemediationMetrics : public Collector {
   // One journal commit (one fsync) that made `writes` writes durable.
   void CountJournalCommit(std::size_t writes);
   void CountTruncatedAlerts(std::int64_t count);
+  // Alerts cut to journal.max_alert_bytes on intake.
+  void CountCappedAlerts(std::size_t count);
+  // Where the journal's size is read from at each scrape (cleared before the journal goes).
+  void WatchJournal(std::function<JournalUsage()> usage);
 
   double RemediationCount(const std::string& remediation, const std::string& result);
   double RequestCount(int code);
@@ -63,6 +69,8 @@ class RemediationMetrics : public Collector {
   double journal_commits_ = 0;
   double journal_writes_ = 0;
   double truncated_alerts_ = 0;
+  double capped_alerts_ = 0;
+  std::function<JournalUsage()> journal_usage_;  // guarded by mutex_
 };
 
 }  // namespace medic::remediation
