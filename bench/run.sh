@@ -26,4 +26,6 @@ done
 python3 "$root/bench/bench.py" --medic "$MEDIC_BINARY" --root "$root" "$@"
 # The status page has no peer: its own bars (weight, render time) are printed after the table.
 python3 "$root/bench/status_page_bench.py" --medic "$MEDIC_BINARY" --root "$root"
+# Wrong-password flood while scraping, medic and node_exporter on the same flood.
+python3 "$root/bench/auth_flood_bench.py" --medic "$MEDIC_BINARY" --root "$root"
 echo "bench: whole run ${SECONDS} s (budget: 600 s; includes the build unless MEDIC_BINARY is set)"
