@@ -67,7 +67,7 @@ const char* StateSymbol(health::State state) {
 }
 
 std::string StateTag(health::State state, bool color) {
-  const std::string name = Pad(std::string(health::StateName(state)), 4);
+  std::string name = Pad(std::string(health::StateName(state)), 4);
   if (!color) return name;
   return std::string(StateColor(state)) + StateSymbol(state) + " " + name + "\033[0m";
 }
@@ -206,7 +206,7 @@ std::vector<WindowedRule> CheckLogRules(const LogSettings& logs, std::chrono::se
 std::string WindowName(std::chrono::seconds window) {
   const auto seconds = window.count();
   // 24h stays "24h" like the seed's --since=24h; whole days from two on read as days.
-  if (seconds % 86400 == 0 && seconds >= 2 * 86400) return std::to_string(seconds / 86400) + "d";
+  if (seconds % 86400 == 0 && seconds >= 2LL * 86400) return std::to_string(seconds / 86400) + "d";
   if (seconds % 3600 == 0 && seconds > 0) return std::to_string(seconds / 3600) + "h";
   if (seconds % 60 == 0 && seconds > 0) return std::to_string(seconds / 60) + "m";
   return std::to_string(seconds) + "s";

@@ -638,7 +638,7 @@ std::vector<HealingTrouble> HealingTroubles(const StatusPageModel& model) {
 }
 
 std::string PlainJobOutcome(const nlohmann::json& job) {
-  const std::string state = FieldText(job, "state");
+  std::string state = FieldText(job, "state");
   const std::string result = FieldText(job, "result");
   const int attempt = job.value("attempt", 1);
   const std::string attempt_text =

@@ -18,7 +18,7 @@ namespace medic::remediation {
 
 namespace {
 
-constexpr std::size_t kMaxEnvValue = 8 * 1024;
+constexpr std::size_t kMaxEnvValue = std::size_t{8} * 1024;
 
 std::string EnvName(const std::string& prefix, const std::string& label) {
   std::string name = prefix;
@@ -334,7 +334,9 @@ StepOutcome StepRunner::Notify(const StepSettings& step, JobContext& context) {
                               alertname + " (" + JsonString(context.alert, "status") + ")");
   message.fields.emplace_back("target", job.target);
   std::string steps;
-  for (const auto& [kind, state] : context.step_outcomes) steps += kind + ": " + state + "\n";
+  for (const auto& [kind, state] : context.step_outcomes) {
+    steps.append(kind).append(": ").append(state).append("\n");
+  }
   message.fields.emplace_back("steps", steps.empty() ? "(none)" : steps);
   if (context.failed && !context.failure.empty()) {
     message.fields.emplace_back("failed at", context.failure);

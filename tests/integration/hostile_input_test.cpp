@@ -170,7 +170,7 @@ TEST_CASE("a log line that is not UTF-8 neither blinds the scrape nor breaks the
   CHECK(status.status == 200);
   const auto page = HttpGet(medic.port(), "/");
   CHECK(page.status == 200);
-  CHECK(page.body.find("\xff") == std::string::npos);
+  CHECK(page.body.find('\xff') == std::string::npos);
 
   // A real Prometheus takes the scrape: up stays 1 while the entry sits in the top-K.
   medic::test::PrometheusServer prometheus(

@@ -71,6 +71,7 @@ TEST_CASE("an unknown user costs a bcrypt at the configured cost; hashing is bou
 
   // One hashing, one waiting: a third concurrent check is told to come back, at once.
   std::vector<std::thread> threads;
+  threads.reserve(6);
   std::atomic<int> busy{0};
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&] {
