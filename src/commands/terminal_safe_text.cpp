@@ -1,5 +1,9 @@
 #include "medic/commands/terminal_safe_text.h"
 
+#include "medic/valid_utf8.h"
+
+#include <utf8.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -7,46 +11,7 @@
 namespace medic::commands {
 namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-constexpr std::string_view kEllipsis = "\xE2\x80\xA6";     // U+2026
-
-// Length of the well-formed UTF-8 sequence starting at bytes[0] and its code point; 0 if the
-// bytes there are not one (overlong forms, surrogates and values above U+10FFFF included).
-std::size_t DecodeUtf8(std::string_view bytes, std::uint32_t& code_point) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
-  const unsigned char lead = byte(0);
-  std::size_t length = 0;
-  std::uint32_t minimum = 0;
-  if (lead < 0x80) {
-    code_point = lead;
-    return 1;
-  }
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    minimum = 0x80;
-    code_point = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    minimum = 0x800;
-    code_point = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    minimum = 0x10000;
-    code_point = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (bytes.size() < length) return 0;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(i) & 0xC0) != 0x80) return 0;
-    code_point = (code_point << 6) | (byte(i) & 0x3F);
-  }
-  if (code_point < minimum || code_point > 0x10FFFF ||
-      (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-    return 0;
-  }
-  return length;
-}
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026
 
 bool IsBidiControl(std::uint32_t code_point) {
   return (code_point >= 0x202A && code_point <= 0x202E) ||
@@ -56,23 +21,22 @@ bool IsBidiControl(std::uint32_t code_point) {
 
 }  // namespace
 
-std::string TerminalSafeText(std::string_view bytes, std::size_t max_bytes) {
+std::string TerminalSafeText(std::string_view raw, std::size_t max_bytes) {
+  // Invalid sequences become U+FFFD first, the same repair as every other writer; what is left
+  // to do here is the terminal's own hazards: controls, C1 and bidi overrides.
+  std::string repaired;
+  const std::string_view bytes = ValidUtf8View(raw, repaired);
   std::string out;
   out.reserve(std::min(bytes.size(), max_bytes) + kEllipsis.size());
-  std::size_t position = 0;
-  while (position < bytes.size()) {
+  auto position = bytes.begin();
+  while (position != bytes.end()) {
     if (out.size() >= max_bytes) {
       out += kEllipsis;
       break;
     }
-    std::uint32_t code_point = 0;
-    const std::size_t length = DecodeUtf8(bytes.substr(position), code_point);
+    const auto start = position;
+    const std::uint32_t code_point = utf8::unchecked::next(position);
     char escape[16];
-    if (length == 0) {
-      out += kReplacement;
-      ++position;
-      continue;
-    }
     if (code_point == '\t') {
       out += ' ';
     } else if (code_point < 0x20 || code_point == 0x7F) {
@@ -82,9 +46,8 @@ std::string TerminalSafeText(std::string_view bytes, std::size_t max_bytes) {
       std::snprintf(escape, sizeof(escape), "\\u%04X", static_cast<unsigned>(code_point));
       out += escape;
     } else {
-      out.append(bytes.substr(position, length));
+      out.append(start, position);
     }
-    position += length;
   }
   return out;
 }
