@@ -83,11 +83,16 @@ App::ReloadOutcome App::Reload() {
     }
     outcome.needs_restart = SettingsNeedingRestart(started_config_, config);
     const std::optional<WebhookSettings> webhook_settings = config.webhook;
+    const std::string web_config_file = config.web.config_file;
     // Everything that can fail is built before anything is swapped: a bad file changes nothing.
     auto next = BuildRuntime(std::move(config));
-    for (const auto& setting : server_->ApplyWebConfig(std::move(web_config))) {
-      outcome.needs_restart.push_back("web.config_file " + setting);
+    std::vector<std::string> web_not_applied;
+    try {
+      web_not_applied = server_->ApplyWebConfig(std::move(web_config));
+    } catch (const std::runtime_error& error) {
+      throw std::runtime_error(web_config_file + ": " + error.what());
     }
+    for (const auto& setting : web_not_applied) outcome.needs_restart.push_back(setting);
     if (webhook_ && webhook_settings) webhook_->Reconfigure(*webhook_settings);
     {
       std::lock_guard lock(runtime_mutex_);
@@ -166,6 +171,13 @@ void App::RegisterRoutes() {
     if (webhook_) {
       try {
         auto& journal = webhook_->journal();
+        const remediation::JournalUsage usage = journal.Usage();
+        if (usage.full) {
+          model.journal_full = "the journal is full (" + std::to_string(usage.used_bytes) +
+                               " of journal.max_bytes " + std::to_string(usage.max_bytes) +
+                               " bytes): new alerts are answered 503 and not healed until "
+                               "queued or running jobs finish";
+        }
         model.remediations = journal.History(20, 0);
         for (const auto& circuit : journal.OpenCircuits()) {
           Duration reset_after = 1h;
@@ -284,8 +296,12 @@ int App::Run() {
 
   Config loaded = LoadConfig();
   started_config_ = loaded;
-  login_throttle_ = std::make_shared<http::LoginThrottle>(
-      http::LoginThrottle::Options{.failures_per_minute = loaded.web.max_auth_failures_per_minute});
+  http::LoginThrottle::Options throttle;
+  throttle.failures_per_minute = loaded.web.max_auth_failures_per_minute;
+  for (const auto& network : loaded.web.auth_throttle_exempt) {
+    if (auto parsed = http::IpNetwork::Parse(network)) throttle.exempt.push_back(*parsed);
+  }
+  login_throttle_ = std::make_shared<http::LoginThrottle>(std::move(throttle));
   if (loaded.webhook) {
     // Opening the journal checks its integrity: a damaged journal stops start-up here.
     webhook::WebhookService::Options webhook_options;

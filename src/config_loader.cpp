@@ -1,6 +1,7 @@
 #include "medic/config_loader.h"
 
 #include "medic/collectors/backup.h"
+#include "medic/http/ip_network.h"
 #include "medic/logs/rule_matcher.h"
 
 #include <re2/re2.h>
@@ -59,6 +60,14 @@ WebSettings ParseWeb(const ConfigNode& node) {
   if (auto v = map.Optional("shutdown_timeout")) web.shutdown_timeout = v->DurationValue();
   if (auto v = map.Optional("max_auth_failures_per_minute")) {
     web.max_auth_failures_per_minute = static_cast<int>(v->Int(0, 100000));
+  }
+  if (auto v = map.Optional("auth_throttle_exempt")) {
+    web.auth_throttle_exempt = v->StringList();
+    for (const auto& network : web.auth_throttle_exempt) {
+      if (!http::IpNetwork::Parse(network)) {
+        v->Fail("\"" + network + "\" is not an address or CIDR network (10.0.0.0/8, ::1/128)");
+      }
+    }
   }
   map.Finish();
   return web;

@@ -51,6 +51,8 @@ std::vector<std::string> SettingsNeedingRestart(const Config& started, const Con
   differences.Compare("web.write_timeout", started.web.write_timeout, next.web.write_timeout);
   differences.Compare("web.max_auth_failures_per_minute", started.web.max_auth_failures_per_minute,
                       next.web.max_auth_failures_per_minute);
+  differences.Compare("web.auth_throttle_exempt", started.web.auth_throttle_exempt,
+                      next.web.auth_throttle_exempt);
   differences.Compare("webhook", started.webhook.has_value(), next.webhook.has_value());
   if (started.webhook && next.webhook) {
     differences.Compare("webhook.path", started.webhook->path, next.webhook->path);

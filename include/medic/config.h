@@ -27,6 +27,9 @@ struct WebSettings {
   // Failed logins a peer address may make in a burst, then per minute (0: no limit); past that
   // it is answered 429 with Retry-After. Shared by basic_auth_users and the webhook.
   int max_auth_failures_per_minute = 10;
+  // CIDR networks whose peers are never throttled (the Prometheus and Alertmanager addresses
+  // when untrusted clients share them, behind NAT or a proxy).
+  std::vector<std::string> auth_throttle_exempt;
 };
 
 // The one Docker (or podman) engine every part of medic talks to: the container collector,

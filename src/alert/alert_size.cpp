@@ -15,7 +15,7 @@ constexpr std::size_t kShortestCut = 256;
 std::size_t Cut(std::string& value, std::size_t limit) {
   if (value.size() <= limit) return 0;
   const std::size_t before = value.size();
-  std::string marker = "…[truncated by medic: " + std::to_string(before) + " bytes]";
+  std::string marker = "…[truncated by medic from " + std::to_string(before) + " bytes]";
   const std::size_t keep = Utf8CutPoint(value, limit > marker.size() ? limit - marker.size() : 0);
   value.resize(keep);
   value += marker;

@@ -1,5 +1,7 @@
 #include "medic/collectors/logs.h"
 
+#include "medic/valid_utf8.h"
+
 #include "medic/logs/container_source.h"
 #include "medic/logs/trailing_window.h"
 #include "medic/metric_family_builder.h"
@@ -121,8 +123,12 @@ class LogsCollector::Source : public logs::LineSink {
       matches_[rule].Add(1);
       if (matcher_.HasOffenderCapture(rule)) {
         if (auto offender = matcher_.Offender(rule, line)) {
+          // Repaired before counting: two captures whose invalid bytes repair alike are one
+          // offender, not two series with the same labels; /metrics and the API agree.
+          std::string repaired;
+          const std::string_view key = ValidUtf8View(*offender, repaired);
           std::lock_guard lock(owner_.offenders_mutex_);
-          owner_.offenders_[rule]->Add(*offender);
+          owner_.offenders_[rule]->Add(key);
         }
       }
     }

@@ -1,6 +1,7 @@
 #include "medic/http/basic_auth.h"
 
 #include "medic/http/field_text.h"
+#include "medic/http/web_config.h"
 #include "medic/secret_text.h"
 
 #include <crypt.h>
@@ -9,8 +10,10 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 namespace medic::http {
 namespace {
@@ -21,13 +24,6 @@ std::string Sha256(const std::string& data) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest.data());
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
-}
-
-// "$2y$12$..." -> 12; bcrypt's cost sits between the second and third '$'.
-int BcryptCost(const std::string& hash) {
-  if (hash.size() < 7 || hash[3] != '$' || hash[6] != '$') return 10;
-  const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
-  return cost >= 4 && cost <= 31 ? cost : 10;
 }
 
 // A bcrypt hash of a random password at `cost`: what an unknown user is checked against.
@@ -70,9 +66,21 @@ BasicAuthVerifier::BasicAuthVerifier(std::map<std::string, std::string> users)
 BasicAuthVerifier::BasicAuthVerifier(std::map<std::string, std::string> users, Limits limits)
     : users_(std::move(users)), limits_(limits) {
   limits_.max_concurrent_hashes = std::max<std::size_t>(limits_.max_concurrent_hashes, 1);
-  int cost = 4;
-  for (const auto& [user, hash] : users_) cost = std::max(cost, BcryptCost(hash));
-  if (!users_.empty()) dummy_hash_ = DummyHash(cost);
+  int cost = kMinBcryptCost;
+  for (const auto& [user, hash] : users_) {
+    cost = std::clamp(BcryptHashCost(hash), cost, kMaxBcryptCost);
+  }
+  if (users_.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
+  dummy_hash_ = DummyHash(cost);
+  slowest_check_ = std::chrono::steady_clock::now() - start;
+}
+
+void BasicAuthVerifier::PadFailure(std::chrono::steady_clock::time_point started) const {
+  // A wrong password of a user with a cheaper hash than the highest cost would answer sooner
+  // than an unknown user (checked at the highest cost): wait out the difference, off the slot.
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  if (elapsed < slowest_check_) std::this_thread::sleep_for(slowest_check_ - elapsed);
 }
 
 bool BasicAuthVerifier::HasCredentials(std::string_view authorization_header) {
@@ -114,9 +122,13 @@ Verdict BasicAuthVerifier::Verify(const std::string& user, const std::string& pa
     std::lock_guard lock(mutex_);
     if (found != users_.end() && verified_.count(cache_key) > 0) return Verdict::kAllowed;
   }
+  const auto started = std::chrono::steady_clock::now();
   const auto matches = HashMatches(password, hash);
   if (!matches) return Verdict::kBusy;
-  if (!*matches || found == users_.end()) return Verdict::kRejected;
+  if (!*matches || found == users_.end()) {
+    PadFailure(started);
+    return Verdict::kRejected;
+  }
   std::lock_guard lock(mutex_);
   if (verified_.size() >= kMaxCachedCredentials) verified_.clear();
   verified_.insert(cache_key);

@@ -43,10 +43,15 @@ double LoginThrottle::Refilled(const Bucket& bucket, Clock::time_point now) cons
                           bucket.tokens + std::max(0.0, elapsed) * per_second_);
 }
 
+bool LoginThrottle::Exempt(const std::string& peer) const {
+  return std::any_of(options_.exempt.begin(), options_.exempt.end(),
+                     [&](const IpNetwork& network) { return network.Contains(peer); });
+}
+
 std::optional<std::chrono::seconds> LoginThrottle::Throttled(const std::string& peer,
                                                              AuthRealm realm,
                                                              Clock::time_point now) {
-  if (options_.failures_per_minute <= 0) return std::nullopt;
+  if (options_.failures_per_minute <= 0 || Exempt(peer)) return std::nullopt;
   std::lock_guard lock(mutex_);
   const auto found = buckets_.find(PeerKey(peer));
   if (found == buckets_.end()) return std::nullopt;
@@ -59,7 +64,7 @@ std::optional<std::chrono::seconds> LoginThrottle::Throttled(const std::string& 
 
 void LoginThrottle::RecordFailure(const std::string& peer, AuthRealm realm, Clock::time_point now) {
   ++counts_[Index(realm)][kRejected];
-  if (options_.failures_per_minute <= 0) return;
+  if (options_.failures_per_minute <= 0 || Exempt(peer)) return;
   std::lock_guard lock(mutex_);
   const std::string key = PeerKey(peer);
   auto found = buckets_.find(key);

@@ -145,8 +145,8 @@ std::vector<std::string> HttpServer::ApplyWebConfig(std::optional<WebConfigFile>
   std::vector<std::string> not_applied;
   const bool wants_tls = web_config && web_config->tls_enabled;
   if (wants_tls != tls_listener_) {
-    not_applied.push_back(wants_tls ? "tls_server_config (turning TLS on)"
-                                    : "tls_server_config (turning TLS off)");
+    // Named like the other settings: the key whose change needs the restart.
+    not_applied.emplace_back("web.config_file:tls_server_config");
   }
   auto next = BuildWebState(std::move(web_config));
   if (tls_listener_ && !next->tls_context) {

@@ -570,6 +570,7 @@ std::string RenderStatusPage(const StatusPageModel& model) {
 
 std::vector<HealingTrouble> HealingTroubles(const StatusPageModel& model) {
   std::vector<HealingTrouble> troubles;
+  if (!model.journal_full.empty()) troubles.push_back({health::State::kFail, model.journal_full});
   for (const auto& circuit : model.open_circuits) {
     troubles.push_back({health::State::kFail,
                         "auto-healing is off for " + circuit.target + " (" + circuit.remediation +

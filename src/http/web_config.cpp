@@ -2,6 +2,7 @@
 
 #include "medic/config_node.h"
 
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -23,7 +24,24 @@ std::string TlsVersion(const ConfigNode& node) {
 
 }  // namespace
 
+int BcryptHashCost(const std::string& hash) {
+  // "$2y$12$<53 characters>": the cost is the two digits between the second and third '$'.
+  if (hash.size() < 7 || hash[3] != '$' || hash[6] != '$' ||
+      !std::isdigit(static_cast<unsigned char>(hash[4])) ||
+      !std::isdigit(static_cast<unsigned char>(hash[5]))) {
+    return -1;
+  }
+  return (hash[4] - '0') * 10 + (hash[5] - '0');
+}
+
 WebConfigFile ParseWebConfigText(const std::string& text, const std::string& source_name) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    // An empty file is what a reload sees mid-write, and reading it as "no users, no TLS" would
+    // open every endpoint; a web config that wants neither says so with "{}".
+    throw ConfigError(source_name +
+                      ": the web configuration file is empty (write {} for no TLS "
+                      "and no basic auth)");
+  }
   YAML::Node document;
   try {
     document = YAML::Load(text);
@@ -80,6 +98,15 @@ WebConfigFile ParseWebConfigText(const std::string& text, const std::string& sou
     for (const auto& [user, hash] : config.basic_auth_users) {
       if (hash.rfind("$2y$", 0) != 0 && hash.rfind("$2b$", 0) != 0 && hash.rfind("$2a$", 0) != 0) {
         users->Fail("password of user \"" + user + "\" must be a bcrypt hash ($2y$...)");
+      }
+      const int cost = BcryptHashCost(hash);
+      if (cost < kMinBcryptCost || cost > kMaxBcryptCost) {
+        // Each failed login of any user costs one hash at the highest cost configured, and cost
+        // 31 takes days: past 14 (about a second here) a login is a denial of service.
+        users->Fail("password of user \"" + user + "\": bcrypt cost " +
+                    (cost < 0 ? std::string("missing") : std::to_string(cost)) + " is outside " +
+                    std::to_string(kMinBcryptCost) + ".." + std::to_string(kMaxBcryptCost) +
+                    " (htpasswd -nBC 10 " + user + ")");
       }
     }
   }

@@ -585,8 +585,15 @@ void RemediationEngine::NoticeLoop() {
     for (const NoticeRecord& notice : pending) {
       const RemediationSettings* remediation = FindRemediation(notice.remediation);
       const NoticeDelivery delivery = runner_.SendNotice(remediation, notice);
-      metrics_.CountNotice(notice.kind, delivery.delivered);
-      if (!delivery.delivered) {
+      // `silent: true` chose to tell nobody: neither an error nor a failed message.
+      const bool silent = delivery.no_notifier && remediation != nullptr && remediation->silent;
+      if (silent) {
+        spdlog::debug("notice {} about {} on {}: silent remediation, no notifier", notice.kind,
+                      notice.remediation, notice.target);
+      } else {
+        metrics_.CountNotice(notice.kind, delivery.delivered);
+      }
+      if (!delivery.delivered && !silent) {
         spdlog::error("notice {} about {} on {} reached nobody: {}", notice.kind,
                       notice.remediation, notice.target, delivery.detail);
       }

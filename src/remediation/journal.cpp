@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -235,6 +236,11 @@ Journal::Journal(const JournalSettings& settings, CommitObserver on_commit)
     checkpoint_db_->Execute("PRAGMA cache_size=-128");  // it only copies WAL frames back
     checkpoint_db_->Execute("PRAGMA journal_size_limit=" + std::to_string(wal_limit));
     sqlite3_wal_hook(db_->handle(), &Journal::OnWalCommit, this);
+    // The size at start (no other thread runs yet): a journal left over its cap reads as full
+    // on the first scrape, and sheds what it can now, instead of reading 0 until a webhook.
+    db_->Execute("BEGIN IMMEDIATE");
+    MakeRoom(*db_, UnixNow());
+    db_->Execute("COMMIT");
   } catch (const SqliteError& error) {
     throw JournalOpenError("cannot open journal " + path_ + ": " + error.what() +
                            WritableDiagnosis(path_) +
@@ -409,13 +415,17 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
 
   IntakeResult result;
   bool refused_full = false;
+  const bool only_resolved =
+      std::all_of(notification.alerts.begin(), notification.alerts.end(),
+                  [](const Alert& alert) { return alert.status == "resolved"; });
   Write([&](SqliteDatabase& db) {
     result = IntakeResult{};
     refused_full = false;
     const double now = UnixNow();
     // A full journal refuses the notification but keeps what it shed trying to make room: the
     // early return commits the shedding, where a throw would roll it back.
-    if (!MakeRoom(db, now)) {
+    // Resolves still pass: they only cancel queued jobs, which is how a full journal drains.
+    if (!MakeRoom(db, now) && !only_resolved) {
       refused_full = true;
       return;
     }
@@ -553,10 +563,11 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
     }
   });
   if (refused_full) {
+    std::lock_guard lock(full_detail_mutex_);
     throw JournalFullError("the journal is full (" + std::to_string(used_bytes_.load()) +
                            " bytes in use, journal.max_bytes " +
-                           std::to_string(settings_.max_bytes) +
-                           ") with unfinished jobs and the last day's runs; nothing was written");
+                           std::to_string(settings_.max_bytes) + "): " + full_detail_ +
+                           "; nothing was written");
   }
   return result;
 }
@@ -1023,27 +1034,45 @@ std::uint64_t PagesInUseBytes(SqliteDatabase& db) {
 }
 
 // One round of shedding, oldest first: raw alert history no unfinished job needs, then sent
-// notices, then finished jobs (with their steps) older than a day. Younger finished jobs stay:
-// max_per_hour, cooldowns and duplicate detection read them. Returns the rows deleted.
+// notices, then what finished jobs carry beyond their outcome (step output, the alert's
+// annotations), then finished jobs older than a day. Younger finished jobs stay as rows:
+// max_per_hour, cooldowns and duplicate detection read them. Returns the rows changed.
 std::int64_t ShedOldestHistory(SqliteDatabase& db, double now) {
   constexpr int kRowsPerRound = 200;
-  std::int64_t deleted = 0;
+  const char* finished_job = "SELECT id FROM jobs WHERE state NOT IN ('queued','running')";
+  std::int64_t changed = 0;
   db.Prepare(
         "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE id NOT IN (SELECT alert_id "
         "FROM jobs WHERE state IN ('queued','running')) ORDER BY id LIMIT ?)")
       .Bind(1, kRowsPerRound)
       .Run();
-  deleted += db.Changes();
+  changed += db.Changes();
   db.Execute(
       "DELETE FROM notifications WHERE id NOT IN (SELECT DISTINCT notification_id FROM alerts)");
-  deleted += db.Changes();
-  if (deleted > 0) return deleted;
+  changed += db.Changes();
+  if (changed > 0) return changed;
   db.Prepare(
         "DELETE FROM notices WHERE id IN (SELECT id FROM notices WHERE sent_at IS NOT NULL "
         "ORDER BY id LIMIT ?)")
       .Bind(1, kRowsPerRound)
       .Run();
-  deleted += db.Changes();
+  changed += db.Changes();
+  db.Prepare(std::string("UPDATE job_steps SET output='[output shed to keep journal.max_bytes]' "
+                         "WHERE id IN (SELECT id FROM job_steps WHERE length(output) > 256 AND "
+                         "job_id IN (") +
+             finished_job + ") ORDER BY id LIMIT ?)")
+      .Bind(1, kRowsPerRound)
+      .Run();
+  changed += db.Changes();
+  db.Prepare(std::string("UPDATE jobs SET alert_json=json_remove(alert_json, '$.annotations', "
+                         "'$.generatorURL') WHERE id IN (SELECT id FROM jobs WHERE id IN (") +
+             finished_job +
+             ") AND length(alert_json) > 1024 AND json_valid(alert_json) ORDER BY "
+             "id LIMIT ?)")
+      .Bind(1, kRowsPerRound)
+      .Run();
+  changed += db.Changes();
+  if (changed > 0) return changed;
   db.Prepare(
         "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state NOT IN "
         "('queued','running') AND COALESCE(finished_at, created_at) < ? ORDER BY id LIMIT ?)")
@@ -1051,9 +1080,19 @@ std::int64_t ShedOldestHistory(SqliteDatabase& db, double now) {
       .Bind(2, kRowsPerRound)
       .Run();
   const std::int64_t jobs = db.Changes();
-  deleted += jobs;
+  changed += jobs;
   if (jobs > 0) db.Execute("DELETE FROM job_steps WHERE job_id NOT IN (SELECT id FROM jobs)");
-  return deleted;
+  return changed;
+}
+
+// What is left once nothing more can be shed, for the 503's message.
+std::string JournalContents(SqliteDatabase& db) {
+  auto count = db.Prepare(
+      "SELECT COUNT(*) FILTER (WHERE state IN ('queued','running')), COUNT(*) FILTER (WHERE "
+      "state NOT IN ('queued','running')) FROM jobs");
+  if (!count.Step()) return "";
+  return std::to_string(count.Int(0)) + " unfinished jobs and " + std::to_string(count.Int(1)) +
+         " finished jobs of the last day are left";
 }
 
 }  // namespace
@@ -1082,6 +1121,10 @@ bool Journal::MakeRoom(SqliteDatabase& db, double now) {
         settings_.max_bytes, shed, used);
   }
   full_ = used >= settings_.max_bytes;
+  if (full_) {
+    std::lock_guard lock(full_detail_mutex_);
+    full_detail_ = JournalContents(db);
+  }
   return !full_;
 }
 

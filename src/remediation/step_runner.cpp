@@ -384,6 +384,7 @@ NoticeDelivery StepRunner::SendNotice(const RemediationSettings* remediation,
   }
   NoticeDelivery delivery;
   if (names.empty()) {
+    delivery.no_notifier = true;
     delivery.detail = "no notifier configured";
     return delivery;
   }

@@ -250,6 +250,13 @@ TEST_CASE("a reload applies web users and webhook credentials; token files rotat
       HttpPost(medic.port(), "/webhook", payload, "application/json", bearer("new-token")).status ==
       401);
 
+  // A web config caught empty mid-write is refused: basic auth stays on.
+  dir.Write("web.yml", "");
+  CHECK(HttpPost(medic.port(), "/-/reload", "", "text/plain", auth("bob", "new-pass")).status ==
+        500);
+  CHECK(HttpGet(medic.port(), "/metrics").status == 401);
+  dir.Write("web.yml", "basic_auth_users:\n  bob: " + Bcrypt("new-pass", 4) + "\n");
+
   // What a reload cannot change is named, and the reload gauge says the file is not in effect.
   std::string moved = config;
   moved.replace(moved.find("data_dir: "), 10,
@@ -446,6 +453,17 @@ TEST_CASE("huge alerts are capped; a full journal sheds finished history, then a
       {"sqlite3", dir.Join("journal.db"), "SELECT count(*) FROM jobs WHERE alertname='Stuck'"});
   CHECK(std::atoi(jobs.output.c_str()) == accepted);
   CHECK(FindSample(HttpGet(medic.port(), "/metrics").body, "medic_journal_full") == 1);
+  // The page says so first.
+  const auto status = nlohmann::json::parse(HttpGet(medic.port(), "/api/v1/status").body);
+  CHECK(status["healing_troubles"].dump().find("journal is full") != std::string::npos);
+  // The way out: resolves are still accepted and cancel the queued jobs.
+  const auto resolved =
+      HttpPost(medic.port(), "/webhook",
+               medic::test::WebhookPayload({{"alertname", "Stuck"}, {"n", "1"}}, "stuck1",
+                                           nlohmann::json::object(), "resolved"),
+               "application/json", bearer);
+  CHECK(resolved.status == 200);
+  CHECK(resolved.body.find("\"jobs_cancelled\":1") != std::string::npos);
 }
 
 TEST_CASE("small things: %ff in a bundle name is a 404; blank lines before a request line") {

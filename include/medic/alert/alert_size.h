@@ -13,7 +13,8 @@ namespace medic {
 // 1. every value longer than a quarter of `max_bytes` (at least 256 bytes) is cut;
 // 2. then annotations, longest first, down to 256 bytes each, until the alert fits;
 // 3. then label values the same way (names, the fingerprint and timestamps are never cut).
-// A cut value ends in "…[truncated by medic: N bytes]" at a UTF-8 boundary. Returns whether
+// A cut value ends in "…[truncated by medic from N bytes]" (N: its size before) at a UTF-8
+// boundary. Returns whether
 // anything was cut.
 bool CapAlertSize(Alert& alert, std::size_t max_bytes);
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <map>
@@ -25,8 +26,9 @@ enum class Verdict {
 // - verified credentials are cached by their SHA-256, as exporter-toolkit does (bounded);
 // - at most `max_concurrent_hashes` run at once and `max_waiting` wait for a slot; beyond that
 //   the answer is kBusy at once, so wrong passwords cannot take every core from the scrapes;
-// - an unknown user is hashed against a dummy hash of the highest configured cost, so a user
-//   list cannot be read from answer times;
+// - an unknown user is hashed against a dummy hash of the highest configured cost, and a wrong
+//   password of a user with a cheaper hash is answered no sooner than that, so a user list
+//   cannot be read from answer times;
 // - a password holding a NUL is refused (crypt_r would stop at it and accept "right\0junk").
 class BasicAuthVerifier {
  public:
@@ -45,9 +47,12 @@ class BasicAuthVerifier {
  private:
   // Runs crypt_r inside a slot; nullopt when no slot or waiting place is free.
   std::optional<bool> HashMatches(const std::string& password, const std::string& hash);
+  void PadFailure(std::chrono::steady_clock::time_point started) const;
 
   std::map<std::string, std::string> users_;
   std::string dummy_hash_;
+  // How long one check at the highest configured cost took (measured on the dummy hash).
+  std::chrono::steady_clock::duration slowest_check_{};
   Limits limits_;
   std::mutex mutex_;
   std::condition_variable slot_freed_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "medic/http/ip_network.h"
 #include "medic/http/response.h"
 
 #include <prometheus/metric_family.h>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace medic::http {
 
@@ -31,6 +33,9 @@ class LoginThrottle {
   struct Options {
     int failures_per_minute = 10;  // 0: no throttling
     std::size_t max_peers = 4096;
+    // Peers never throttled (nor counted): a Prometheus or Alertmanager behind the same NAT or
+    // proxy address as untrusted clients would otherwise be locked out with them.
+    std::vector<IpNetwork> exempt;
   };
 
   LoginThrottle();
@@ -55,6 +60,7 @@ class LoginThrottle {
     Clock::time_point updated;
   };
   static std::string PeerKey(const std::string& peer);
+  bool Exempt(const std::string& peer) const;
   double Refilled(const Bucket& bucket, Clock::time_point now) const;
   void MakeRoom(Clock::time_point now);
 

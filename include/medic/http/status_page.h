@@ -40,6 +40,8 @@ struct StatusPageModel {
   };
   std::vector<OpenCircuit> open_circuits;
   std::map<std::string, int> medic_restarts_24h;  // per target: restarts medic made (journal)
+  // Non-empty while the journal is at journal.max_bytes and webhooks are answered 503.
+  std::string journal_full;
   int refresh_seconds = 15;
 };
 

@@ -25,8 +25,15 @@ struct WebConfigFile {
   std::map<std::string, std::string> basic_auth_users;  // username -> bcrypt hash
 };
 
+// bcrypt costs a web config may use: every failed login costs one hash at the highest of them.
+constexpr int kMinBcryptCost = 4;
+constexpr int kMaxBcryptCost = 14;
+// The cost of a "$2y$NN$..." hash; -1 when it has none.
+int BcryptHashCost(const std::string& hash);
+
 // Parses and validates; throws medic::ConfigError naming file, line and key on any problem
-// (unknown key, unreadable cert/key, hash that is not bcrypt, unknown TLS version).
+// (unknown key, unreadable cert/key, hash that is not bcrypt or of a cost outside 4..14, unknown
+// TLS version, an empty file).
 WebConfigFile LoadWebConfigFile(const std::string& path);
 WebConfigFile ParseWebConfigText(const std::string& text, const std::string& source_name);
 

@@ -270,6 +270,8 @@ class Journal {
   std::atomic<std::uint64_t> used_bytes_ = 0;
   std::atomic<bool> full_ = false;
   std::atomic<std::uint64_t> evicted_rows_ = 0;
+  std::mutex full_detail_mutex_;
+  std::string full_detail_;  // what is left when full, guarded by full_detail_mutex_
   std::unique_ptr<SqliteDatabase> db_;
   std::mutex db_mutex_;  // guards db_; held by the writer for a whole batch
   bool recovered_ = false;

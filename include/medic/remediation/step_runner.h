@@ -42,6 +42,7 @@ struct StepOutcome {
 
 struct NoticeDelivery {
   bool delivered = false;
+  bool no_notifier = false;  // there was nobody to tell (a `silent: true` remediation)
   std::string detail;
 };
 

@@ -27,7 +27,7 @@ TEST_CASE("a megabyte annotation is cut with a visible marker; labels stay whole
   CHECK(AlertTextBytes(alert) <= 16384);
   CHECK(alert.labels.at("alertname") == "Noisy");
   CHECK(alert.annotations.at("summary") == "short");
-  CHECK(alert.annotations.at("description").find("[truncated by medic: 1048576 bytes]") !=
+  CHECK(alert.annotations.at("description").find("[truncated by medic from 1048576 bytes]") !=
         std::string::npos);
   CHECK(alert.generator_url.find("truncated by medic") != std::string::npos);
 }

@@ -83,3 +83,29 @@ TEST_CASE("an unknown user costs a bcrypt at the configured cost; hashing is bou
   CHECK(busy <= 4);
   CHECK(verifier.Verify("alice", "pw") == Verdict::kAllowed);
 }
+
+TEST_CASE("users of different costs answer a wrong password in the same time as an unknown user") {
+  using medic::http::Verdict;
+  using Clock = std::chrono::steady_clock;
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  auto data = std::make_unique<crypt_data>();
+  REQUIRE(crypt_gensalt_rn("$2b$", 5, nullptr, 0, salt, sizeof(salt)) != nullptr);
+  const std::string cheap = crypt_r("pw", salt, data.get());
+  REQUIRE(crypt_gensalt_rn("$2b$", 10, nullptr, 0, salt, sizeof(salt)) != nullptr);
+  const std::string dear = crypt_r("pw", salt, data.get());
+  medic::http::BasicAuthVerifier verifier({{"cheap", cheap}, {"dear", dear}});
+  const auto time = [&](const std::string& user) {
+    const auto start = Clock::now();
+    CHECK(verifier.Verify(user, "nope") == Verdict::kRejected);
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  double cheap_seconds = 0;
+  double unknown_seconds = 0;
+  for (int i = 0; i < 3; ++i) {
+    cheap_seconds += time("cheap");
+    unknown_seconds += time("nobody");
+  }
+  INFO("cost-5 user " << cheap_seconds << " s, unknown user " << unknown_seconds << " s");
+  CHECK(cheap_seconds > unknown_seconds * 0.7);
+  CHECK(verifier.Verify("cheap", "pw") == Verdict::kAllowed);
+}

@@ -49,3 +49,15 @@ TEST_CASE("the peer table is bounded; 0 turns throttling off") {
   CHECK_FALSE(off.Throttled("10.0.0.1", AuthRealm::kWeb, now));
   CHECK(off.TrackedPeers() == 0);
 }
+
+TEST_CASE("exempt networks are never throttled nor tracked") {
+  LoginThrottle throttle({.failures_per_minute = 1,
+                          .max_peers = 10,
+                          .exempt = {*medic::http::IpNetwork::Parse("10.9.0.0/16")}});
+  const auto now = LoginThrottle::Clock::now();
+  for (int i = 0; i < 20; ++i) throttle.RecordFailure("10.9.1.1", AuthRealm::kWeb, now);
+  CHECK_FALSE(throttle.Throttled("10.9.1.1", AuthRealm::kWeb, now));
+  CHECK(throttle.TrackedPeers() == 0);
+  throttle.RecordFailure("10.8.1.1", AuthRealm::kWeb, now);
+  CHECK(throttle.Throttled("10.8.1.1", AuthRealm::kWeb, now));
+}

@@ -34,3 +34,24 @@ TEST_CASE("web config errors name the key") {
                         "w.yml"),
                     doctest::Contains("unknown TLS version \"SSL3\""));
 }
+
+TEST_CASE("web config: a bcrypt cost above 14 and an empty file are refused") {
+  const std::string cost31 =
+      "basic_auth_users:\n  eve: '$2b$31$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234'\n";
+  try {
+    medic::http::ParseWebConfigText(cost31, "web.yml");
+    FAIL("cost 31 accepted");
+  } catch (const medic::ConfigError& error) {
+    CHECK(std::string(error.what()).find("bcrypt cost 31 is outside 4..14") != std::string::npos);
+    CHECK(std::string(error.what()).find("eve") != std::string::npos);
+  }
+  for (const char* empty : {"", "  \n\n"}) {
+    try {
+      medic::http::ParseWebConfigText(empty, "web.yml");
+      FAIL("an empty web config accepted");
+    } catch (const medic::ConfigError& error) {
+      CHECK(std::string(error.what()).find("empty") != std::string::npos);
+    }
+  }
+  CHECK(medic::http::ParseWebConfigText("{}\n", "web.yml").basic_auth_users.empty());
+}

@@ -385,3 +385,77 @@ TEST_CASE("a journal holding several attempts at an incident opens again") {
   CHECK(reopened.ScheduleRetry(*retry, UnixNow()) != 0);
   CHECK(reopened.ScheduleRetry(*retry, UnixNow()) == 0);
 }
+
+TEST_CASE("a journal full of finished runs sheds their outputs and keeps taking alerts") {
+  TempDir dir;
+  JournalSettings settings = Settings(dir);
+  settings.max_bytes = 1 << 20;
+  {
+    Journal journal(settings);
+    const std::string output(16 << 10, 'o');
+    // 100 runs finished this hour, each with 16 KiB of step output: 1.6 MB of recent history
+    // that budgets and cooldowns still read.
+    for (int i = 0; i < 100; ++i) {
+      journal.RecordNotification(MakeNotification({MakeAlert("fp" + std::to_string(i))}), Plan(1),
+                                 "peer", 1000);
+      auto job = journal.ClaimNextJob({});
+      REQUIRE(job);
+      journal.RecordStepStart(job->id, 0, "exec");
+      journal.RecordStepEnd(job->id, 0, "succeeded", output);
+      journal.FinishJob(job->id, JobState::kSucceeded, JobResult::kSuccess, "");
+    }
+    const auto result =
+        journal.RecordNotification(MakeNotification({MakeAlert("after")}), Plan(1), "peer", 1000);
+    CHECK(result.jobs.size() == 1);
+    const JournalUsage usage = journal.Usage();
+    CHECK_FALSE(usage.full);
+    CHECK(usage.used_bytes < settings.max_bytes);
+    CHECK(usage.evicted_rows > 0);
+    // The runs are still there (as outcomes), only their output was shed.
+    CHECK(journal.CountActedRunsSince("service-down", "review-bot", UnixNow() - 3600) >= 0);
+    const auto steps = journal.Steps(1);
+    REQUIRE_FALSE(steps.empty());
+    CHECK(steps[0].output.find("shed") != std::string::npos);
+  }
+}
+
+TEST_CASE("full of unfinished work: firing alerts are refused, resolves still cancel") {
+  TempDir dir;
+  JournalSettings settings = Settings(dir);
+  settings.max_bytes = 1 << 20;
+  settings.max_alert_bytes = 64 << 10;
+  int accepted = 0;
+  {
+    Journal journal(settings);
+    std::vector<Alert> fired;
+    bool refused = false;
+    for (int i = 0; i < 400 && !refused; ++i) {
+      Alert alert = MakeAlert("big" + std::to_string(i));
+      alert.annotations["description"] = std::string(32 << 10, 'd');
+      try {
+        journal.RecordNotification(MakeNotification({alert}), Plan(1), "peer", 100000);
+        fired.push_back(alert);
+        ++accepted;
+      } catch (const JournalFullError& error) {
+        refused = true;
+        CHECK(std::string(error.what()).find("unfinished jobs") != std::string::npos);
+      }
+    }
+    REQUIRE(refused);
+    CHECK(journal.Usage().full);
+    // A resolve of every alert is accepted and cancels the queued jobs.
+    std::vector<Alert> resolved;
+    for (Alert alert : fired) {
+      alert.status = "resolved";
+      alert.annotations.clear();
+      resolved.push_back(alert);
+    }
+    const auto result = journal.RecordNotification(
+        MakeNotification(resolved), std::vector<std::vector<PlannedJob>>(resolved.size()), "peer",
+        100000);
+    CHECK(static_cast<int>(result.cancelled_remediations.size()) == accepted);
+  }
+  // Reopened: the size is known before any intake.
+  Journal reopened(settings);
+  CHECK(reopened.Usage().used_bytes > 0);
+}

@@ -1,0 +1,31 @@
+#include "medic/http/ip_network.h"
+
+#include <doctest/doctest.h>
+
+using medic::http::IpNetwork;
+
+TEST_CASE("CIDR networks match their addresses, IPv4-mapped included") {
+  const auto ten = IpNetwork::Parse("10.0.0.0/8");
+  REQUIRE(ten);
+  CHECK(ten->Contains("10.200.3.4"));
+  CHECK(ten->Contains("::ffff:10.1.2.3"));
+  CHECK_FALSE(ten->Contains("11.0.0.1"));
+  CHECK_FALSE(ten->Contains("not an address"));
+  const auto host = IpNetwork::Parse("192.0.2.7");
+  REQUIRE(host);
+  CHECK(host->Contains("192.0.2.7"));
+  CHECK_FALSE(host->Contains("192.0.2.8"));
+  const auto v6 = IpNetwork::Parse("2001:db8::/32");
+  REQUIRE(v6);
+  CHECK(v6->Contains("2001:db8:ffff::1"));
+  CHECK_FALSE(v6->Contains("2001:db9::1"));
+  CHECK_FALSE(v6->Contains("10.0.0.1"));
+  const auto odd = IpNetwork::Parse("172.16.0.0/12");
+  REQUIRE(odd);
+  CHECK(odd->Contains("172.31.255.255"));
+  CHECK_FALSE(odd->Contains("172.32.0.0"));
+  CHECK(IpNetwork::Parse("0.0.0.0/0")->Contains("8.8.8.8"));
+  for (const char* bad : {"10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "::/129", "x", "10.0.0.0/8x"}) {
+    CHECK_FALSE(IpNetwork::Parse(bad));
+  }
+}
