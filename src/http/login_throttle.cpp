@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace medic::http {
 namespace {
@@ -20,7 +21,7 @@ std::size_t Index(AuthRealm realm) { return realm == AuthRealm::kWeb ? 0 : 1; }
 LoginThrottle::LoginThrottle() : LoginThrottle(Options{}) {}
 
 LoginThrottle::LoginThrottle(Options options)
-    : options_(options), per_second_(options.failures_per_minute / 60.0) {
+    : options_(std::move(options)), per_second_(options_.failures_per_minute / 60.0) {
   options_.max_peers = std::max<std::size_t>(options_.max_peers, 1);
 }
 

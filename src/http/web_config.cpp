@@ -103,10 +103,12 @@ WebConfigFile ParseWebConfigText(const std::string& text, const std::string& sou
       if (cost < kMinBcryptCost || cost > kMaxBcryptCost) {
         // Each failed login of any user costs one hash at the highest cost configured, and cost
         // 31 takes days: past 14 (about a second here) a login is a denial of service.
-        users->Fail("password of user \"" + user + "\": bcrypt cost " +
-                    (cost < 0 ? std::string("missing") : std::to_string(cost)) + " is outside " +
-                    std::to_string(kMinBcryptCost) + ".." + std::to_string(kMaxBcryptCost) +
-                    " (htpasswd -nBC 10 " + user + ")");
+        std::string message = "password of user \"" + user + "\": bcrypt cost ";
+        message += cost < 0 ? std::string("missing") : std::to_string(cost);
+        message +=
+            " is outside " + std::to_string(kMinBcryptCost) + ".." + std::to_string(kMaxBcryptCost);
+        message += " (htpasswd -nBC 10 " + user + ")";
+        users->Fail(message);
       }
     }
   }
