@@ -149,6 +149,12 @@ std::vector<std::string> HttpServer::ApplyWebConfig(std::optional<WebConfigFile>
     not_applied.emplace_back("web.config_file:tls_server_config");
   }
   auto next = BuildWebState(std::move(web_config));
+  const bool had_auth = CurrentWeb()->basic_auth != nullptr;
+  if (had_auth && !next->basic_auth) {
+    spdlog::warn(
+        "reload: the web config has no basic_auth_users now: /metrics, the page and the "
+        "APIs answer without credentials");
+  }
   if (tls_listener_ && !next->tls_context) {
     // TLS stays on until a restart: keep serving the certificate that was loaded last.
     next->tls_context = CurrentWeb()->tls_context;
