@@ -177,9 +177,8 @@ TEST_CASE("an unknown key is rejected with its path, line and column") {
   const std::string error = ErrorOf("web:\n  listen_address: 127.0.0.1:1\n  listen_adress: x\n");
   CHECK(error ==
         "medic.yml:3:3: web.listen_adress: unknown key \"listen_adress\" (allowed here: "
-        "config_file, listen_address, max_auth_failures_per_minute, max_request_body_bytes, "
-        "read_timeout, "
-        "shutdown_timeout, telemetry_path, write_timeout)");
+        "auth_throttle_exempt, config_file, listen_address, max_auth_failures_per_minute, "
+        "max_request_body_bytes, read_timeout, shutdown_timeout, telemetry_path, write_timeout)");
 }
 
 TEST_CASE("wrong types and bad values name the key") {
@@ -364,4 +363,12 @@ TEST_CASE("a journal section without a path keeps the journal under data_dir; si
       CHECK(std::string(error.what()).find("journal.max_bytes") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("web.auth_throttle_exempt takes CIDR networks and names a bad one") {
+  CHECK(LoadConfigText("web: {auth_throttle_exempt: [10.0.0.5/32, '2001:db8::/32']}\n", "t.yml")
+            .web.auth_throttle_exempt.size() == 2);
+  const std::string error = ErrorOf("web:\n  auth_throttle_exempt: [10.0.0.0/40]\n");
+  CHECK(error.find("web.auth_throttle_exempt") != std::string::npos);
+  CHECK(error.find("10.0.0.0/40") != std::string::npos);
 }
