@@ -47,6 +47,17 @@ std::size_t CutLongestFirst(LabelSet& labels, std::size_t excess) {
 
 }  // namespace
 
+std::size_t CapNotificationSize(Notification& notification, std::size_t max_alert_bytes) {
+  constexpr std::size_t kMaxGroupField = 1024;
+  Cut(notification.group_key, kMaxGroupField);
+  Cut(notification.receiver, kMaxGroupField);
+  std::size_t capped = 0;
+  for (Alert& alert : notification.alerts) {
+    if (CapAlertSize(alert, max_alert_bytes)) ++capped;
+  }
+  return capped;
+}
+
 std::size_t AlertTextBytes(const Alert& alert) {
   return LabelSetBytes(alert.labels) + LabelSetBytes(alert.annotations) +
          alert.generator_url.size();

@@ -96,10 +96,7 @@ void WebhookHandler::Handle(const http::Request& request, http::Response& respon
     Reply(response, 400, {{"error", error.what()}});
     return;
   }
-  std::size_t capped = 0;
-  for (Alert& alert : notification.alerts) {
-    if (CapAlertSize(alert, max_alert_bytes_)) ++capped;
-  }
+  const std::size_t capped = CapNotificationSize(notification, max_alert_bytes_);
   if (capped > 0) {
     metrics_.CountCappedAlerts(capped);
     spdlog::info("webhook: cut {} alert(s) of group {} to journal.max_alert_bytes ({} bytes)",

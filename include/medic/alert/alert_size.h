@@ -18,6 +18,10 @@ namespace medic {
 // anything was cut.
 bool CapAlertSize(Alert& alert, std::size_t max_bytes);
 
+// Caps every alert of `notification` (CapAlertSize) and its group key and receiver, which the
+// journal stores too, to 1 KiB each. Returns how many alerts were cut.
+std::size_t CapNotificationSize(Notification& notification, std::size_t max_alert_bytes);
+
 // The bytes CapAlertSize counts: label and annotation names and values and the generator URL.
 std::size_t AlertTextBytes(const Alert& alert);
 

@@ -56,3 +56,16 @@ TEST_CASE("a cut lands on a character boundary") {
   CHECK(medic::IsValidUtf8(alert.annotations.at("description")));
   CHECK(medic::IsValidUtf8(alert.ToJsonText()));
 }
+
+TEST_CASE("a notification's group key and receiver are capped too") {
+  medic::Notification notification;
+  notification.group_key = std::string(100000, 'g');
+  notification.receiver = "medic";
+  Alert alert;
+  alert.labels = {{"alertname", "Big"}};
+  alert.annotations = {{"description", std::string(100000, 'd')}};
+  notification.alerts = {alert, alert};
+  CHECK(medic::CapNotificationSize(notification, 16384) == 2);
+  CHECK(notification.group_key.size() <= 1024);
+  CHECK(notification.receiver == "medic");
+}
