@@ -175,8 +175,9 @@ void HttpServer::Handle(const std::string& method, const std::string& path, Hand
 bool HttpServer::Authorized(const WebState& web, const Request& request, Response& response) {
   if (!web.basic_auth) return true;
   if (const auto wait = login_throttle_->Throttled(request.remote_addr, AuthRealm::kWeb)) {
-    spdlog::info("http: {} {} from {} throttled after failed logins", request.method, request.path,
-                 request.remote_addr);
+    // Debug only: a flood would write a line per request; medic_http_auth_failures_total counts.
+    spdlog::debug("http: {} {} from {} throttled after failed logins", request.method, request.path,
+                  request.remote_addr);
     SetThrottledResponse(response, *wait);
     return false;
   }

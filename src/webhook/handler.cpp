@@ -59,7 +59,8 @@ bool WebhookHandler::Authenticated(const http::Request& request, http::Response&
                                    const char* what) {
   if (const auto wait =
           login_throttle_->Throttled(request.remote_addr, http::AuthRealm::kWebhook)) {
-    spdlog::warn("{}: throttled request from {} after failed logins", what, Peer(request));
+    // Debug only: a flood would write a line per request; medic_http_auth_failures_total counts.
+    spdlog::debug("{}: throttled request from {} after failed logins", what, Peer(request));
     http::SetThrottledResponse(response, *wait);
     metrics_.CountRequest(429);
     return false;
