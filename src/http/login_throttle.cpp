@@ -3,6 +3,7 @@
 #include "medic/metric_family_builder.h"
 
 #include <arpa/inet.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
@@ -75,8 +76,14 @@ void LoginThrottle::RecordFailure(const std::string& peer, AuthRealm realm, Cloc
         buckets_.emplace(key, Bucket{static_cast<double>(options_.failures_per_minute), now}).first;
   }
   Bucket& bucket = found->second;
-  bucket.tokens = std::max(0.0, Refilled(bucket, now) - 1);
+  const double before = Refilled(bucket, now);
+  bucket.tokens = std::max(0.0, before - 1);
   bucket.updated = now;
+  if (before >= 1 && bucket.tokens < 1) {
+    // Once per time the budget runs out, not once per refused request.
+    spdlog::warn("http: {} is over its failed-login budget ({} per minute); answering 429", key,
+                 options_.failures_per_minute);
+  }
 }
 
 void LoginThrottle::RecordBusy(AuthRealm realm) { ++counts_[Index(realm)][kThrottled]; }
