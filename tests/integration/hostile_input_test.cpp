@@ -136,16 +136,16 @@ void ReplaceFile(const std::string& path, const std::string& content) {
 TEST_CASE("a log line that is not UTF-8 neither blinds the scrape nor breaks the offenders API") {
   TempDir dir;
   dir.Write("app.log", "");
-  MedicProcess medic(
-      "collectors:\n"
-      "  filesystem: {mountpoints: [/]}\n"
-      "  logs:\n"
-      "    poll_interval: 50ms\n"
-      "    sources: [{name: app, path: " +
-      dir.Join("app.log") +
-      "}]\n"
-      "    rules:\n"
-      "      - {name: login_failed, regex: 'login failed for (?P<client>\\S+)'}\n");
+  MedicProcess medic("data_dir: " + dir.path() +  // log offsets stay in the test's directory
+                     "\ncollectors:\n"
+                     "  filesystem: {mountpoints: [/]}\n"
+                     "  logs:\n"
+                     "    poll_interval: 50ms\n"
+                     "    sources: [{name: app, path: " +
+                     dir.Join("app.log") +
+                     "}]\n"
+                     "    rules:\n"
+                     "      - {name: login_failed, regex: 'login failed for (?P<client>\\S+)'}\n");
   {
     std::ofstream log(dir.Join("app.log"), std::ios::app | std::ios::binary);
     log << "login failed for \xff\xfe\xc3(evil\xed\xa0\x80\n"
