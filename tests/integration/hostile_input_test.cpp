@@ -9,7 +9,6 @@
 #include "support/webhook_payload.h"
 
 #include <arpa/inet.h>
-#include <crypt.h>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -105,18 +104,8 @@ std::string BasicAuth(const std::string& user, const std::string& password) {
   return "Basic " + Base64(user + ":" + password);
 }
 
-std::string Bcrypt(const std::string& password, int cost) {
-  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  REQUIRE(crypt_gensalt_rn("$2b$", cost, nullptr, 0, salt, sizeof(salt)) != nullptr);
-  auto data = std::make_unique<crypt_data>();
-  return crypt_r(password.c_str(), salt, data.get());
-}
-
 std::string PromtoolCheck(const std::string& exposition) {
-  TempDir dir;
-  dir.Write("scrape.txt", exposition);
-  const auto check =
-      RunCommand({"/bin/sh", "-c", "promtool check metrics < " + dir.Join("scrape.txt")});
+  const auto check = medic::test::PromtoolCheckMetrics(exposition);
   return check.exit_code == 0 ? ""
                               : check.output + " (exit " + std::to_string(check.exit_code) + ")";
 }
@@ -199,7 +188,8 @@ TEST_CASE("a log line that is not UTF-8 neither blinds the scrape nor breaks the
 
 TEST_CASE("a reload applies web users and webhook credentials; token files rotate on disk") {
   TempDir dir;
-  dir.Write("web.yml", "basic_auth_users:\n  alice: " + Bcrypt("old-pass", 4) + "\n");
+  dir.Write("web.yml",
+            "basic_auth_users:\n  alice: " + medic::test::BcryptHash("old-pass", 4) + "\n");
   dir.Write("token", "old-token\n");
   const std::string config = "data_dir: " + dir.path() +
                              "\n"
@@ -223,7 +213,8 @@ TEST_CASE("a reload applies web users and webhook credentials; token files rotat
       200);
 
   // Alice is removed, bob added; the token file is rotated. Then a reload.
-  dir.Write("web.yml", "basic_auth_users:\n  bob: " + Bcrypt("new-pass", 4) + "\n");
+  dir.Write("web.yml",
+            "basic_auth_users:\n  bob: " + medic::test::BcryptHash("new-pass", 4) + "\n");
   ReplaceFile(dir.Join("token"), "new-token\n");
   const auto reload =
       HttpPost(medic.port(), "/-/reload", "", "text/plain", auth("alice", "old-pass"));
@@ -255,7 +246,8 @@ TEST_CASE("a reload applies web users and webhook credentials; token files rotat
   CHECK(HttpPost(medic.port(), "/-/reload", "", "text/plain", auth("bob", "new-pass")).status ==
         500);
   CHECK(HttpGet(medic.port(), "/metrics").status == 401);
-  dir.Write("web.yml", "basic_auth_users:\n  bob: " + Bcrypt("new-pass", 4) + "\n");
+  dir.Write("web.yml",
+            "basic_auth_users:\n  bob: " + medic::test::BcryptHash("new-pass", 4) + "\n");
 
   // What a reload cannot change is named, and the reload gauge says the file is not in effect.
   std::string moved = config;
@@ -324,7 +316,8 @@ TEST_CASE("a reload serves a renewed TLS certificate without a restart") {
 
 TEST_CASE("wrong passwords are throttled per peer; the right one still scrapes; NUL is refused") {
   TempDir dir;
-  dir.Write("web.yml", "basic_auth_users:\n  prometheus: " + Bcrypt("s3cret", 12) + "\n");
+  dir.Write("web.yml",
+            "basic_auth_users:\n  prometheus: " + medic::test::BcryptHash("s3cret", 12) + "\n");
   MedicProcess medic("collectors: {filesystem: {mountpoints: [/]}}\n",
                      {"--web.config.file=" + dir.Join("web.yml")});
   const auto request = [](const std::string& authorization) {

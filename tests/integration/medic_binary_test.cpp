@@ -3,7 +3,6 @@
 #include "support/black_hole_listener.h"
 #include "support/test_support.h"
 
-#include <crypt.h>
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -33,10 +32,7 @@ TEST_CASE("scrape passes promtool check metrics and carries the self metrics") {
   const auto scrape = HttpGet(medic.port(), "/metrics");
   REQUIRE(scrape.status == 200);
   CHECK(scrape.headers.find("Content-Type")->second == "text/plain; version=0.0.4; charset=utf-8");
-  medic::test::TempDir dir;
-  dir.Write("scrape.txt", scrape.body);
-  const auto check =
-      RunCommand({"/bin/sh", "-c", "promtool check metrics < " + dir.Join("scrape.txt")});
+  const auto check = medic::test::PromtoolCheckMetrics(scrape.body);
   INFO(check.output);
   CHECK(check.exit_code == 0);
   CHECK(check.output.empty());
@@ -177,10 +173,7 @@ TEST_CASE("the embedded default runs with no file and serves the root filesystem
 }
 
 TEST_CASE("web config basic auth protects /metrics but not the health checks") {
-  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  REQUIRE(crypt_gensalt_rn("$2b$", 5, nullptr, 0, salt, sizeof(salt)) != nullptr);
-  auto data = std::make_unique<crypt_data>();
-  const std::string hash = crypt_r("s3cret", salt, data.get());
+  const std::string hash = medic::test::BcryptHash("s3cret");
   medic::test::TempDir dir;
   dir.Write("web.yml", "basic_auth_users:\n  prometheus: " + hash + "\n");
   MedicProcess medic(kBasicConfig, {"--web.config.file=" + dir.Join("web.yml")});

@@ -3,7 +3,6 @@
 #include "support/test_support.h"
 #include "support/webhook_payload.h"
 
-#include <crypt.h>
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -167,10 +166,7 @@ TEST_CASE("GET / and /api/v1/status show the failing checks, escaped, under a st
 }
 
 TEST_CASE("the page and the API need the web config's basic auth like /metrics") {
-  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  REQUIRE(crypt_gensalt_rn("$2b$", 5, nullptr, 0, salt, sizeof(salt)) != nullptr);
-  auto data = std::make_unique<crypt_data>();
-  const std::string hash = crypt_r("s3cret", salt, data.get());
+  const std::string hash = medic::test::BcryptHash("s3cret");
   medic::test::TempDir dir;
   dir.Write("web.yml", "basic_auth_users:\n  prometheus: " + hash + "\n");
   MedicProcess medic(Config(dir), {"--web.config.file=" + dir.Join("web.yml")});

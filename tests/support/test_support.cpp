@@ -1,6 +1,7 @@
 #include "support/test_support.h"
 
 #include <arpa/inet.h>
+#include <crypt.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -205,6 +207,24 @@ std::string ReadFile(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+CommandResult PromtoolCheckMetrics(const std::string& exposition) {
+  TempDir dir;
+  dir.Write("scrape.txt", exposition);
+  return RunCommand({"/bin/sh", "-c", "promtool check metrics < " + dir.Join("scrape.txt")});
+}
+
+std::string BcryptHash(const std::string& password, int cost) {
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  if (crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, salt, sizeof(salt)) ==
+      nullptr) {
+    throw std::runtime_error("crypt_gensalt_rn refused bcrypt cost " + std::to_string(cost));
+  }
+  auto data = std::make_unique<crypt_data>();
+  const char* hash = crypt_r(password.c_str(), salt, data.get());
+  if (hash == nullptr || hash[0] == '*') throw std::runtime_error("crypt_r failed");
+  return hash;
 }
 
 std::optional<double> FindSample(const std::string& exposition, const std::string& name,

@@ -87,6 +87,13 @@ HttpResult HttpPost(int port, const std::string& path, const std::string& body,
 
 std::string ReadFile(const std::string& path);
 
+// `promtool check metrics` on an exposition (exit code 0 and no output: clean).
+CommandResult PromtoolCheckMetrics(const std::string& exposition);
+
+// A bcrypt hash of `password` at `cost`, as `htpasswd -nBC cost` makes it (libcrypt's crypt_r);
+// throws std::runtime_error when libcrypt refuses.
+std::string BcryptHash(const std::string& password, int cost = 5);
+
 // Returns the sample value of `name{labels}` from a text exposition, if present.
 // `labels` is the exact label set as printed, e.g. R"(collector="filesystem")", or "".
 std::optional<double> FindSample(const std::string& exposition, const std::string& name,

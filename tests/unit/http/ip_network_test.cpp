@@ -5,10 +5,11 @@
 using medic::http::IpNetwork;
 
 TEST_CASE("CIDR networks match their addresses, IPv4-mapped included") {
-  const auto ten = IpNetwork::Parse("10.0.0.0/8");
+  const auto ten = IpNetwork::Parse("10.128.0.0/9");
   REQUIRE(ten);
   CHECK(ten->Contains("10.200.3.4"));
-  CHECK(ten->Contains("::ffff:10.1.2.3"));
+  CHECK_FALSE(ten->Contains("10.1.2.3"));
+  CHECK(ten->Contains("::ffff:10.129.2.3"));
   CHECK_FALSE(ten->Contains("11.0.0.1"));
   CHECK_FALSE(ten->Contains("not an address"));
   const auto host = IpNetwork::Parse("192.0.2.7");
@@ -24,8 +25,9 @@ TEST_CASE("CIDR networks match their addresses, IPv4-mapped included") {
   REQUIRE(odd);
   CHECK(odd->Contains("172.31.255.255"));
   CHECK_FALSE(odd->Contains("172.32.0.0"));
-  CHECK(IpNetwork::Parse("0.0.0.0/0")->Contains("8.8.8.8"));
-  for (const char* bad : {"10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "::/129", "x", "10.0.0.0/8x"}) {
+  // Prefix 0 covers every address, whatever the network part says.
+  CHECK(IpNetwork::Parse("192.0.2.0/0")->Contains("198.51.100.7"));
+  for (const char* bad : {"10.1.2.0/33", "10.1.2.0/", "10.1.2/8", "::/129", "x", "10.1.2.0/8x"}) {
     CHECK_FALSE(IpNetwork::Parse(bad));
   }
 }

@@ -99,10 +99,7 @@ TEST_CASE("exposition text: outside bytes that are not UTF-8 become U+FFFD; prom
   const std::string text = medic::SerializeTextExposition({family});
   CHECK(text.find("caf\xc3\xa9") != std::string::npos);
   CHECK(text.find("\xff") == std::string::npos);
-  medic::test::TempDir dir;
-  dir.Write("scrape.txt", text);
-  const auto check = medic::test::RunCommand(
-      {"/bin/sh", "-c", "promtool check metrics < " + dir.Join("scrape.txt")});
+  const auto check = medic::test::PromtoolCheckMetrics(text);
   INFO(check.output);
   CHECK(check.exit_code == 0);
 }
