@@ -26,8 +26,10 @@ void WebhookAuthenticator::Reconfigure(const WebhookSettings& settings) {
   bearer_token_ = settings.bearer_token;
   basic_username_ = settings.basic_username;
   basic_password_ = settings.basic_password;
-  token_file_ = {settings.bearer_token_file, VersionOf(settings.bearer_token_file)};
-  password_file_ = {settings.basic_password_file, VersionOf(settings.basic_password_file)};
+  // No version seen yet: the first check re-reads the files, so a rotation between the config
+  // load that read them and this call is not missed.
+  token_file_ = {settings.bearer_token_file, std::nullopt};
+  password_file_ = {settings.basic_password_file, std::nullopt};
   next_file_check_ = std::chrono::steady_clock::now() + kFileCheckInterval;
 }
 
