@@ -5,7 +5,7 @@
 // credentials of each reload are applied to one authenticator, as App::Reload does.
 #include "medic/config_loader.h"
 #include "medic/config_reload.h"
-#include "medic/http/web_config.h"
+#include "medic/web_config.h"
 #include "medic/webhook/auth.h"
 
 #include <cstddef>
@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     authenticator.Allows("Bearer " + second.substr(0, 64));
   }
   try {
-    medic::http::ParseWebConfigText(second, "web.yml");
+    medic::ParseWebConfigText(second, "web.yml");
   } catch (const medic::ConfigError&) {
   }
   return 0;

@@ -7,12 +7,12 @@
 #include "medic/config_loader.h"
 #include "medic/config_reload.h"
 #include "medic/health/health.h"
-#include "medic/http/diagnostics_routes.h"
-#include "medic/http/status_routes.h"
 #include "medic/metric_family_builder.h"
 #include "medic/prometheus/text_exposition.h"
 #include "medic/remediation/docker_container_engine.h"
 #include "medic/version.h"
+#include "medic/web/diagnostics_routes.h"
+#include "medic/web/status_routes.h"
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -77,9 +77,9 @@ App::ReloadOutcome App::Reload() {
   ReloadOutcome outcome;
   try {
     Config config = LoadConfig();
-    std::optional<http::WebConfigFile> web_config;
+    std::optional<WebConfigFile> web_config;
     if (!config.web.config_file.empty()) {
-      web_config = http::LoadWebConfigFile(config.web.config_file);
+      web_config = LoadWebConfigFile(config.web.config_file);
     }
     outcome.needs_restart = SettingsNeedingRestart(started_config_, config);
     const std::optional<WebhookSettings> webhook_settings = config.webhook;
@@ -149,12 +149,12 @@ std::string App::RenderMetrics() const {
 
 void App::RegisterRoutes() {
   const std::string telemetry_path = runtime()->config.web.telemetry_path;
-  server_->Handle("GET", telemetry_path, [this](const http::Request&, http::Response& res) {
+  server_->Handle("GET", telemetry_path, [this](const net::Request&, net::Response& res) {
     res.SetContent(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  http::RegisterStatusRoutes(*server_, [this, telemetry_path] {
+  web::RegisterStatusRoutes(*server_, [this, telemetry_path] {
     auto current = runtime();
-    http::StatusPageModel model;
+    web::StatusPageModel model;
     model.version = kVersion;
     model.revision = kRevision;
     model.config_source = current->config.source_name;
@@ -198,22 +198,22 @@ void App::RegisterRoutes() {
     }
     return model;
   });
-  server_->Handle("GET", "/api/v1/offenders", [this](const http::Request&, http::Response& res) {
+  server_->Handle("GET", "/api/v1/offenders", [this](const net::Request&, net::Response& res) {
     const auto current = runtime();
     const nlohmann::json body =
         current->logs ? current->logs->OffendersJson() : nlohmann::json::object();
     res.SetContent(JsonText(body), "application/json");
   });
-  http::RegisterDiagnosticsRoutes(*server_, [this] { return runtime()->config.data_dir; });
+  web::RegisterDiagnosticsRoutes(*server_, [this] { return runtime()->config.data_dir; });
   server_->Handle(
       "GET", "/-/healthy",
-      [](const http::Request&, http::Response& res) {
+      [](const net::Request&, net::Response& res) {
         res.SetContent("Healthy\n", "text/plain; charset=utf-8");
       },
-      http::Access::kPublic);
+      net::Access::kPublic);
   server_->Handle(
       "GET", "/-/ready",
-      [this](const http::Request&, http::Response& res) {
+      [this](const net::Request&, net::Response& res) {
         if (ready_) {
           res.SetContent("Ready\n", "text/plain; charset=utf-8");
         } else {
@@ -222,29 +222,26 @@ void App::RegisterRoutes() {
                          "text/plain; charset=utf-8");
         }
       },
-      http::Access::kPublic);
+      net::Access::kPublic);
   if (webhook_) {
     const std::string webhook_path = runtime()->config.webhook->path;
     // The webhook checks its own credentials (bearer/basic from the webhook section).
     server_->Handle(
         "POST", webhook_path,
-        [this](const http::Request& req, http::Response& res) {
-          webhook_->HandleWebhook(req, res);
-        },
-        http::Access::kPublic);
-    server_->Handle("GET", "/api/v1/remediations",
-                    [this](const http::Request& req, http::Response& res) {
-                      webhook_->HandleHistory(req, res);
-                    });
+        [this](const net::Request& req, net::Response& res) { webhook_->HandleWebhook(req, res); },
+        net::Access::kPublic);
+    server_->Handle(
+        "GET", "/api/v1/remediations",
+        [this](const net::Request& req, net::Response& res) { webhook_->HandleHistory(req, res); });
     // Authenticated like the webhook: whoever may trigger healing may turn it back on.
     server_->Handle(
         "POST", "/api/v1/circuits/reset",
-        [this](const http::Request& req, http::Response& res) {
+        [this](const net::Request& req, net::Response& res) {
           webhook_->HandleCircuitReset(req, res);
         },
-        http::Access::kPublic);
+        net::Access::kPublic);
   }
-  server_->Handle("POST", "/-/reload", [this](const http::Request&, http::Response& res) {
+  server_->Handle("POST", "/-/reload", [this](const net::Request&, net::Response& res) {
     const ReloadOutcome outcome = Reload();
     if (!outcome.error.empty()) {
       res.status = 500;
@@ -296,12 +293,12 @@ int App::Run() {
 
   Config loaded = LoadConfig();
   started_config_ = loaded;
-  http::LoginThrottle::Options throttle;
+  web::LoginThrottle::Options throttle;
   throttle.failures_per_minute = loaded.web.max_auth_failures_per_minute;
   for (const auto& network : loaded.web.auth_throttle_exempt) {
-    if (auto parsed = http::IpNetwork::Parse(network)) throttle.exempt.push_back(*parsed);
+    if (auto parsed = web::IpNetwork::Parse(network)) throttle.exempt.push_back(*parsed);
   }
-  login_throttle_ = std::make_shared<http::LoginThrottle>(std::move(throttle));
+  login_throttle_ = std::make_shared<web::LoginThrottle>(std::move(throttle));
   if (loaded.webhook) {
     // Opening the journal checks its integrity: a damaged journal stops start-up here.
     webhook::WebhookService::Options webhook_options;
@@ -315,7 +312,7 @@ int App::Run() {
   last_reload_success_seconds_ = NowSeconds();
   const Config& config = initial->config;
 
-  http::ServerOptions options;
+  net::ServerOptions options;
   options.listen_address = config.web.listen_address;
   options.max_body_bytes = config.web.max_request_body_bytes;
   if (config.webhook) {
@@ -325,9 +322,9 @@ int App::Run() {
   options.write_timeout = config.web.write_timeout;
   options.login_throttle = login_throttle_;
   if (!config.web.config_file.empty()) {
-    options.web_config = http::LoadWebConfigFile(config.web.config_file);
+    options.web_config = LoadWebConfigFile(config.web.config_file);
   }
-  server_ = std::make_unique<http::HttpServer>(std::move(options));
+  server_ = std::make_unique<net::HttpServer>(std::move(options));
   RegisterRoutes();
   server_->Bind();
   spdlog::info("medic {} (revision {}) listening on {}://{}; metrics at {}, config {}", kVersion,

@@ -1,8 +1,8 @@
 #include "medic/config_loader.h"
 
 #include "medic/collectors/backup.h"
-#include "medic/http/ip_network.h"
 #include "medic/logs/rule_matcher.h"
+#include "medic/web/ip_network.h"
 
 #include <re2/re2.h>
 
@@ -64,7 +64,7 @@ WebSettings ParseWeb(const ConfigNode& node) {
   if (auto v = map.Optional("auth_throttle_exempt")) {
     web.auth_throttle_exempt = v->StringList();
     for (const auto& network : web.auth_throttle_exempt) {
-      if (!http::IpNetwork::Parse(network)) {
+      if (!web::IpNetwork::Parse(network)) {
         v->Fail("\"" + network + "\" is not an address or CIDR network (10.0.0.0/8, ::1/128)");
       }
     }

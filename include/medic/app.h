@@ -4,7 +4,7 @@
 #include "medic/collectors/logs.h"
 #include "medic/config.h"
 #include "medic/flags.h"
-#include "medic/http/server.h"
+#include "medic/net/server.h"
 #include "medic/webhook/service.h"
 
 #include <atomic>
@@ -54,8 +54,8 @@ class App {
   Flags flags_;
   mutable std::mutex runtime_mutex_;
   std::shared_ptr<const Runtime> runtime_;
-  std::unique_ptr<http::HttpServer> server_;
-  std::shared_ptr<http::LoginThrottle> login_throttle_;
+  std::unique_ptr<net::HttpServer> server_;
+  std::shared_ptr<web::LoginThrottle> login_throttle_;
   // What the process started with: the reference for settings only a restart changes.
   Config started_config_;
   std::vector<std::string> pending_restart_;  // guarded by runtime_mutex_

@@ -2,7 +2,7 @@
 #include "medic/json_text.h"
 
 #include "medic/docker/decode.h"
-#include "medic/http/field_text.h"
+#include "medic/net/field_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,8 +19,8 @@ constexpr char kPreferredApiVersion[] = "1.41";
 // concurrent callers still work, their extra connections are just not kept.
 constexpr std::size_t kMaxIdleConnections = 16;
 
-http::ClientEndpoint EndpointOf(const std::string& host) {
-  http::ClientEndpoint endpoint;
+net::ClientEndpoint EndpointOf(const std::string& host) {
+  net::ClientEndpoint endpoint;
   if (host.rfind("unix://", 0) == 0) {
     endpoint.unix_path = host.substr(7);
     if (endpoint.unix_path.empty()) throw DockerError(0, "empty unix socket path in " + host);
@@ -90,29 +90,29 @@ std::string ResolveDockerHost(const std::string& configured) {
 DockerClient::DockerClient(const std::string& host, std::chrono::milliseconds timeout)
     : host_(ResolveDockerHost(host)),
       timeout_(timeout),
-      transport_(std::make_unique<http::PlainHttpClient>(EndpointOf(host_), "docker",
-                                                         kMaxIdleConnections)) {}
+      transport_(std::make_unique<net::PlainHttpClient>(EndpointOf(host_), "docker",
+                                                        kMaxIdleConnections)) {}
 
 DockerClient::Response DockerClient::Perform(const std::string& method, const std::string& path,
                                              std::chrono::milliseconds timeout,
                                              std::size_t max_body_bytes, bool fresh_connection) {
   if (cancelled_) throw DockerError(0, method + " " + path + ": client cancelled");
-  http::ClientRequest request;
+  net::ClientRequest request;
   request.method = method;
   request.target = path;
   request.fresh_connection = fresh_connection;
-  http::ClientResponse answer;
+  net::ClientResponse answer;
   try {
     answer = transport_->Send(request, std::max(timeout, std::chrono::milliseconds(1)),
                               max_body_bytes, &cancelled_);
-  } catch (const http::ClientError& error) {
+  } catch (const net::ClientError& error) {
     throw DockerError(0, error.what());
   }
   Response response;
   response.status = answer.status;
   response.body = std::move(answer.body);
   for (auto& [name, value] : answer.headers) {
-    response.headers[http::AsciiLowercase(name)] = std::move(value);
+    response.headers[net::AsciiLowercase(name)] = std::move(value);
   }
   return response;
 }

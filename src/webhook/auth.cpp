@@ -1,6 +1,6 @@
 #include "medic/webhook/auth.h"
 
-#include "medic/http/field_text.h"
+#include "medic/net/field_text.h"
 #include "medic/secret_text.h"
 
 #include <spdlog/spdlog.h>
@@ -8,8 +8,8 @@
 
 namespace medic::webhook {
 
-using http::StartsWithIgnoreCase;
-using http::TrimOptionalWhitespace;
+using net::StartsWithIgnoreCase;
+using net::TrimOptionalWhitespace;
 
 namespace {
 

@@ -1,8 +1,8 @@
 #include "medic/webhook/handler.h"
 
 #include "medic/alert/alert_size.h"
-#include "medic/http/field_text.h"
 #include "medic/json_text.h"
+#include "medic/net/field_text.h"
 #include "medic/remediation/journal.h"
 #include "medic/webhook/payload.h"
 
@@ -16,11 +16,11 @@ namespace {
 
 bool IsJsonContentType(const std::string& value) {
   const std::string_view media =
-      http::TrimOptionalWhitespace(std::string_view(value).substr(0, value.find(';')));
-  return http::AsciiLowercase(media) == "application/json";
+      net::TrimOptionalWhitespace(std::string_view(value).substr(0, value.find(';')));
+  return net::AsciiLowercase(media) == "application/json";
 }
 
-std::string Peer(const http::Request& request) {
+std::string Peer(const net::Request& request) {
   return request.remote_addr + ":" + std::to_string(request.remote_port);
 }
 
@@ -29,12 +29,12 @@ std::string Peer(const http::Request& request) {
 WebhookHandler::WebhookHandler(const WebhookSettings& settings,
                                remediation::RemediationEngine& engine,
                                remediation::RemediationMetrics& metrics,
-                               std::shared_ptr<http::LoginThrottle> login_throttle,
+                               std::shared_ptr<web::LoginThrottle> login_throttle,
                                std::size_t max_alert_bytes)
     : settings_(settings),
       authenticator_(settings),
       login_throttle_(login_throttle ? std::move(login_throttle)
-                                     : std::make_shared<http::LoginThrottle>()),
+                                     : std::make_shared<web::LoginThrottle>()),
       max_alert_bytes_(max_alert_bytes),
       engine_(engine),
       metrics_(metrics) {
@@ -49,26 +49,25 @@ void WebhookHandler::Reconfigure(const WebhookSettings& settings) {
   authenticator_.Reconfigure(settings);
 }
 
-void WebhookHandler::Reply(http::Response& response, int code, const nlohmann::json& body) {
+void WebhookHandler::Reply(net::Response& response, int code, const nlohmann::json& body) {
   metrics_.CountRequest(code);
   response.status = code;
   response.SetContent(JsonText(body) + "\n", "application/json");
 }
 
-bool WebhookHandler::Authenticated(const http::Request& request, http::Response& response,
+bool WebhookHandler::Authenticated(const net::Request& request, net::Response& response,
                                    const char* what) {
-  if (const auto wait =
-          login_throttle_->Throttled(request.remote_addr, http::AuthRealm::kWebhook)) {
+  if (const auto wait = login_throttle_->Throttled(request.remote_addr, web::AuthRealm::kWebhook)) {
     // Debug only: a flood would write a line per request; medic_http_auth_failures_total counts.
     spdlog::debug("{}: throttled request from {} after failed logins", what, Peer(request));
-    http::SetThrottledResponse(response, *wait);
+    web::SetThrottledResponse(response, *wait);
     metrics_.CountRequest(429);
     return false;
   }
   if (authenticator_.Allows(request.Header("Authorization"))) return true;
   const bool had_credentials = request.HasHeader("Authorization");
   if (had_credentials) {
-    login_throttle_->RecordFailure(request.remote_addr, http::AuthRealm::kWebhook);
+    login_throttle_->RecordFailure(request.remote_addr, web::AuthRealm::kWebhook);
   }
   spdlog::warn("{}: refused request from {}: {}", what, Peer(request),
                had_credentials ? "bad credentials" : "no credentials");
@@ -77,7 +76,7 @@ bool WebhookHandler::Authenticated(const http::Request& request, http::Response&
   return false;
 }
 
-void WebhookHandler::Handle(const http::Request& request, http::Response& response) {
+void WebhookHandler::Handle(const net::Request& request, net::Response& response) {
   if (!Authenticated(request, response, "webhook")) return;
   if (request.body.size() > settings_.max_body_bytes) {
     Reply(response, 413,
@@ -134,7 +133,7 @@ void WebhookHandler::Handle(const http::Request& request, http::Response& respon
   }
 }
 
-void WebhookHandler::HandleCircuitReset(const http::Request& request, http::Response& response) {
+void WebhookHandler::HandleCircuitReset(const net::Request& request, net::Response& response) {
   auto reply = [&response](int code, const nlohmann::json& body) {
     response.status = code;
     response.SetContent(JsonText(body) + "\n", "application/json");

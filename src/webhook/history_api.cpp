@@ -38,8 +38,8 @@ nlohmann::json QueryRemediationHistory(remediation::Journal& journal,
   return {{"remediations", journal.History(count, from)}};
 }
 
-void HandleRemediationHistory(remediation::Journal& journal, const http::Request& request,
-                              http::Response& response) {
+void HandleRemediationHistory(remediation::Journal& journal, const net::Request& request,
+                              net::Response& response) {
   auto param = [&](const char* name) -> std::optional<std::string> {
     if (!request.HasParam(name)) return std::nullopt;
     return request.Param(name);

@@ -36,15 +36,15 @@ void WebhookService::Stop() {
   if (engine_) engine_->Stop();
 }
 
-void WebhookService::HandleWebhook(const http::Request& request, http::Response& response) {
+void WebhookService::HandleWebhook(const net::Request& request, net::Response& response) {
   handler_->Handle(request, response);
 }
 
-void WebhookService::HandleCircuitReset(const http::Request& request, http::Response& response) {
+void WebhookService::HandleCircuitReset(const net::Request& request, net::Response& response) {
   handler_->HandleCircuitReset(request, response);
 }
 
-void WebhookService::HandleHistory(const http::Request& request, http::Response& response) {
+void WebhookService::HandleHistory(const net::Request& request, net::Response& response) {
   HandleRemediationHistory(*journal_, request, response);
 }
 

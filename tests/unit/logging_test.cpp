@@ -1,5 +1,5 @@
 #include "medic/logging.h"
-#include "medic/http/html.h"
+#include "medic/web/html.h"
 
 #include "medic/unique_fd.h"
 
@@ -22,7 +22,7 @@ TEST_CASE("log strings cannot break out of their quotes or lines") {
 }
 
 TEST_CASE("HTML escaping covers element and attribute contexts") {
-  CHECK(medic::http::HtmlEscape("<script>alert('x')</script> & \"") ==
+  CHECK(medic::web::HtmlEscape("<script>alert('x')</script> & \"") ==
         "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;");
 }
 

@@ -2,7 +2,7 @@
 
 #include "medic/docker/error.h"
 #include "medic/docker/types.h"
-#include "medic/http/client.h"
+#include "medic/net/client.h"
 
 #include <atomic>
 #include <chrono>
@@ -115,7 +115,7 @@ class DockerClient {
 
   std::string host_;
   std::chrono::milliseconds timeout_;
-  std::unique_ptr<http::PlainHttpClient> transport_;
+  std::unique_ptr<net::PlainHttpClient> transport_;
   std::atomic<bool> cancelled_{false};
   std::mutex version_mutex_;
   std::string api_version_;  // empty until negotiated

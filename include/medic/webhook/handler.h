@@ -5,9 +5,9 @@
 #include "medic/remediation/remediation_metrics.h"
 #include "medic/webhook/auth.h"
 
-#include "medic/http/login_throttle.h"
-#include "medic/http/request.h"
-#include "medic/http/response.h"
+#include "medic/net/request.h"
+#include "medic/net/response.h"
+#include "medic/web/login_throttle.h"
 
 #include <memory>
 
@@ -21,26 +21,26 @@ class WebhookHandler {
  public:
   WebhookHandler(const WebhookSettings& settings, remediation::RemediationEngine& engine,
                  remediation::RemediationMetrics& metrics,
-                 std::shared_ptr<http::LoginThrottle> login_throttle = nullptr,
+                 std::shared_ptr<web::LoginThrottle> login_throttle = nullptr,
                  std::size_t max_alert_bytes = JournalSettings{}.max_alert_bytes);
 
   // A reload: the credentials of `settings` apply to the next request. Path and body cap are
   // fixed at start (the caller names them as needing a restart).
   void Reconfigure(const WebhookSettings& settings);
 
-  void Handle(const http::Request& request, http::Response& response);
+  void Handle(const net::Request& request, net::Response& response);
   // POST /api/v1/circuits/reset?target=NAME, with the webhook's credentials: turns auto-healing
   // of NAME back on (closes every open circuit of that target) and answers what was closed.
-  void HandleCircuitReset(const http::Request& request, http::Response& response);
+  void HandleCircuitReset(const net::Request& request, net::Response& response);
 
  private:
-  void Reply(http::Response& response, int code, const nlohmann::json& body);
+  void Reply(net::Response& response, int code, const nlohmann::json& body);
   // Whether the request carries the webhook's credentials; answers 401 or 429 when not.
-  bool Authenticated(const http::Request& request, http::Response& response, const char* what);
+  bool Authenticated(const net::Request& request, net::Response& response, const char* what);
 
   WebhookSettings settings_;
   WebhookAuthenticator authenticator_;
-  std::shared_ptr<http::LoginThrottle> login_throttle_;
+  std::shared_ptr<web::LoginThrottle> login_throttle_;
   std::size_t max_alert_bytes_;
   remediation::RemediationEngine& engine_;
   remediation::RemediationMetrics& metrics_;

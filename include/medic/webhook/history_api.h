@@ -3,8 +3,8 @@
 #include "medic/remediation/journal.h"
 
 #include <nlohmann/json.hpp>
-#include "medic/http/request.h"
-#include "medic/http/response.h"
+#include "medic/net/request.h"
+#include "medic/net/response.h"
 
 #include <optional>
 #include <string>
@@ -19,7 +19,7 @@ nlohmann::json QueryRemediationHistory(remediation::Journal& journal,
                                        const std::optional<std::string>& since);
 
 // The HTTP wrapper: 200 with the JSON above, 400 for bad parameters, 503 if the journal fails.
-void HandleRemediationHistory(remediation::Journal& journal, const http::Request& request,
-                              http::Response& response);
+void HandleRemediationHistory(remediation::Journal& journal, const net::Request& request,
+                              net::Response& response);
 
 }  // namespace medic::webhook

@@ -8,8 +8,8 @@
 #include "medic/remediation/step_runner.h"
 #include "medic/webhook/handler.h"
 
-#include "medic/http/request.h"
-#include "medic/http/response.h"
+#include "medic/net/request.h"
+#include "medic/net/response.h"
 
 #include <functional>
 #include <memory>
@@ -26,7 +26,7 @@ class WebhookService {
     std::unique_ptr<remediation::ContainerEngine> container_engine;  // may be null
     std::function<std::string()> metrics_text;  // medic's exposition, for diagnostics bundles
     std::chrono::milliseconds notify_base_delay{500};
-    std::shared_ptr<http::LoginThrottle> login_throttle;  // shared with the web server
+    std::shared_ptr<web::LoginThrottle> login_throttle;  // shared with the web server
   };
 
   // Throws remediation::JournalOpenError when the journal is damaged.
@@ -36,9 +36,9 @@ class WebhookService {
   void Start();
   void Stop();
 
-  void HandleWebhook(const http::Request& request, http::Response& response);
-  void HandleHistory(const http::Request& request, http::Response& response);
-  void HandleCircuitReset(const http::Request& request, http::Response& response);
+  void HandleWebhook(const net::Request& request, net::Response& response);
+  void HandleHistory(const net::Request& request, net::Response& response);
+  void HandleCircuitReset(const net::Request& request, net::Response& response);
   // A reload: new webhook credentials apply to the next request.
   void Reconfigure(const WebhookSettings& settings) { handler_->Reconfigure(settings); }
 

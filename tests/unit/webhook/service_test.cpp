@@ -86,9 +86,9 @@ struct Fixture {
     service->Start();
   }
 
-  http::Response Post(const std::string& body, const std::string& authorization = "Bearer s3cret",
-                      const std::string& content_type = "application/json") {
-    http::Request request;
+  net::Response Post(const std::string& body, const std::string& authorization = "Bearer s3cret",
+                     const std::string& content_type = "application/json") {
+    net::Request request;
     request.method = "POST";
     request.path = "/webhook";
     request.remote_addr = "127.0.0.1";
@@ -96,7 +96,7 @@ struct Fixture {
     request.body = body;
     if (!authorization.empty()) request.headers.emplace("Authorization", authorization);
     if (!content_type.empty()) request.headers.emplace("Content-Type", content_type);
-    http::Response response;
+    net::Response response;
     service->HandleWebhook(request, response);
     return response;
   }
@@ -317,23 +317,23 @@ TEST_CASE("circuit breaker: max_per_hour, then one giving-up notification") {
   // The documented way back: reset the circuit. It closes with a fresh budget, both waiting
   // incidents run now, it stays closed (the hour's earlier runs no longer count) and nobody
   // hears "giving up" again.
-  http::Request reset;
+  net::Request reset;
   reset.method = "POST";
   reset.path = "/api/v1/circuits/reset";
   reset.params.emplace("target", "review-bot");
-  http::Response refused;
+  net::Response refused;
   f.service->HandleCircuitReset(reset, refused);
   CHECK(refused.status == 401);
   reset.headers.emplace("Authorization", "Bearer s3cret");
-  http::Request unknown = reset;
+  net::Request unknown = reset;
   unknown.params.clear();
   unknown.params.emplace("target", "nope");
-  http::Response not_found;
+  net::Response not_found;
   f.service->HandleCircuitReset(unknown, not_found);
   CHECK(not_found.status == 404);
   CHECK(json::parse(not_found.body)["error"] ==
         "no target \"nope\" in the targets allowlist (review-bot)");
-  http::Response closed;
+  net::Response closed;
   f.service->HandleCircuitReset(reset, closed);
   CHECK(closed.status == 200);
   CHECK(json::parse(closed.body)["closed"].size() == 1);
@@ -469,8 +469,8 @@ TEST_CASE("dry run journals what would happen without running anything") {
 
 TEST_CASE("history API parameters") {
   Fixture f;
-  http::Request request;
-  http::Response response;
+  net::Request request;
+  net::Response response;
   request.params.emplace("limit", "0");
   f.service->HandleHistory(request, response);
   CHECK(response.status == 400);

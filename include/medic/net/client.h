@@ -1,0 +1,82 @@
+#pragma once
+
+#include "medic/duration.h"
+#include "medic/net/headers.h"
+#include "medic/unique_fd.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace medic::net {
+
+// Where a plain-HTTP client connects: a unix socket path, or a TCP host and port.
+struct ClientEndpoint {
+  std::string unix_path;
+  std::string host;
+  int port = 0;
+  // "unix:///run/x.sock" or "host:port" for messages.
+  std::string Describe() const;
+};
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string target = "/";  // path and query
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // Connect anew instead of reusing an idle connection: a liveness check must see whether the
+  // server accepts connections now (a moved or removed unix socket leaves old ones working).
+  bool fresh_connection = false;
+};
+
+struct ClientResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+};
+
+// Transport failures: connect, timeout, cancellation, an oversized or malformed answer.
+class ClientError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A small HTTP/1.1 client for local APIs that speak plain HTTP (the Docker and podman engine
+// API on a unix socket or tcp://). Medic's own so that watching containers does not load
+// libcurl, whose Debian build brings GnuTLS, Kerberos, LDAP and twenty more libraries (about
+// 4 MiB of resident memory). Thread-safe; idle keep-alive connections are kept for reuse, and a
+// request whose reused connection turns out closed by the server is retried once on a new one.
+// Every call has one deadline for connect, send and receive; `cancelled`, when set, aborts a
+// call within a quarter of a second.
+class PlainHttpClient {
+ public:
+  PlainHttpClient(ClientEndpoint endpoint, std::string host_header,
+                  std::size_t max_idle_connections = 16);
+  PlainHttpClient(const PlainHttpClient&) = delete;
+  PlainHttpClient& operator=(const PlainHttpClient&) = delete;
+
+  // Throws ClientError. A response of any status is returned, not thrown.
+  ClientResponse Send(const ClientRequest& request, Duration timeout, std::size_t max_body_bytes,
+                      const std::atomic<bool>* cancelled = nullptr);
+
+  const ClientEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  struct Call;
+  UniqueFd Connect(const Call& call);
+  UniqueFd TakeIdle();
+  void KeepIdle(UniqueFd connection);
+
+  const ClientEndpoint endpoint_;
+  const std::string host_header_;
+  const std::size_t max_idle_connections_;
+  std::mutex idle_mutex_;
+  std::vector<UniqueFd> idle_;
+};
+
+}  // namespace medic::net
