@@ -7,7 +7,7 @@ BUILD_PACKAGES=(
   build-essential cmake pkg-config git
   prometheus-cpp-dev libcurl4-openssl-dev nlohmann-json3-dev
   libhiredis-dev libssl-dev libspdlog-dev libfmt-dev doctest-dev libyaml-cpp-dev
-  libre2-dev libsqlite3-dev libcrypt-dev zlib1g-dev libutfcpp-dev
+  libre2-dev libsqlite3-dev libcrypt-dev zlib1g-dev libutfcpp-dev libboost1.81-dev
   clang libclang-rt-14-dev
 )
 TEST_PACKAGES=(

@@ -1,7 +1,6 @@
 #include "medic/collector_registry.h"
 
 #include "medic/metric_family_builder.h"
-#include "medic/tls/openssl_loader.h"
 
 #include <spdlog/spdlog.h>
 
@@ -88,7 +87,6 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
         }
         outcome.duration_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-        tls::ReleaseThreadState();
         promise.set_value(std::move(outcome));
       }).detach();
     }
