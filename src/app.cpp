@@ -8,6 +8,7 @@
 #include "medic/config_reload.h"
 #include "medic/health/health.h"
 #include "medic/metric_family_builder.h"
+#include "medic/net/open_files_limit.h"
 #include "medic/prometheus/text_exposition.h"
 #include "medic/remediation/docker_container_engine.h"
 #include "medic/version.h"
@@ -24,6 +25,33 @@
 
 namespace medic {
 namespace {
+
+// Each connection is a descriptor: the connection cap stays below what the process may open,
+// with room for the journal, collectors, log files and engine connections.
+net::ServerLimits ServerLimitsFrom(const WebSettings& web) {
+  constexpr std::size_t kReservedDescriptors = 256;
+  net::ServerLimits limits;
+  limits.read_timeout = web.read_timeout;
+  limits.write_timeout = web.write_timeout;
+  limits.idle_timeout = web.idle_timeout;
+  limits.tls_handshake_timeout = web.tls_handshake_timeout;
+  limits.max_header_bytes = web.max_header_bytes;
+  limits.max_header_fields = web.max_header_fields;
+  limits.max_body_bytes = web.max_request_body_bytes;
+  limits.max_connections = web.max_connections;
+  limits.max_connections_per_peer = web.max_connections_per_peer;
+  limits.worker_threads = web.worker_threads;
+  const std::size_t open_files = net::RaiseOpenFilesLimit();
+  if (open_files > kReservedDescriptors * 2 &&
+      limits.max_connections > open_files - kReservedDescriptors) {
+    spdlog::warn(
+        "web.max_connections {} is more than the open-files limit {} allows; serving at most {} "
+        "(raise LimitNOFILE / ulimit -n)",
+        limits.max_connections, open_files, open_files - kReservedDescriptors);
+    limits.max_connections = open_files - kReservedDescriptors;
+  }
+  return limits;
+}
 
 double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -144,6 +172,9 @@ std::string App::RenderMetrics() const {
   for (const auto& setting : pending) restart.Add(1, {{"setting", setting}});
   restart.MoveInto(families);
   if (login_throttle_) families.push_back(login_throttle_->Metrics());
+  if (server_) {
+    for (auto& family : server_->Metrics()) families.push_back(std::move(family));
+  }
   return SerializeTextExposition(families);
 }
 
@@ -210,7 +241,7 @@ void App::RegisterRoutes() {
       [](const net::Request&, net::Response& res) {
         res.SetContent("Healthy\n", "text/plain; charset=utf-8");
       },
-      net::Access::kPublic);
+      net::Access::kPublic, {.inline_handler = true});
   server_->Handle(
       "GET", "/-/ready",
       [this](const net::Request&, net::Response& res) {
@@ -222,14 +253,14 @@ void App::RegisterRoutes() {
                          "text/plain; charset=utf-8");
         }
       },
-      net::Access::kPublic);
+      net::Access::kPublic, {.inline_handler = true});
   if (webhook_) {
     const std::string webhook_path = runtime()->config.webhook->path;
     // The webhook checks its own credentials (bearer/basic from the webhook section).
     server_->Handle(
         "POST", webhook_path,
         [this](const net::Request& req, net::Response& res) { webhook_->HandleWebhook(req, res); },
-        net::Access::kPublic);
+        net::Access::kPublic, {.max_body_bytes = runtime()->config.webhook->max_body_bytes});
     server_->Handle(
         "GET", "/api/v1/remediations",
         [this](const net::Request& req, net::Response& res) { webhook_->HandleHistory(req, res); });
@@ -314,12 +345,7 @@ int App::Run() {
 
   net::ServerOptions options;
   options.listen_address = config.web.listen_address;
-  options.max_body_bytes = config.web.max_request_body_bytes;
-  if (config.webhook) {
-    options.max_body_bytes = std::max(options.max_body_bytes, config.webhook->max_body_bytes);
-  }
-  options.read_timeout = config.web.read_timeout;
-  options.write_timeout = config.web.write_timeout;
+  options.limits = ServerLimitsFrom(config.web);
   options.login_throttle = login_throttle_;
   if (!config.web.config_file.empty()) {
     options.web_config = LoadWebConfigFile(config.web.config_file);

@@ -57,6 +57,25 @@ WebSettings ParseWeb(const ConfigNode& node) {
   }
   if (auto v = map.Optional("read_timeout")) web.read_timeout = v->DurationValue();
   if (auto v = map.Optional("write_timeout")) web.write_timeout = v->DurationValue();
+  if (auto v = map.Optional("idle_timeout")) web.idle_timeout = v->DurationValue();
+  if (auto v = map.Optional("tls_handshake_timeout")) {
+    web.tls_handshake_timeout = v->DurationValue();
+  }
+  if (auto v = map.Optional("max_header_bytes")) {
+    web.max_header_bytes = static_cast<std::size_t>(v->ByteSize(1024, 1ull << 20));
+  }
+  if (auto v = map.Optional("max_header_fields")) {
+    web.max_header_fields = static_cast<std::size_t>(v->Int(8, 10000));
+  }
+  if (auto v = map.Optional("max_connections")) {
+    web.max_connections = static_cast<std::size_t>(v->Int(16, 1000000));
+  }
+  if (auto v = map.Optional("max_connections_per_peer")) {
+    web.max_connections_per_peer = static_cast<std::size_t>(v->Int(1, 1000000));
+  }
+  if (auto v = map.Optional("worker_threads")) {
+    web.worker_threads = static_cast<std::size_t>(v->Int(1, 64));
+  }
   if (auto v = map.Optional("shutdown_timeout")) web.shutdown_timeout = v->DurationValue();
   if (auto v = map.Optional("max_auth_failures_per_minute")) {
     web.max_auth_failures_per_minute = static_cast<int>(v->Int(0, 100000));

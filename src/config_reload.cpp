@@ -49,6 +49,18 @@ std::vector<std::string> SettingsNeedingRestart(const Config& started, const Con
                       next.web.max_request_body_bytes);
   differences.Compare("web.read_timeout", started.web.read_timeout, next.web.read_timeout);
   differences.Compare("web.write_timeout", started.web.write_timeout, next.web.write_timeout);
+  differences.Compare("web.idle_timeout", started.web.idle_timeout, next.web.idle_timeout);
+  differences.Compare("web.tls_handshake_timeout", started.web.tls_handshake_timeout,
+                      next.web.tls_handshake_timeout);
+  differences.Compare("web.max_header_bytes", started.web.max_header_bytes,
+                      next.web.max_header_bytes);
+  differences.Compare("web.max_header_fields", started.web.max_header_fields,
+                      next.web.max_header_fields);
+  differences.Compare("web.max_connections", started.web.max_connections,
+                      next.web.max_connections);
+  differences.Compare("web.max_connections_per_peer", started.web.max_connections_per_peer,
+                      next.web.max_connections_per_peer);
+  differences.Compare("web.worker_threads", started.web.worker_threads, next.web.worker_threads);
   differences.Compare("web.max_auth_failures_per_minute", started.web.max_auth_failures_per_minute,
                       next.web.max_auth_failures_per_minute);
   differences.Compare("web.auth_throttle_exempt", started.web.auth_throttle_exempt,

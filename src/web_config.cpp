@@ -1,6 +1,7 @@
 #include "medic/web_config.h"
 
 #include "medic/config_node.h"
+#include "medic/tls/go_tls_names.h"
 
 #include <cctype>
 #include <fstream>
@@ -81,10 +82,26 @@ WebConfigFile ParseWebConfigText(const std::string& text, const std::string& sou
     }
     if (auto v = tls_map.Optional("min_version")) config.tls.min_version = TlsVersion(*v);
     if (auto v = tls_map.Optional("max_version")) config.tls.max_version = TlsVersion(*v);
-    // Accepted for compatibility with exporter-toolkit files; OpenSSL's defaults apply.
-    tls_map.Optional("cipher_suites");
-    tls_map.Optional("curve_preferences");
-    tls_map.Optional("prefer_server_cipher_suites");
+    if (auto v = tls_map.Optional("cipher_suites")) {
+      config.tls.cipher_suites = v->StringList();
+      for (const auto& name : config.tls.cipher_suites) {
+        if (!tls::CipherFromIanaName(name)) {
+          v->Fail("unknown cipher suite \"" + name +
+                  "\" (Go's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
+        }
+      }
+    }
+    if (auto v = tls_map.Optional("curve_preferences")) {
+      config.tls.curve_preferences = v->StringList();
+      for (const auto& name : config.tls.curve_preferences) {
+        if (!tls::GroupFromGoCurveName(name)) {
+          v->Fail("unknown curve \"" + name + "\" (CurveP256, CurveP384, CurveP521, X25519)");
+        }
+      }
+    }
+    if (auto v = tls_map.Optional("prefer_server_cipher_suites")) {
+      config.tls.prefer_server_cipher_suites = v->Bool();
+    }
     tls_map.Finish();
   }
   if (auto http_config = map.Optional("http_server_config")) {

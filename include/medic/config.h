@@ -20,9 +20,18 @@ struct WebSettings {
   std::string listen_address = "127.0.0.1:9469";
   std::string telemetry_path = "/metrics";
   std::string config_file;  // exporter-toolkit web config (TLS, basic_auth_users)
+  // What one client may cost (net::ServerLimits says what each bounds). Changing them needs a
+  // restart.
   std::size_t max_request_body_bytes = 1 << 20;
   Duration read_timeout = 10s;
   Duration write_timeout = 10s;
+  Duration idle_timeout = 5s;
+  Duration tls_handshake_timeout = 5s;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_header_fields = 100;
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_peer = 512;
+  std::size_t worker_threads = 4;
   Duration shutdown_timeout = 15s;
   // Failed logins a peer address may make in a burst, then per minute (0: no limit); past that
   // it is answered 429 with Retry-After. Shared by basic_auth_users and the webhook.

@@ -2,13 +2,15 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace medic {
 
 // exporter-toolkit's web configuration file (--web.config.file), the subset medic serves:
 //   tls_server_config: {cert_file, key_file, client_auth_type, client_ca_file, min_version,
-//   max_version} http_server_config: {headers: {Name: value}} basic_auth_users: {username: bcrypt
-//   hash}
+//     max_version, cipher_suites, curve_preferences, prefer_server_cipher_suites}
+//   http_server_config: {headers: {Name: value}}
+//   basic_auth_users: {username: bcrypt hash}
 struct TlsServerSettings {
   std::string cert_file;
   std::string key_file;
@@ -16,6 +18,11 @@ struct TlsServerSettings {
   std::string client_ca_file;
   std::string min_version = "TLS12";
   std::string max_version;  // empty: library maximum
+  // Go's names (IANA cipher suite names; CurveP256, CurveP384, CurveP521, X25519), checked
+  // against OpenSSL when the file is read. Empty: OpenSSL's defaults.
+  std::vector<std::string> cipher_suites;
+  std::vector<std::string> curve_preferences;
+  bool prefer_server_cipher_suites = true;  // exporter-toolkit's default
 };
 
 struct WebConfigFile {

@@ -1,7 +1,7 @@
 #include "medic/net/client.h"
 
 #include "medic/net/field_text.h"
-#include "medic/net/request_parser.h"
+#include "medic/net/legacy_parsing.h"
 
 #include <netdb.h>
 #include <netinet/in.h>

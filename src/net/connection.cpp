@@ -1,293 +1,396 @@
 #include "medic/net/connection.h"
 
 #include "medic/net/field_text.h"
-
-#include "medic/net/gzip.h"
 #include "medic/net/request_parser.h"
+#include "medic/net/wire_response.h"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/write.hpp>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <algorithm>
-#include <array>
-#include <charconv>
+#include <optional>
+#include <string_view>
 
 namespace medic::net {
 namespace {
 
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+using SteadyClock = std::chrono::steady_clock;
+
 constexpr std::size_t kReadChunk = std::size_t{16} * 1024;
-// Compressing a few hundred bytes costs more than it saves.
-constexpr std::size_t kMinGzipBytes = 512;
-// What a refused request may still send that medic reads and discards before closing.
-constexpr std::size_t kDefaultDrainBytes = 1 << 20;
-constexpr std::size_t kMaxDrainBytes = 64 << 20;
+// What a refused request may still send that medic reads and discards before closing: the
+// client reads the answer only after it has sent its body, and closing with unread bytes makes
+// the kernel answer with a reset that destroys the response before the client reads it.
+constexpr std::size_t kDefaultDrainBytes = std::size_t{1} << 20;
+constexpr std::size_t kMaxDrainBytes = std::size_t{64} << 20;
+constexpr std::size_t kDrainChunk = 4096;
+constexpr auto kMinDrainTime = std::chrono::milliseconds(500);
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-bool IsHttp10(const Request& request) { return request.version == "HTTP/1.0"; }
+tcp::socket& Socket(tcp::socket& stream) { return stream; }
+tcp::socket& Socket(TlsStream& stream) { return stream.next_layer(); }
 
-// HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 only when it asks.
-bool ClientWantsKeepAlive(const Request& request) {
-  const std::string connection = request.Header("Connection");
-  if (ListHasToken(connection, "close")) return false;
-  return !IsHttp10(request) || ListHasToken(connection, "keep-alive");
+// Decrypted bytes OpenSSL holds that no read has taken yet: readiness of the socket says
+// nothing about them.
+bool HasBufferedPlaintext(tcp::socket&) { return false; }
+bool HasBufferedPlaintext(TlsStream& stream) { return SSL_pending(stream.native_handle()) > 0; }
+
+WireResponse RunHandler(const ConnectionContext& context, const Request& request,
+                        bool keep_alive) {
+  Response response;
+  try {
+    context.dispatch(request, response);
+  } catch (const std::exception& error) {
+    spdlog::error("http: {} {} failed: {}", request.method, request.path, error.what());
+    response = Response{};
+    response.status = 500;
+    response.SetContent("internal error\n", "text/plain; charset=utf-8");
+  }
+  return ToWire(request, std::move(response), keep_alive);
 }
 
-std::string ResponseHead(const Response& response, std::size_t content_length, bool keep_alive,
-                         bool http10) {
-  std::string head;
-  head.reserve(256);
-  head += "HTTP/1.1 ";
-  std::array<char, 8> digits{};
-  const auto [end, unused] =
-      std::to_chars(digits.data(), digits.data() + digits.size(), response.status);
-  head.append(digits.data(), end);
-  head += ' ';
-  head += StatusText(response.status);
-  head += "\r\n";
-  for (const auto& [name, value] : response.headers) {
-    // Framing is the connection's to decide, whatever a handler set.
-    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Connection") ||
-        EqualsIgnoreCase(name, "Transfer-Encoding")) {
-      continue;
-    }
-    head += name;
-    head += ": ";
-    head += value;
-    head += "\r\n";
-  }
-  head += "Content-Length: ";
-  head += std::to_string(content_length);
-  head += "\r\n";
-  if (!keep_alive) {
-    head += "Connection: close\r\n";
-  } else if (http10) {
-    head += "Connection: keep-alive\r\n";
-  }
-  head += "\r\n";
-  return head;
-}
-
-class ConnectionServer {
+template <class Stream>
+class Connection final : public Evictable, public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  ConnectionServer(SocketStream& stream, const Peer& peer, const ConnectionLimits& limits,
-                   int stop_fd, const Dispatcher& dispatch)
-      : stream_(stream), peer_(peer), limits_(limits), stop_fd_(stop_fd), dispatch_(dispatch) {}
+  template <class... StreamArgs>
+  Connection(ConnectionContext& context, Peer peer, std::shared_ptr<asio::ssl::context> tls,
+             StreamArgs&&... stream_args)
+      : context_(context),
+        peer_(std::move(peer)),
+        tls_(std::move(tls)),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        deadline_(context.io) {}
+  ~Connection() { context_.table.Remove(this); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
-  void Run() {
-    for (std::size_t served = 0; served < limits_.keep_alive_max_requests; ++served) {
-      if (input_.empty() && !stream_.HasPending() &&
-          !WaitReadable(stream_.fd(), SteadyClock::now() + limits_.keep_alive_timeout, stop_fd_)) {
-        return;
-      }
-      const bool last_allowed = served + 1 == limits_.keep_alive_max_requests;
-      if (!ServeOne(last_allowed)) return;
+  void Start() {
+    context_.table.Add(this, peer_.key);
+    context_.table.MarkWaiting(this);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      Arm(context_.limits.tls_handshake_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](const error_code& error) {
+                                self->OnHandshake(error);
+                              });
+    } else {
+      WaitForRequest();
     }
   }
+
+  void Evict() override { Close(); }
 
  private:
-  enum class Fill { kMore, kClosed, kTimedOut, kFailed };
-
-  // Reads what has arrived into input_, waiting no later than the request deadline.
-  Fill ReadMore() {
-    std::array<char, kReadChunk> chunk;
-    const ReadResult result = stream_.Read(chunk.data(), chunk.size(), deadline_);
-    switch (result.status) {
-      case ReadStatus::kData:
-        input_.append(chunk.data(), result.bytes);
-        return Fill::kMore;
-      case ReadStatus::kClosed:
-        return Fill::kClosed;
-      case ReadStatus::kTimedOut:
-        return Fill::kTimedOut;
-      case ReadStatus::kFailed:
-        return Fill::kFailed;
-    }
-    return Fill::kFailed;
-  }
-
-  // Answers an error medic found itself and ends the connection. The client may still be
-  // sending; reading what it sends (up to `drain_bytes`, until the request deadline or half a
-  // second, whichever is later) keeps the kernel from answering with a reset that would destroy
-  // the response before the client reads it.
-  void FailRequest(int status, const std::string& reason, bool http10 = false,
-                   std::size_t drain_bytes = kDefaultDrainBytes) {
-    if (status != 408) {
-      spdlog::debug("http: {} from {}:{}: {}", status, peer_.address, peer_.port, reason);
-    }
-    Response response;
-    response.status = status;
-    response.SetContent(ErrorBody(status), "text/plain; charset=utf-8");
-    if (!stream_.WriteAll(
-            ResponseHead(response, response.body.size(), false, http10) + response.body,
-            limits_.write_timeout)) {
+  void OnHandshake(const error_code& error) {
+    if (closed_) return;
+    if (error) {
+      context_.counters.handshake_failures.fetch_add(1, std::memory_order_relaxed);
+      spdlog::debug("http: TLS handshake with {}:{} failed: {}", peer_.address, peer_.port,
+                    timed_out_ ? "timed out" : error.message());
+      Close();
       return;
     }
-    ::shutdown(stream_.fd(), SHUT_WR);
-    deadline_ = std::max(deadline_, SteadyClock::now() + std::chrono::milliseconds(500));
-    for (std::size_t drained = 0; drained < drain_bytes; drained += input_.size()) {
-      input_.clear();
-      if (ReadMore() != Fill::kMore) break;
-    }
+    WaitForRequest();
   }
 
-  // 414 when the request line alone is over the limit, 431 when the header fields are.
-  void FailHeadTooLarge() {
-    const auto newline = input_.find('\n');
-    if (newline == std::string::npos || newline > kMaxRequestHeadBytes) {
-      FailRequest(414, "request line too long");
-    } else {
-      FailRequest(431, "request header fields too large");
+  // Idle: a new or kept-alive connection waits for its next request's first byte without a
+  // buffer, so ten thousand idle clients cost sockets and a few hundred bytes each.
+  void WaitForRequest() {
+    if (closed_) return;
+    if (context_.stopping) {
+      Close();
+      return;
     }
+    context_.table.MarkWaiting(this);
+    if (!input_.empty() || HasBufferedPlaintext(stream_)) {
+      BeginRequest();
+      return;
+    }
+    input_.clear();
+    input_.shrink_to_fit();
+    Arm(context_.limits.idle_timeout);
+    Socket(stream_).async_wait(tcp::socket::wait_read,
+                               [self = this->shared_from_this()](const error_code& error) {
+                                 if (self->closed_) return;
+                                 if (error) {
+                                   if (self->timed_out_) {
+                                     self->context_.counters.idle_timeouts.fetch_add(
+                                         1, std::memory_order_relaxed);
+                                   }
+                                   self->Close();
+                                   return;
+                                 }
+                                 self->BeginRequest();
+                               });
   }
 
-  // Reads, parses, dispatches and answers one request; false when the connection must close.
-  bool ServeOne(bool last_allowed) {
-    deadline_ = SteadyClock::now() + limits_.read_timeout;
-    std::size_t head_end = FindEndOfHead(input_);
-    while (head_end == std::string::npos) {
-      if (input_.size() > kMaxRequestHeadBytes) {
-        FailHeadTooLarge();
-        return false;
+  // The first byte is here: from now on the whole request has one deadline.
+  void BeginRequest() {
+    request_deadline_ = SteadyClock::now() + context_.limits.read_timeout;
+    ArmAt(request_deadline_);
+    parser_.emplace(RequestParser::Limits{context_.limits.max_header_bytes,
+                                          context_.limits.max_header_fields,
+                                          context_.limits.max_body_bytes});
+    Consume();
+  }
+
+  void Consume() {
+    while (true) {
+      RequestParser::Progress progress = RequestParser::Progress::kNeedMore;
+      const std::size_t used = parser_->Feed(input_, progress);
+      input_.erase(0, used);
+      switch (progress) {
+        case RequestParser::Progress::kRefused:
+          Refuse(parser_->refusal());
+          return;
+        case RequestParser::Progress::kHeadDone:
+          if (!OnHead()) return;
+          continue;
+        case RequestParser::Progress::kDone:
+          Dispatch();
+          return;
+        case RequestParser::Progress::kNeedMore:
+          ReadMore();
+          return;
       }
-      const Fill fill = ReadMore();
-      if (fill == Fill::kTimedOut && !input_.empty()) {
-        FailRequest(408, "request not complete before the read timeout");
-        return false;
-      }
-      if (fill != Fill::kMore) return false;
-      head_end = FindEndOfHead(input_);
     }
-    if (head_end > kMaxRequestHeadBytes + 4) {
-      FailHeadTooLarge();
-      return false;
-    }
-    HeadParse parsed = ParseRequestHead(std::string_view(input_).substr(0, head_end));
-    input_.erase(0, head_end);
-    if (parsed.error_status != 0) {
-      FailRequest(parsed.error_status, parsed.error);
-      return false;
-    }
-    Request& request = parsed.request;
-    const bool http10 = IsHttp10(request);
-    if (!ReadBody(request)) return false;
-    request.remote_addr = peer_.address;
-    request.remote_port = peer_.port;
-
-    Response response;
-    try {
-      dispatch_(request, response);
-    } catch (const std::exception& error) {
-      spdlog::error("http: {} {} failed: {}", request.method, request.path, error.what());
-      response = Response{};
-      response.status = 500;
-      response.SetContent("internal error\n", "text/plain; charset=utf-8");
-    }
-    const bool keep_alive = ClientWantsKeepAlive(request) && !last_allowed;
-    return WriteResponse(request, response, keep_alive, http10) && keep_alive;
   }
 
-  bool ReadBody(Request& request) {
-    const BodyFraming framing = ParseBodyFraming(request.headers);
-    if (framing.error_status != 0) {
-      FailRequest(framing.error_status, framing.error, IsHttp10(request));
-      return false;
-    }
-    if (framing.kind == BodyFraming::Kind::kLength && framing.length > limits_.max_body_bytes) {
-      // A client that did not ask with Expect: 100-continue is sending the body now and reads
-      // the answer only afterwards; take what it declared (within bounds) so the 413 arrives.
-      FailRequest(413, "body larger than the cap", IsHttp10(request),
-                  std::min(framing.length, kMaxDrainBytes));
+  void ReadMore() {
+    const std::size_t had = input_.size();
+    input_.resize(had + kReadChunk);
+    stream_.async_read_some(
+        asio::buffer(input_.data() + had, kReadChunk),
+        [self = this->shared_from_this(), had](const error_code& error, std::size_t bytes) {
+          if (self->closed_) return;
+          self->input_.resize(had + bytes);
+          if (!error) {
+            self->Consume();
+            return;
+          }
+          if (self->timed_out_) {
+            self->context_.counters.request_timeouts.fetch_add(1, std::memory_order_relaxed);
+            if (self->parser_->started()) {
+              self->Refuse({408, "request not complete before web.read_timeout"});
+              return;
+            }
+          }
+          self->Close();  // the client went away, or sent only blank lines before timing out
+        });
+  }
+
+  // The head is in: the route decides the body's cap; a declared body over it is refused
+  // before it is read, and 100-continue is answered only for a body medic will take.
+  bool OnHead() {
+    const Request& request = parser_->request();
+    plan_ = context_.plan(request);
+    parser_->SetBodyLimit(plan_.max_body_bytes);
+    if (const auto length = parser_->content_length(); length && *length > plan_.max_body_bytes) {
+      Refuse({413, "body larger than the route's cap"},
+             static_cast<std::size_t>(std::min<std::uint64_t>(*length, kMaxDrainBytes)));
       return false;
     }
     const std::string expect = request.Header("Expect");
-    if (!expect.empty()) {
-      if (!ListHasToken(expect, "100-continue")) {
-        FailRequest(417, "unsupported Expect " + expect, IsHttp10(request));
-        return false;
-      }
-      if (!IsHttp10(request) && framing.kind != BodyFraming::Kind::kNone && input_.empty() &&
-          !stream_.WriteAll("HTTP/1.1 100 Continue\r\n\r\n", limits_.write_timeout)) {
-        return false;
-      }
+    if (expect.empty()) return true;
+    if (!ListHasToken(expect, "100-continue")) {
+      Refuse({417, "unsupported Expect " + expect});
+      return false;
     }
-    if (framing.kind == BodyFraming::Kind::kLength) {
-      while (input_.size() < framing.length) {
-        if (!ReadBodyBytes()) return false;
-      }
-      request.body = input_.substr(0, framing.length);
-      input_.erase(0, framing.length);
-    } else if (framing.kind == BodyFraming::Kind::kChunked) {
-      ChunkedBodyDecoder decoder(limits_.max_body_bytes);
-      while (true) {
-        const auto result = decoder.Consume(input_, request.body);
-        if (result == ChunkedBodyDecoder::Result::kDone) break;
-        if (result == ChunkedBodyDecoder::Result::kMalformed) {
-          FailRequest(400, "malformed chunked body");
-          return false;
-        }
-        if (result == ChunkedBodyDecoder::Result::kTooLarge) {
-          FailRequest(413, "chunked body larger than the cap");
-          return false;
-        }
-        if (!ReadBodyBytes()) return false;
-      }
+    if (request.version == "HTTP/1.1" && parser_->expects_body() && input_.empty()) {
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = this->shared_from_this()](const error_code& error, std::size_t) {
+                          if (self->closed_) return;
+                          if (error) {
+                            self->Close();
+                            return;
+                          }
+                          self->Consume();
+                        });
+      return false;
     }
     return true;
   }
 
-  bool ReadBodyBytes() {
-    const Fill fill = ReadMore();
-    if (fill == Fill::kTimedOut) FailRequest(408, "body not complete before the read timeout");
-    return fill == Fill::kMore;
+  // A complete request: it is answered, so it may no longer be evicted.
+  void Dispatch() {
+    context_.table.MarkBusy(this);
+    Disarm();
+    Request request = std::move(parser_->request());
+    request.remote_addr = peer_.address;
+    request.remote_port = peer_.port;
+    ++served_;
+    keep_alive_ = parser_->keep_alive() && !context_.stopping &&
+                  served_ < context_.limits.keep_alive_max_requests;
+    parser_.reset();
+    if (plan_.inline_handler) {
+      Respond(RunHandler(context_, request, keep_alive_));
+      return;
+    }
+    const bool http10 = request.version == "HTTP/1.0";
+    // The guard keeps the I/O loop running while the handler does, so the answer is written.
+    auto posted = context_.workers.TryPost(
+        [self = this->shared_from_this(), request = std::move(request), keep_alive = keep_alive_,
+         guard = asio::make_work_guard(context_.io)] {
+          auto wire = std::make_shared<WireResponse>(RunHandler(self->context_, request, keep_alive));
+          asio::post(self->context_.io, [self, wire] { self->Respond(std::move(*wire)); });
+        });
+    if (!posted) {
+      context_.counters.busy.fetch_add(1, std::memory_order_relaxed);
+      spdlog::debug("http: request from {} refused: {} requests wait for a worker", peer_.address,
+                    context_.limits.max_queued_requests);
+      keep_alive_ = false;
+      WireResponse busy = RefusalResponse(503, http10);
+      busy.set(http::field::retry_after, "1");
+      Respond(std::move(busy));
+    }
   }
 
-  bool WriteResponse(const Request& request, Response& response, bool keep_alive, bool http10) {
-    const bool head_only = request.method == "HEAD";
-    const std::string content_type = HeaderValue(response.headers, "Content-Type");
-    if (IsCompressible(content_type) || response.HasHeader("Content-Encoding")) {
-      response.headers.emplace("Vary", "Accept-Encoding");
-    }
-    if (response.body.size() >= kMinGzipBytes && !response.HasHeader("Content-Encoding") &&
-        IsCompressible(content_type) && AcceptsGzip(request.Header("Accept-Encoding"))) {
-      try {
-        response.body = GzipCompress(response.body);
-        response.SetHeader("Content-Encoding", "gzip");
-      } catch (const std::exception& error) {
-        spdlog::warn("http: sending {} uncompressed: {}", request.path, error.what());
-      }
-    }
-    std::string head = ResponseHead(response, response.body.size(), keep_alive, http10);
-    if (head_only || response.body.empty()) return stream_.WriteAll(head, limits_.write_timeout);
-    // One write for a typical response; a large body goes out from its own buffer.
-    if (response.body.size() <= kReadChunk) {
-      head += response.body;
-      return stream_.WriteAll(head, limits_.write_timeout);
-    }
-    return stream_.WriteAll(head, limits_.write_timeout) &&
-           stream_.WriteAll(response.body, limits_.write_timeout);
+  void Respond(WireResponse wire) {
+    if (closed_) return;
+    response_ = std::make_unique<WireResponse>(std::move(wire));
+    Arm(context_.limits.write_timeout);
+    http::async_write(stream_, *response_,
+                      [self = this->shared_from_this()](const error_code& error, std::size_t) {
+                        self->OnWritten(error);
+                      });
   }
 
-  SocketStream& stream_;
-  const Peer& peer_;
-  const ConnectionLimits& limits_;
-  const int stop_fd_;
-  const Dispatcher& dispatch_;
-  std::string input_;
-  SteadyClock::time_point deadline_;
+  void OnWritten(const error_code& error) {
+    if (closed_) return;
+    response_.reset();
+    // end_of_stream: Beast's word for "written, and the message said Connection: close".
+    if (error && error != http::error::end_of_stream) {
+      if (timed_out_) context_.counters.write_timeouts.fetch_add(1, std::memory_order_relaxed);
+      Close();
+      return;
+    }
+    if (!keep_alive_) {
+      Close();
+      return;
+    }
+    WaitForRequest();
+  }
+
+  // Answers an error medic found itself and ends the connection after a bounded drain.
+  void Refuse(const Refusal& refusal, std::size_t drain_bytes = kDefaultDrainBytes) {
+    context_.counters.refused_requests.fetch_add(1, std::memory_order_relaxed);
+    if (refusal.status != 408) {
+      spdlog::debug("http: {} from {}:{}: {}", refusal.status, peer_.address, peer_.port,
+                    refusal.reason);
+    }
+    const bool http10 = parser_ && parser_->request().version == "HTTP/1.0";
+    response_ = std::make_unique<WireResponse>(RefusalResponse(refusal.status, http10));
+    Arm(context_.limits.write_timeout);
+    http::async_write(
+        stream_, *response_,
+        [self = this->shared_from_this(), drain_bytes](const error_code& error, std::size_t) {
+          if (self->closed_) return;
+          self->response_.reset();
+          if (error && error != http::error::end_of_stream) {
+            self->Close();
+            return;
+          }
+          self->Drain(drain_bytes);
+        });
+  }
+
+  void Drain(std::size_t drain_bytes) {
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      error_code ignored;
+      Socket(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    ArmAt(std::max(request_deadline_, SteadyClock::now() + kMinDrainTime));
+    input_.resize(kDrainChunk);
+    DrainSome(drain_bytes);
+  }
+
+  void DrainSome(std::size_t left) {
+    stream_.async_read_some(
+        asio::buffer(input_.data(), std::min(left, kDrainChunk)),
+        [self = this->shared_from_this(), left](const error_code& error, std::size_t bytes) {
+          if (self->closed_) return;
+          if (error || bytes >= left) {
+            self->Close();
+            return;
+          }
+          self->DrainSome(left - bytes);
+        });
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    context_.table.Remove(this);
+    Disarm();
+    error_code ignored;
+    Socket(stream_).shutdown(tcp::socket::shutdown_both, ignored);
+    Socket(stream_).close(ignored);
+    parser_.reset();
+    std::string().swap(input_);
+  }
+
+  void Arm(Duration timeout) { ArmAt(SteadyClock::now() + timeout); }
+
+  // One deadline at a time; when it passes, the pending operation is cancelled and its
+  // handler sees timed_out_.
+  void ArmAt(SteadyClock::time_point deadline) {
+    timed_out_ = false;
+    const std::uint64_t generation = ++deadline_generation_;
+    deadline_.expires_at(deadline);
+    deadline_.async_wait([self = this->shared_from_this(), generation](const error_code& error) {
+      if (error || generation != self->deadline_generation_ || self->closed_) return;
+      self->timed_out_ = true;
+      error_code ignored;
+      Socket(self->stream_).cancel(ignored);
+    });
+  }
+
+  void Disarm() {
+    ++deadline_generation_;
+    deadline_.cancel();
+  }
+
+  ConnectionContext& context_;
+  const Peer peer_;
+  const std::shared_ptr<asio::ssl::context> tls_;  // outlives the stream's SSL object
+  Stream stream_;
+  asio::steady_timer deadline_;
+  std::uint64_t deadline_generation_ = 0;
+  bool timed_out_ = false;
+  bool closed_ = false;
+  SteadyClock::time_point request_deadline_;
+  std::string input_;  // received, not yet parsed; empty and unallocated while idle
+  std::optional<RequestParser> parser_;
+  RoutePlan plan_;
+  std::size_t served_ = 0;
+  bool keep_alive_ = false;
+  std::unique_ptr<WireResponse> response_;  // kept alive while it is written
 };
 
 }  // namespace
 
-std::string ErrorBody(int status) {
-  // The reason phrase in lower case, as Go's net/http writes it; Prometheus users know
-  // "404 page not found" from every Go exporter.
-  const std::string reason = status == 404 ? "page not found" : AsciiLowercase(StatusText(status));
-  return std::to_string(status) + " " + reason + "\n";
-}
-
-void ServeConnection(SocketStream& stream, const Peer& peer, const ConnectionLimits& limits,
-                     int stop_fd, const Dispatcher& dispatch) {
-  ConnectionServer(stream, peer, limits, stop_fd, dispatch).Run();
-  stream.Close();
+void StartConnection(ConnectionContext& context, tcp::socket socket, Peer peer,
+                     std::shared_ptr<asio::ssl::context> tls) {
+  if (tls) {
+    asio::ssl::context& tls_context = *tls;
+    std::make_shared<Connection<TlsStream>>(context, std::move(peer), std::move(tls),
+                                            std::move(socket), tls_context)
+        ->Start();
+    return;
+  }
+  std::make_shared<Connection<tcp::socket>>(context, std::move(peer), nullptr, std::move(socket))
+      ->Start();
 }
 
 }  // namespace medic::net

@@ -1,28 +1,21 @@
 #include "medic/net/request_parser.h"
 
 #include "medic/net/field_text.h"
+#include "medic/net/request_target.h"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 namespace medic::net {
+namespace http = boost::beast::http;
+using boost::beast::error_code;
+
 namespace {
 
-// RFC 9110 token characters: method names and field names.
-bool IsTokenChar(unsigned char c) {
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-bool IsToken(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return IsTokenChar(static_cast<unsigned char>(c));
-  });
-}
-
-// Field values may hold visible bytes, obs-text and whitespace, never controls such as a bare
-// CR or NUL that a downstream parser could split on.
+// Field values may hold visible bytes, obs-text and tabs, never a control such as a bare CR or
+// NUL that a parser behind a proxy could split on.
 bool IsFieldValue(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
     const auto byte = static_cast<unsigned char>(c);
@@ -30,239 +23,228 @@ bool IsFieldValue(std::string_view text) {
   });
 }
 
-// Request targets are visible ASCII only (RFC 9112 §3.2); spaces and controls are refused.
+// Request targets are visible ASCII only (RFC 9112 §3.2).
 bool IsTargetText(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     const auto byte = static_cast<unsigned char>(c);
     return byte > 0x20 && byte < 0x7f;
   });
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// Chunk extensions are tokens, quoted strings and separators: no controls at all.
+bool IsExtensionText(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte == '\t' || (byte >= 0x20 && byte != 0x7f);
+  });
 }
 
-void ParseQuery(std::string_view query, std::multimap<std::string, std::string>& params) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
-    if (pair.empty()) continue;
-    const auto equals = pair.find('=');
-    params.emplace(PercentDecode(pair.substr(0, equals), true),
-                   equals == std::string_view::npos ? std::string()
-                                                    : PercentDecode(pair.substr(equals + 1), true));
-  }
-}
-
-HeadParse Fail(int status, std::string error) {
-  HeadParse result;
-  result.error_status = status;
-  result.error = std::move(error);
-  return result;
-}
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-std::string_view NextHeadLine(std::string_view& text) {
-  const auto end = text.find('\n');
-  std::string_view line = text.substr(0, end);
-  text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  return line;
+RequestParser::RequestParser(const Limits& limits) : limits_(limits) {
+  header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+  body_limit(limits_.max_body_bytes);
 }
 
-std::size_t FindEndOfHead(std::string_view buffer) {
-  // Empty lines before the request line are not the end of a head (RFC 9112 §2.2: a server
-  // ought to ignore at least one); ParseRequestHead skips them.
-  std::size_t start = 0;
-  while (start < buffer.size() && (buffer[start] == '\r' || buffer[start] == '\n')) ++start;
-  for (std::size_t newline = buffer.find('\n', start); newline != std::string_view::npos;
-       newline = buffer.find('\n', newline + 1)) {
-    if (newline + 1 < buffer.size() && buffer[newline + 1] == '\n') return newline + 2;
-    if (newline + 2 < buffer.size() && buffer[newline + 1] == '\r' && buffer[newline + 2] == '\n') {
-      return newline + 3;
-    }
-  }
-  return std::string_view::npos;
+std::optional<std::uint64_t> RequestParser::content_length() const {
+  const auto length = basic_parser::content_length();
+  if (!length) return std::nullopt;
+  return *length;
 }
 
-std::string PercentDecode(std::string_view text, bool plus_is_space) {
-  std::string decoded;
-  decoded.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-        HexValue(text[i + 2]) >= 0) {
-      decoded.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      decoded.push_back(' ');
-    } else {
-      decoded.push_back(c);
-    }
-  }
-  return decoded;
+bool RequestParser::expects_body() const {
+  return chunked() || (content_length().value_or(0) > 0);
 }
 
-std::string ParseFieldLines(std::string_view fields, Headers& headers) {
-  while (!fields.empty()) {
-    const std::string_view field = NextHeadLine(fields);
-    if (field.empty()) break;
-    if (field.front() == ' ' || field.front() == '\t') return "obsolete header line folding";
-    const auto colon = field.find(':');
-    if (colon == std::string_view::npos || !IsToken(field.substr(0, colon))) {
-      return "malformed header field";
-    }
-    const std::string_view value = TrimOptionalWhitespace(field.substr(colon + 1));
-    if (!IsFieldValue(value)) return "malformed header field value";
-    headers.emplace(std::string(field.substr(0, colon)), std::string(value));
-  }
-  return "";
+void RequestParser::SetBodyLimit(std::size_t max_body_bytes) {
+  limits_.max_body_bytes = max_body_bytes;
+  body_limit(max_body_bytes);
 }
 
-HeadParse ParseRequestHead(std::string_view head) {
-  // A few empty lines before the request line are tolerated (RFC 9112 §2.2).
-  while (head.starts_with("\r\n") || head.starts_with("\n")) {
-    head.remove_prefix(head.front() == '\r' ? 2 : 1);
-  }
-  const std::string_view line = NextHeadLine(head);
-  const auto first_space = line.find(' ');
-  const auto last_space = line.rfind(' ');
-  if (first_space == std::string_view::npos || first_space == last_space) {
-    return Fail(400, "malformed request line");
-  }
-  HeadParse result;
-  Request& request = result.request;
-  request.method = std::string(line.substr(0, first_space));
-  request.target = std::string(line.substr(first_space + 1, last_space - first_space - 1));
-  request.version = std::string(line.substr(last_space + 1));
-  if (!IsToken(request.method)) return Fail(400, "malformed request method");
-  if (request.version != "HTTP/1.1" && request.version != "HTTP/1.0") {
-    return request.version.starts_with("HTTP/") ? Fail(505, "unsupported HTTP version")
-                                                : Fail(400, "malformed HTTP version");
-  }
-  if (request.target.empty() || !IsTargetText(request.target)) {
-    return Fail(400, "malformed request target");
-  }
-  if (request.target.front() != '/' && !(request.method == "OPTIONS" && request.target == "*")) {
-    return Fail(400, "request target must be an absolute path");
-  }
-  const auto question = request.target.find('?');
-  request.path = PercentDecode(std::string_view(request.target).substr(0, question), false);
-  if (question != std::string::npos) {
-    ParseQuery(std::string_view(request.target).substr(question + 1), request.params);
-  }
-
-  if (std::string error = ParseFieldLines(head, request.headers); !error.empty()) {
-    return Fail(400, std::move(error));
-  }
-  if (request.version == "HTTP/1.1" && !request.HasHeader("Host")) {
-    return Fail(400, "HTTP/1.1 request without Host");
-  }
-  return result;
+void RequestParser::Refuse(error_code& error, int status, std::string reason) {
+  refused_ = true;
+  refusal_ = {status, std::move(reason)};
+  error = http::error::bad_value;
 }
 
-BodyFraming ParseBodyFraming(const Headers& headers) {
-  BodyFraming framing;
-  const auto fail = [&framing](int status, std::string error) {
-    framing.error_status = status;
-    framing.error = std::move(error);
-    return framing;
-  };
-  const auto encodings = headers.equal_range("Transfer-Encoding");
-  const auto lengths = headers.equal_range("Content-Length");
-  const bool has_encoding = encodings.first != encodings.second;
-  const bool has_length = lengths.first != lengths.second;
-  if (has_encoding && has_length) {
-    return fail(400, "both Transfer-Encoding and Content-Length");
-  }
-  if (has_encoding) {
-    if (std::next(encodings.first) != encodings.second) {
-      return fail(501, "only one Transfer-Encoding: chunked is supported");
-    }
-    const std::string coding = AsciiLowercase(TrimOptionalWhitespace(encodings.first->second));
-    if (coding != "chunked") return fail(501, "unsupported Transfer-Encoding " + coding);
-    framing.kind = BodyFraming::Kind::kChunked;
-    return framing;
-  }
-  if (!has_length) return framing;
-  // Several Content-Length fields (or a list) are acceptable only when they all agree.
-  bool seen = false;
-  for (auto it = lengths.first; it != lengths.second; ++it) {
-    std::string_view list = it->second;
-    while (true) {
-      const auto comma = list.find(',');
-      const std::string_view item = TrimOptionalWhitespace(list.substr(0, comma));
-      std::size_t value = 0;
-      const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), value);
-      if (item.empty() || error != std::errc() || end != item.data() + item.size() ||
-          item.front() == '+' || item.front() == '-') {
-        return fail(400, "malformed Content-Length");
-      }
-      if (seen && value != framing.length) return fail(400, "conflicting Content-Length values");
-      seen = true;
-      framing.length = value;
-      if (comma == std::string_view::npos) break;
-      list.remove_prefix(comma + 1);
+std::optional<Refusal> RequestParser::CheckRawHead(std::string_view head) const {
+  // Beast folds obsolete line continuations into the value; medic refuses them (RFC 9112 §5.2
+  // allows either), since a proxy in front may read the folded line as a field of its own.
+  const auto end = head.find("\r\n\r\n");
+  const std::string_view fields = end == std::string_view::npos ? head : head.substr(0, end + 2);
+  for (auto newline = fields.find('\n'); newline != std::string_view::npos;
+       newline = fields.find('\n', newline + 1)) {
+    if (newline + 1 < fields.size() && (fields[newline + 1] == ' ' || fields[newline + 1] == '\t')) {
+      return Refusal{400, "obsolete header line folding"};
     }
   }
-  framing.kind = BodyFraming::Kind::kLength;
-  return framing;
+  return std::nullopt;
 }
 
-ChunkedBodyDecoder::Result ChunkedBodyDecoder::Consume(std::string& input, std::string& body) {
-  // Chunk-size lines and trailer fields are short; a longer one is an attack, not a body.
-  constexpr std::size_t kMaxLine = 4096;
-  constexpr std::size_t kMaxTrailerBytes = std::size_t{16} * 1024;
-  std::size_t offset = 0;
-  const auto erase_consumed = [&input, &offset] { input.erase(0, offset); };
-  while (state_ != State::kDone) {
-    if (state_ == State::kData) {
-      const std::size_t take = std::min(chunk_left_, input.size() - offset);
-      body.append(input, offset, take);
-      offset += take;
-      chunk_left_ -= take;
-      if (chunk_left_ > 0) break;
-      state_ = State::kDataEnd;
-      continue;
+Refusal RequestParser::FromParseError(const error_code& error, std::string_view head) const {
+  const auto line_end = head.find('\n');
+  if (error == http::error::header_limit) {
+    // Beast takes the request line, then each complete field, off the input as it goes: a
+    // request line it has not reported yet is the one over the limit.
+    if (request_.method.empty()) return {414, "request line longer than web.max_header_bytes"};
+    return {431, "request header fields larger than web.max_header_bytes"};
+  }
+  if (error == http::error::body_limit) return {413, "body larger than the route's cap"};
+  if (error == http::error::bad_version && line_end != std::string_view::npos) {
+    std::string_view line = head.substr(0, line_end);
+    if (line.empty() || line.back() != '\r') return {400, "bare LF line ending"};
+    line.remove_suffix(1);
+    const std::string_view version = line.substr(line.rfind(' ') + 1);
+    if (version.size() == 8 && version.starts_with("HTTP/") && IsDigit(version[5]) &&
+        version[6] == '.' && IsDigit(version[7])) {
+      return {505, "unsupported HTTP version"};
     }
-    const auto newline = input.find('\n', offset);
-    if (newline == std::string::npos) {
-      if (input.size() - offset > kMaxLine) return Result::kMalformed;
-      break;
+    return {400, "malformed HTTP version"};
+  }
+  if (error == http::error::bad_transfer_encoding) {
+    if (request_.HasHeader("Content-Length")) {
+      return {400, "both Transfer-Encoding and Content-Length"};
     }
-    std::string_view line(input.data() + offset, newline - offset);
-    if (line.size() > kMaxLine) return Result::kMalformed;
-    offset = newline + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (state_ == State::kDataEnd) {
-      if (!line.empty()) return Result::kMalformed;
-      state_ = State::kSize;
-    } else if (state_ == State::kSize) {
-      const std::string_view size_text = TrimOptionalWhitespace(line.substr(0, line.find(';')));
-      std::size_t size = 0;
-      const auto [end, error] =
-          std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
-      if (size_text.empty() || error != std::errc() || end != size_text.data() + size_text.size()) {
-        return Result::kMalformed;
-      }
-      if (size > max_body_bytes_ || body.size() > max_body_bytes_ - size) {
-        return Result::kTooLarge;
-      }
-      chunk_left_ = size;
-      state_ = size == 0 ? State::kTrailer : State::kData;
-    } else {  // kTrailer: fields until the empty line
-      trailer_bytes_ += line.size();
-      if (trailer_bytes_ > kMaxTrailerBytes) return Result::kMalformed;
-      if (line.empty()) state_ = State::kDone;
+    return {501, "only one Transfer-Encoding: chunked is supported"};
+  }
+  if (error == http::error::bad_content_length) {
+    if (request_.HasHeader("Transfer-Encoding")) {
+      return {400, "both Transfer-Encoding and Content-Length"};
+    }
+    return {400, "malformed Content-Length"};
+  }
+  if (error == http::error::multiple_content_length) {
+    return {400, "conflicting Content-Length values"};
+  }
+  return {400, error.message()};
+}
+
+std::size_t RequestParser::Feed(std::string_view input, Progress& progress) {
+  std::size_t used = 0;
+  if (!started_) {
+    // Empty lines before a request line are skipped (RFC 9112 §2.2), within the head's limit.
+    while (used < input.size() && (input[used] == '\r' || input[used] == '\n')) ++used;
+    leading_blank_bytes_ += used;
+    if (leading_blank_bytes_ > limits_.max_header_bytes) {
+      refusal_ = {431, "empty lines before the request line over web.max_header_bytes"};
+      progress = Progress::kRefused;
+      return used;
+    }
+    if (used == input.size()) {
+      progress = Progress::kNeedMore;
+      return used;
+    }
+    started_ = true;
+  }
+  const std::string_view rest = input.substr(used);
+  if (!is_header_done()) {
+    if (auto refusal = CheckRawHead(rest)) {
+      refusal_ = std::move(*refusal);
+      progress = Progress::kRefused;
+      return used;
     }
   }
-  erase_consumed();
-  return state_ == State::kDone ? Result::kDone : Result::kNeedMore;
+  if (!is_done()) {
+    error_code error;
+    used += put(boost::asio::const_buffer(rest.data(), rest.size()), error);
+    if (error == http::error::need_more) error = {};
+    if (error) {
+      if (!refused_) refusal_ = FromParseError(error, rest);
+      progress = Progress::kRefused;
+      return used;
+    }
+  }
+  if (is_header_done() && !head_reported_) {
+    head_reported_ = true;
+    // The body in as few calls as the bytes allow.
+    eager(true);
+    progress = Progress::kHeadDone;
+    return used;
+  }
+  progress = is_done() ? Progress::kDone : Progress::kNeedMore;
+  return used;
 }
+
+void RequestParser::on_request_impl(http::verb, boost::beast::string_view method_text,
+                                    boost::beast::string_view target, int version, error_code& error) {
+  if (!IsTargetText(target)) return Refuse(error, 400, "malformed request target");
+  request_.method = std::string(method_text);
+  if (target.front() != '/' && !(request_.method == "OPTIONS" && target == "*")) {
+    return Refuse(error, 400, "request target must be an absolute path");
+  }
+  if (version != 10 && version != 11) return Refuse(error, 505, "unsupported HTTP version");
+  request_.version = version == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  request_.target = std::string(target);
+  RequestTarget parsed = ParseRequestTarget(target);
+  request_.path = std::move(parsed.path);
+  request_.params = std::move(parsed.params);
+}
+
+void RequestParser::on_field_impl(http::field name, boost::beast::string_view name_text,
+                                  boost::beast::string_view value, error_code& error) {
+  if (++fields_ > limits_.max_header_fields) {
+    return Refuse(error, 431, "more header fields than web.max_header_fields");
+  }
+  if (!IsFieldValue(value)) return Refuse(error, 400, "malformed header field value");
+  // Two Hosts make the request's authority ambiguous to anything routing on it.
+  if (name == http::field::host && request_.HasHeader("Host")) {
+    return Refuse(error, 400, "more than one Host field");
+  }
+  if (name == http::field::transfer_encoding && request_.HasHeader("Transfer-Encoding")) {
+    return Refuse(error, 501, "only one Transfer-Encoding: chunked is supported");
+  }
+  request_.headers.emplace(std::string(name_text), std::string(value));
+}
+
+void RequestParser::on_header_impl(error_code& error) {
+  if (request_.version == "HTTP/1.1" && !request_.HasHeader("Host")) {
+    return Refuse(error, 400, "HTTP/1.1 request without Host");
+  }
+  const auto encoding = request_.headers.find("Transfer-Encoding");
+  if (encoding == request_.headers.end()) return;
+  if (request_.HasHeader("Content-Length")) {
+    return Refuse(error, 400, "both Transfer-Encoding and Content-Length");
+  }
+  const std::string coding = AsciiLowercase(TrimOptionalWhitespace(encoding->second));
+  if (coding != "chunked") return Refuse(error, 501, "unsupported Transfer-Encoding " + coding);
+  // HTTP/1.0 has no chunked coding (RFC 9112 §6.1): a 1.0 hop in front would frame it otherwise.
+  if (request_.version == "HTTP/1.0") {
+    return Refuse(error, 400, "Transfer-Encoding in an HTTP/1.0 request");
+  }
+}
+
+void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                                      error_code& error) {
+  if (content_length && *content_length > limits_.max_body_bytes) {
+    return Refuse(error, 413, "body larger than the route's cap");
+  }
+  if (content_length) request_.body.reserve(static_cast<std::size_t>(*content_length));
+}
+
+std::size_t RequestParser::on_body_impl(boost::beast::string_view body, error_code& error) {
+  if (request_.body.size() + body.size() > limits_.max_body_bytes) {
+    Refuse(error, 413, "body larger than the route's cap");
+    return 0;
+  }
+  request_.body.append(body);
+  return body.size();
+}
+
+void RequestParser::on_chunk_header_impl(std::uint64_t size, boost::beast::string_view extensions,
+                                         error_code& error) {
+  if (!IsExtensionText(extensions)) return Refuse(error, 400, "control byte in a chunk extension");
+  if (size > limits_.max_body_bytes - std::min(limits_.max_body_bytes, request_.body.size())) {
+    return Refuse(error, 413, "chunked body larger than the route's cap");
+  }
+}
+
+std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                                              error_code& error) {
+  return on_body_impl(body, error);
+}
+
+void RequestParser::on_finish_impl(error_code&) {}
 
 }  // namespace medic::net

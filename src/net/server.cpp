@@ -1,72 +1,21 @@
 #include "medic/net/server.h"
 
-#include "medic/net/connection_pool.h"
-#include "medic/tls/openssl_handles.h"
+#include "medic/metric_family_builder.h"
+#include "medic/net/tls_server_context.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/ssl.h>
-#include <poll.h>
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
 
-#include <array>
-#include <cerrno>
-#include <cstring>
-#include <mutex>
 #include <stdexcept>
 
 namespace medic::net {
 namespace {
 
-int TlsVersionConstant(const std::string& version) {
-  if (version == "TLS10") return TLS1_VERSION;
-  if (version == "TLS11") return TLS1_1_VERSION;
-  if (version == "TLS13") return TLS1_3_VERSION;
-  return TLS1_2_VERSION;
-}
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
 
-bool ConfigureTls(SSL_CTX& context, const TlsServerSettings& tls) {
-  SSL_CTX_set_options(&context, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  if (SSL_CTX_use_certificate_chain_file(&context, tls.cert_file.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(&context, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
-      SSL_CTX_check_private_key(&context) != 1) {
-    spdlog::error("web config: cannot load TLS certificate {} / key {}", tls.cert_file,
-                  tls.key_file);
-    return false;
-  }
-  SSL_CTX_set_min_proto_version(&context, TlsVersionConstant(tls.min_version));
-  if (!tls.max_version.empty()) {
-    SSL_CTX_set_max_proto_version(&context, TlsVersionConstant(tls.max_version));
-  }
-  int mode = SSL_VERIFY_NONE;
-  if (tls.client_auth_type == "RequestClientCert") mode = SSL_VERIFY_PEER;
-  if (tls.client_auth_type == "RequireAnyClientCert") {
-    mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-  }
-  if (tls.client_auth_type == "VerifyClientCertIfGiven") mode = SSL_VERIFY_PEER;
-  if (tls.client_auth_type == "RequireAndVerifyClientCert") {
-    mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-  }
-  if (!tls.client_ca_file.empty()) {
-    if (SSL_CTX_load_verify_locations(&context, tls.client_ca_file.c_str(), nullptr) != 1) {
-      spdlog::error("web config: cannot load client CA {}", tls.client_ca_file);
-      return false;
-    }
-    SSL_CTX_set_client_CA_list(&context, SSL_load_client_CA_file(tls.client_ca_file.c_str()));
-  }
-  const bool verify_chain = tls.client_auth_type == "VerifyClientCertIfGiven" ||
-                            tls.client_auth_type == "RequireAndVerifyClientCert";
-  using VerifyCallback = int (*)(int, X509_STORE_CTX*);
-  const VerifyCallback accept_any = [](int, X509_STORE_CTX*) { return 1; };
-  SSL_CTX_set_verify(&context, mode, verify_chain ? nullptr : accept_any);
-  return true;
-}
-
-std::pair<std::string, int> SplitHostPort(const std::string& address) {
+std::pair<std::string, std::string> SplitHostPort(const std::string& address) {
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("listen address needs host:port");
   std::string host = address.substr(0, colon);
@@ -74,45 +23,23 @@ std::pair<std::string, int> SplitHostPort(const std::string& address) {
     host = host.substr(1, host.size() - 2);
   }
   if (host.empty()) host = "0.0.0.0";
-  return {host, std::stoi(address.substr(colon + 1))};
+  return {host, address.substr(colon + 1)};
 }
 
-Peer PeerOf(const sockaddr_storage& address) {
-  Peer peer;
-  std::array<char, INET6_ADDRSTRLEN> text{};
-  if (address.ss_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address);
-    ::inet_ntop(AF_INET, &v4->sin_addr, text.data(), text.size());
-    peer.port = ntohs(v4->sin_port);
-  } else if (address.ss_family == AF_INET6) {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&address);
-    ::inet_ntop(AF_INET6, &v6->sin6_addr, text.data(), text.size());
-    peer.port = ntohs(v6->sin6_port);
-  }
-  peer.address = text.data();
-  return peer;
-}
-
-int BoundPort(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof(address);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  return PeerOf(address).port;
+// Out of descriptors (or memory for a socket): accepting again at once would spin.
+bool IsResourceExhaustion(const error_code& error) {
+  return error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
+         error == asio::error::no_memory || error.value() == ENFILE;
 }
 
 }  // namespace
 
 HttpServer::HttpServer(ServerOptions options)
-    : options_(std::move(options)), stop_event_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-  if (!stop_event_.valid()) {
-    throw std::runtime_error(std::string("http: eventfd: ") + std::strerror(errno));
-  }
-  limits_.max_body_bytes = options_.max_body_bytes;
-  limits_.read_timeout = options_.read_timeout;
-  limits_.write_timeout = options_.write_timeout;
+    : options_(std::move(options)),
+      table_(options_.limits.max_connections, options_.limits.max_connections_per_peer) {
   tls_listener_ = options_.web_config && options_.web_config->tls_enabled;
-  login_throttle_ =
-      options_.login_throttle ? options_.login_throttle : std::make_shared<web::LoginThrottle>();
+  login_throttle_ = options_.login_throttle ? options_.login_throttle
+                                            : std::make_shared<web::LoginThrottle>();
   web_ = BuildWebState(std::move(options_.web_config));
   options_.web_config.reset();
 }
@@ -123,11 +50,7 @@ std::shared_ptr<HttpServer::WebState> HttpServer::BuildWebState(
     std::optional<WebConfigFile> web_config) const {
   auto state = std::make_shared<WebState>();
   if (tls_listener_ && web_config && web_config->tls_enabled) {
-    state->tls_context =
-        std::shared_ptr<SSL_CTX>(SSL_CTX_new(TLS_server_method()), tls::SslCtxDeleter{});
-    if (!state->tls_context || !ConfigureTls(*state->tls_context, web_config->tls)) {
-      throw std::runtime_error("TLS setup from the web config failed: " + tls::TakeOpenSslErrors());
-    }
+    state->tls_context = BuildTlsServerContext(web_config->tls);
   }
   if (web_config && !web_config->basic_auth_users.empty()) {
     state->basic_auth = std::make_unique<web::BasicAuthVerifier>(web_config->basic_auth_users);
@@ -165,11 +88,12 @@ std::vector<std::string> HttpServer::ApplyWebConfig(std::optional<WebConfigFile>
 }
 
 void HttpServer::Handle(const std::string& method, const std::string& path, Handler handler,
-                        Access access) {
+                        Access access, RouteOptions route_options) {
   std::unique_lock lock(routes_mutex_);
   Route& route = routes_[path];
   route.by_method[method] = std::move(handler);
   route.access = access;
+  route.options = route_options;
 }
 
 bool HttpServer::Authorized(const WebState& web, const Request& request, Response& response) {
@@ -202,6 +126,24 @@ bool HttpServer::Authorized(const WebState& web, const Request& request, Respons
   response.SetHeader("WWW-Authenticate", "Basic realm=\"medic\"");
   response.SetContent("Unauthorized\n", "text/plain; charset=utf-8");
   return false;
+}
+
+RoutePlan HttpServer::Plan(const Request& request) const {
+  RoutePlan plan;
+  plan.max_body_bytes = options_.limits.max_body_bytes;
+  std::shared_lock lock(routes_mutex_);
+  const auto route = routes_.find(request.path);
+  if (route == routes_.end()) {
+    plan.inline_handler = true;  // a 404 costs nothing
+    return plan;
+  }
+  if (route->second.options.max_body_bytes > 0) {
+    plan.max_body_bytes = route->second.options.max_body_bytes;
+  }
+  // Credentials may cost a bcrypt hash: only public routes run on the I/O thread.
+  plan.inline_handler =
+      route->second.options.inline_handler && route->second.access == Access::kPublic;
+  return plan;
 }
 
 void HttpServer::Dispatch(const Request& request, Response& response) {
@@ -249,103 +191,144 @@ void HttpServer::Dispatch(const Request& request, Response& response) {
 
 void HttpServer::Bind() {
   const auto [host, port] = SplitHostPort(options_.listen_address);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  if (const int error = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); error != 0) {
+  tcp::resolver resolver(io_);
+  error_code error;
+  const auto endpoints = resolver.resolve(host, port, tcp::resolver::passive, error);
+  if (error) {
     throw std::runtime_error("cannot listen on " + options_.listen_address + ": " +
-                             ::gai_strerror(error));
+                             error.message());
   }
-  const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
   std::string reason = "no address";
-  for (const addrinfo* address = found; address != nullptr; address = address->ai_next) {
-    UniqueFd socket(
-        ::socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    const int on = 1;
-    if (socket.valid() &&
-        ::setsockopt(socket.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
-        ::bind(socket.get(), address->ai_addr, address->ai_addrlen) == 0 &&
-        ::listen(socket.get(), SOMAXCONN) == 0) {
-      port_ = BoundPort(socket.get());
-      listener_ = std::move(socket);
+  for (const auto& entry : endpoints) {
+    acceptor_.open(entry.endpoint().protocol(), error);
+    if (!error) acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) acceptor_.bind(entry.endpoint(), error);
+    if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+    if (!error) {
+      port_ = acceptor_.local_endpoint().port();
       return;
     }
-    reason = std::strerror(errno);
+    reason = error.message();
+    error_code ignored;
+    acceptor_.close(ignored);
   }
   throw std::runtime_error("cannot listen on " + options_.listen_address + ": " + reason);
 }
 
 void HttpServer::Serve() {
-  if (!listener_.valid()) throw std::runtime_error("http: Serve() before Bind()");
-  ConnectionPool pool(options_.threads, options_.max_threads);
-  while (true) {
-    std::array<pollfd, 2> waiting{pollfd{listener_.get(), POLLIN, 0},
-                                  pollfd{stop_event_.get(), POLLIN, 0}};
-    if (::poll(waiting.data(), waiting.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      spdlog::error("http: poll on the listening socket: {}", std::strerror(errno));
-      break;
-    }
-    if (waiting[1].revents != 0) break;
-    sockaddr_storage address{};
-    socklen_t length = sizeof(address);
-    UniqueFd socket(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length,
-                              SOCK_CLOEXEC | SOCK_NONBLOCK));
-    if (!socket.valid()) {
-      // EMFILE and friends: back off briefly rather than spin on a listener that stays ready.
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
-        spdlog::warn("http: accept: {}", std::strerror(errno));
-        pollfd stop{stop_event_.get(), POLLIN, 0};
-        ::poll(&stop, 1, 100);
-      }
-      continue;
-    }
-    // Responses go out in one or two writes; Nagle would hold the second for the client's
-    // delayed ACK (~40 ms) on every keep-alive request.
-    const int on = 1;
-    ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-    // std::function needs a copyable task, so the descriptor travels as an int and is owned
-    // again first thing; the pool runs every queued task, even while shutting down.
-    pool.Enqueue([this, fd = socket.Release(), peer = PeerOf(address)] {
-      ServeAccepted(UniqueFd(fd), peer);
-    });
-  }
-  listener_.Reset();
-  pool.Shutdown();
+  if (!acceptor_.is_open()) throw std::runtime_error("http: Serve() before Bind()");
+  workers_.emplace(options_.limits.worker_threads, options_.limits.max_queued_requests);
+  context_.emplace(ConnectionContext{
+      io_, options_.limits, table_, *workers_, counters_,
+      [this](const Request& request) { return Plan(request); },
+      [this](const Request& request, Response& response) { Dispatch(request, response); }});
+  Accept();
+  io_.run();
+  // Every connection has ended; handlers still queued (none, since each holds the loop open)
+  // would run and post into a stopped loop.
+  workers_.reset();
 }
 
-void HttpServer::ServeAccepted(UniqueFd socket, const Peer& peer) {
-  const Dispatcher dispatch = [this](const Request& request, Response& response) {
-    Dispatch(request, response);
-  };
-  if (!tls_listener_) {
-    PlainStream stream(std::move(socket));
-    ServeConnection(stream, peer, limits_, stop_event_.get(), dispatch);
+void HttpServer::Accept() {
+  acceptor_.async_accept([this](const error_code& error, tcp::socket socket) {
+    OnAccepted(error, std::move(socket));
+  });
+}
+
+void HttpServer::OnAccepted(const error_code& error, tcp::socket socket) {
+  if (context_->stopping || error == asio::error::operation_aborted) return;
+  if (error) {
+    if (IsResourceExhaustion(error)) {
+      // Make room by closing the longest-waiting connection, then try again shortly: the
+      // listener stays readable, so accepting again at once would spin.
+      const bool evicted = table_.EvictOldestWaiting();
+      spdlog::warn("http: accept: {}{}", error.message(),
+                   evicted ? "; closed the longest-waiting connection" : "");
+      accept_retry_.expires_after(std::chrono::milliseconds(evicted ? 1 : 50));
+      accept_retry_.async_wait([this](const error_code& wait_error) {
+        if (!wait_error && !context_->stopping) Accept();
+      });
+      return;
+    }
+    spdlog::debug("http: accept: {}", error.message());
+    Accept();
+    return;
+  }
+  counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+  error_code ignored;
+  // Responses go out in one or two writes; Nagle would hold the second for the client's
+  // delayed ACK (~40 ms) on every keep-alive request.
+  socket.set_option(tcp::no_delay(true), ignored);
+  error_code endpoint_error;
+  const auto remote = socket.remote_endpoint(endpoint_error);
+  if (endpoint_error) {
+    Accept();  // the client is already gone
+    return;
+  }
+  Peer peer{remote.address().to_string(), remote.port(), PeerKey(remote.address())};
+  if (!table_.MakeRoom(peer.key)) {
+    counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+    socket.close(ignored);
+    Accept();
     return;
   }
   // The context of the latest web config: a renewed certificate serves the next handshake.
-  const std::shared_ptr<SSL_CTX> context = CurrentWeb()->tls_context;
-  tls::SslPtr ssl(SSL_new(context.get()));
-  if (!ssl || SSL_set_fd(ssl.get(), socket.get()) != 1) {
-    spdlog::warn("http: cannot set up TLS for {}: {}", peer.address, tls::TakeOpenSslErrors());
-    return;
-  }
-  TlsStream stream(std::move(socket), std::move(ssl));
-  if (!stream.Handshake(SteadyClock::now() + limits_.read_timeout)) {
-    spdlog::debug("http: TLS handshake with {}:{} failed", peer.address, peer.port);
-    stream.Close();
-    return;
-  }
-  ServeConnection(stream, peer, limits_, stop_event_.get(), dispatch);
+  StartConnection(*context_, std::move(socket), std::move(peer),
+                  tls_listener_ ? CurrentWeb()->tls_context : nullptr);
+  Accept();
 }
 
 void HttpServer::Stop() {
-  const std::uint64_t one = 1;
-  // An eventfd stays readable once written: the accept loop and every idle connection see it.
-  [[maybe_unused]] const auto written = ::write(stop_event_.get(), &one, sizeof(one));
+  asio::post(io_, [this] {
+    if (!context_ || context_->stopping) return;
+    context_->stopping = true;
+    error_code ignored;
+    acceptor_.close(ignored);
+    accept_retry_.cancel();
+    table_.EvictWaiting();
+  });
+}
+
+std::vector<prometheus::MetricFamily> HttpServer::Metrics() const {
+  std::vector<prometheus::MetricFamily> families;
+  const auto count = [](const std::atomic<std::uint64_t>& counter) {
+    return static_cast<double>(counter.load(std::memory_order_relaxed));
+  };
+  MetricFamilyBuilder::Gauge("medic_http_connections", "Open HTTP connections.")
+      .Add(static_cast<double>(table_.open()))
+      .MoveInto(families);
+  MetricFamilyBuilder::Counter("medic_http_connections_accepted_total",
+                               "HTTP connections accepted.")
+      .Add(count(counters_.accepted))
+      .MoveInto(families);
+  MetricFamilyBuilder::Counter(
+      "medic_http_connections_evicted_total",
+      "Connections waiting for a request that were closed to make room for a new one "
+      "(web.max_connections, web.max_connections_per_peer, or out of file descriptors).")
+      .Add(static_cast<double>(table_.evicted()))
+      .MoveInto(families);
+  MetricFamilyBuilder::Counter(
+      "medic_http_connections_rejected_total",
+      "Connections closed at once because every connection was being answered.")
+      .Add(count(counters_.rejected))
+      .MoveInto(families);
+  MetricFamilyBuilder::Counter("medic_http_timeouts_total",
+                               "Connections closed when a deadline passed, by phase.")
+      .Add(count(counters_.idle_timeouts), {{"phase", "idle"}})
+      .Add(count(counters_.request_timeouts), {{"phase", "request"}})
+      .Add(count(counters_.write_timeouts), {{"phase", "write"}})
+      .MoveInto(families);
+  MetricFamilyBuilder::Counter("medic_http_tls_handshake_failures_total",
+                               "TLS handshakes that failed or timed out.")
+      .Add(count(counters_.handshake_failures))
+      .MoveInto(families);
+  MetricFamilyBuilder::Counter(
+      "medic_http_requests_refused_total",
+      "Requests answered with an error by the transport before any handler ran, by reason.")
+      .Add(count(counters_.refused_requests), {{"reason", "malformed_or_limit"}})
+      .Add(count(counters_.busy), {{"reason", "workers_busy"}})
+      .MoveInto(families);
+  return families;
 }
 
 }  // namespace medic::net

@@ -177,8 +177,10 @@ TEST_CASE("an unknown key is rejected with its path, line and column") {
   const std::string error = ErrorOf("web:\n  listen_address: 127.0.0.1:1\n  listen_adress: x\n");
   CHECK(error ==
         "medic.yml:3:3: web.listen_adress: unknown key \"listen_adress\" (allowed here: "
-        "auth_throttle_exempt, config_file, listen_address, max_auth_failures_per_minute, "
-        "max_request_body_bytes, read_timeout, shutdown_timeout, telemetry_path, write_timeout)");
+        "auth_throttle_exempt, config_file, idle_timeout, listen_address, "
+        "max_auth_failures_per_minute, max_connections, max_connections_per_peer, "
+        "max_header_bytes, max_header_fields, max_request_body_bytes, read_timeout, "
+        "shutdown_timeout, telemetry_path, tls_handshake_timeout, worker_threads, write_timeout)");
 }
 
 TEST_CASE("wrong types and bad values name the key") {

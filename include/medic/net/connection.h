@@ -1,42 +1,66 @@
 #pragma once
 
-#include "medic/duration.h"
+#include "medic/net/connection_table.h"
 #include "medic/net/request.h"
 #include "medic/net/response.h"
-#include "medic/net/socket_stream.h"
+#include "medic/net/server_limits.h"
+#include "medic/net/worker_pool.h"
 
-#include <chrono>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <atomic>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace medic::net {
 
-struct ConnectionLimits {
-  std::size_t max_body_bytes = 1 << 20;
-  // The whole request (line, headers, body) must arrive within this of its first byte.
-  Duration read_timeout = std::chrono::seconds(10);
-  // Each wait for the client to drain the response.
-  Duration write_timeout = std::chrono::seconds(10);
-  Duration keep_alive_timeout = std::chrono::seconds(5);
-  std::size_t keep_alive_max_requests = 100;
-};
-
 struct Peer {
   std::string address;
   int port = 0;
+  std::string key;  // PeerKey(): what the per-peer connection cap counts
 };
 
-using Dispatcher = std::function<void(const Request&, Response&)>;
+// What a route tells the transport once a request's head is in: its body cap, and whether its
+// handler is quick enough to run on the I/O thread (health checks) rather than a worker.
+struct RoutePlan {
+  std::size_t max_body_bytes = 0;
+  bool inline_handler = false;
+};
 
-// Serves HTTP/1.0 and 1.1 on one accepted connection until the client closes, keep-alive ends,
-// a request fails, or `stop_fd` (an eventfd) is signalled while the connection is idle. Malformed
-// or oversized requests get their 4xx and the connection closes; handler exceptions become 500.
-void ServeConnection(SocketStream& stream, const Peer& peer, const ConnectionLimits& limits,
-                     int stop_fd, const Dispatcher& dispatch);
+// Counters of what the transport did, for medic_http_* metrics; read from any thread.
+struct TransportCounters {
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> rejected{0};  // no room: every connection was being answered
+  std::atomic<std::uint64_t> idle_timeouts{0};
+  std::atomic<std::uint64_t> request_timeouts{0};
+  std::atomic<std::uint64_t> write_timeouts{0};
+  std::atomic<std::uint64_t> handshake_failures{0};
+  std::atomic<std::uint64_t> refused_requests{0};  // 4xx/5xx medic sent before a handler ran
+  std::atomic<std::uint64_t> busy{0};              // 503: the worker queue was full
+};
 
-// The plain-text body medic sends with an error status it generates itself ("404 page not
-// found\n").
-std::string ErrorBody(int status);
+// What every connection of one server shares. Lives as long as the server; touched from the
+// I/O thread only, except the worker pool and the counters.
+struct ConnectionContext {
+  boost::asio::io_context& io;
+  const ServerLimits& limits;
+  ConnectionTable& table;
+  WorkerPool& workers;
+  TransportCounters& counters;
+  std::function<RoutePlan(const Request&)> plan;
+  std::function<void(const Request&, Response&)> dispatch;
+  bool stopping = false;
+};
+
+// Serves HTTP/1.0 and 1.1 on an accepted socket until the client closes, keep-alive ends, a
+// request is refused, a deadline passes, or the table evicts it. Everything but the handler
+// runs on the I/O thread; the handler runs on the worker pool (or inline when its route says
+// so). `tls` null: plain HTTP; else the handshake comes first, with this context.
+void StartConnection(ConnectionContext& context, boost::asio::ip::tcp::socket socket, Peer peer,
+                     std::shared_ptr<boost::asio::ssl::context> tls);
 
 }  // namespace medic::net

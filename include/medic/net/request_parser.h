@@ -2,65 +2,91 @@
 
 #include "medic/net/request.h"
 
+#include <boost/beast/http/basic_parser.hpp>
+
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace medic::net {
 
-// The most header bytes (request line and fields) one request may send.
-inline constexpr std::size_t kMaxRequestHeadBytes = std::size_t{16} * 1024;
-
-// Where the head ends in `buffer`: the offset just past the blank line that closes it, or
-// npos while it is incomplete. Accepts CRLF and bare LF line endings.
-std::size_t FindEndOfHead(std::string_view buffer);
-
-// Takes the next line off `text`: up to LF, without it or one CR before it.
-std::string_view NextHeadLine(std::string_view& text);
-
-// Parses header field lines up to the blank line (or the end of `fields`) into `headers`;
-// "" on success, else what is wrong. Shared by requests and responses.
-std::string ParseFieldLines(std::string_view fields, Headers& headers);
-
-struct HeadParse {
-  Request request;       // method, target, path, params, version, headers
-  int error_status = 0;  // 0 when the head is valid, else the status to answer with
-  std::string error;
+// Why a request is refused: the status to answer and a reason for the debug log.
+struct Refusal {
+  int status = 400;
+  std::string reason;
 };
 
-// Parses a complete head (request line and header fields, up to and including the blank
-// line). Strict where leniency is a request-smuggling risk: no whitespace before a colon, no
-// obsolete line folding, one Host-independent framing (see ParseBodyFraming).
-HeadParse ParseRequestHead(std::string_view head);
-
-struct BodyFraming {
-  enum class Kind { kNone, kLength, kChunked } kind = Kind::kNone;
-  std::size_t length = 0;  // kLength only
-  int error_status = 0;
-  std::string error;
-};
-
-// How the body is delimited: Content-Length, chunked, or none. Both at once, a list of
-// differing lengths or another transfer coding is refused.
-BodyFraming ParseBodyFraming(const Headers& headers);
-
-// Decodes percent escapes; `plus_is_space` for query strings. Invalid escapes stay as sent.
-std::string PercentDecode(std::string_view text, bool plus_is_space);
-
-// Incremental chunked transfer-coding decoder (RFC 9112 §7.1); trailers are read and dropped.
-class ChunkedBodyDecoder {
+// One HTTP/1.x request on Boost.Beast's parser (RFC 9112 framing, Content-Length and chunked
+// bodies, limits), with the checks a server in front of healing needs on top of it: Beast
+// accepts a second Host, chunked in HTTP/1.0, obsolete line folding and control bytes in chunk
+// extensions; this refuses them, like a request with both Content-Length and Transfer-Encoding,
+// a coding other than chunked (501), a target that is not an absolute path, an HTTP version
+// other than 1.0 and 1.1 (505), and more header fields or bytes than allowed (431, or 414 for a
+// request line alone over the limit).
+//
+// Feed() takes raw bytes as they arrive. The head is parsed once it is complete; the caller then
+// looks at request() (the route decides the body cap: SetBodyLimit) before the body is read.
+class RequestParser final : private boost::beast::http::basic_parser<true> {
  public:
-  explicit ChunkedBodyDecoder(std::size_t max_body_bytes) : max_body_bytes_(max_body_bytes) {}
-  enum class Result { kNeedMore, kDone, kMalformed, kTooLarge };
-  // Consumes what it can from the front of `input` (erasing it) and appends data to `body`.
-  Result Consume(std::string& input, std::string& body);
+  struct Limits {
+    std::size_t max_header_bytes = std::size_t{16} * 1024;
+    std::size_t max_header_fields = 100;
+    std::size_t max_body_bytes = std::size_t{1} << 20;
+  };
+  enum class Progress { kNeedMore, kHeadDone, kDone, kRefused };
+
+  explicit RequestParser(const Limits& limits);
+
+  // Parses what it can of `input` and returns how many bytes it used; `progress` says what is
+  // complete. kHeadDone is reported once, after which the body is parsed by further calls (the
+  // same bytes are offered again: only what was used must be dropped). Bytes past the end of
+  // the request are left for the next one (pipelining).
+  std::size_t Feed(std::string_view input, Progress& progress);
+
+  // Valid once the head is done: method, target, path, params, version, headers (body once done).
+  Request& request() { return request_; }
+  const Refusal& refusal() const { return refusal_; }
+  bool keep_alive() const { return basic_parser::keep_alive(); }
+  bool started() const { return started_; }
+  // The body's length from Content-Length, if the request has one.
+  std::optional<std::uint64_t> content_length() const;
+  bool expects_body() const;
+  // The cap on this request's body, set by its route after the head (default: Limits).
+  void SetBodyLimit(std::size_t max_body_bytes);
 
  private:
-  enum class State { kSize, kData, kDataEnd, kTrailer, kDone };
-  State state_ = State::kSize;
-  std::size_t max_body_bytes_;
-  std::size_t chunk_left_ = 0;
-  std::size_t trailer_bytes_ = 0;
+  void on_request_impl(boost::beast::http::verb method, boost::beast::string_view method_text,
+                       boost::beast::string_view target, int version,
+                       boost::beast::error_code& error) override;
+  void on_response_impl(int, boost::beast::string_view, int, boost::beast::error_code&) override {}
+  void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_text,
+                     boost::beast::string_view value, boost::beast::error_code& error) override;
+  void on_header_impl(boost::beast::error_code& error) override;
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         boost::beast::error_code& error) override;
+  std::size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code& error) override;
+  void on_chunk_header_impl(std::uint64_t size, boost::beast::string_view extensions,
+                            boost::beast::error_code& error) override;
+  std::size_t on_chunk_body_impl(std::uint64_t remain, boost::beast::string_view body,
+                                 boost::beast::error_code& error) override;
+  void on_finish_impl(boost::beast::error_code& error) override;
+
+  // Sets the refusal and an error that stops Beast's parse.
+  void Refuse(boost::beast::error_code& error, int status, std::string reason);
+  // Refusals Beast's own parse of the head cannot tell apart, from the raw bytes.
+  std::optional<Refusal> CheckRawHead(std::string_view head) const;
+  Refusal FromParseError(const boost::beast::error_code& error, std::string_view head) const;
+
+  Limits limits_;
+  Request request_;
+  Refusal refusal_;
+  bool refused_ = false;
+  bool started_ = false;
+  bool head_reported_ = false;
+  std::size_t fields_ = 0;
+  std::size_t leading_blank_bytes_ = 0;
 };
 
 }  // namespace medic::net

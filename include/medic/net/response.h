@@ -23,4 +23,8 @@ struct Response {
 // "Not Found" for 404 and so on; "Unknown" for codes medic never sends.
 std::string_view StatusText(int status);
 
+// The plain-text body medic sends with an error status it generates itself ("404 page not
+// found\n").
+std::string ErrorBody(int status);
+
 }  // namespace medic::net

@@ -1,14 +1,20 @@
 #pragma once
 
-#include "medic/duration.h"
 #include "medic/net/connection.h"
+#include "medic/net/connection_table.h"
 #include "medic/net/request.h"
 #include "medic/net/response.h"
-#include "medic/tls/openssl_handles.h"
-#include "medic/unique_fd.h"
+#include "medic/net/server_limits.h"
+#include "medic/net/worker_pool.h"
 #include "medic/web/basic_auth.h"
 #include "medic/web/login_throttle.h"
 #include "medic/web_config.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <prometheus/metric_family.h>
 
 #include <functional>
 #include <map>
@@ -25,13 +31,7 @@ using Handler = std::function<void(const Request&, Response&)>;
 
 struct ServerOptions {
   std::string listen_address = "127.0.0.1:9469";
-  std::size_t max_body_bytes = 1 << 20;
-  Duration read_timeout = std::chrono::seconds(10);
-  Duration write_timeout = std::chrono::seconds(10);
-  // Threads always running. Each idle thread keeps a stack and a malloc arena, so few stay;
-  // the pool grows while connections wait.
-  std::size_t threads = 2;
-  std::size_t max_threads = 128;  // while connections wait, up to this many (see ConnectionPool)
+  ServerLimits limits;
   std::optional<WebConfigFile> web_config;  // TLS, basic auth users, extra headers
   // Failed logins per peer; shared with the webhook so both realms count against one budget.
   std::shared_ptr<web::LoginThrottle> login_throttle;
@@ -41,12 +41,19 @@ struct ServerOptions {
 // orchestrators can probe them; the webhook has its own credentials.
 enum class Access { kProtected, kPublic };
 
-// An HTTP/1.1 server the way an exporter needs it: exact-path routing with 404 and 405 + Allow,
-// a body cap (413), the read timeout a deadline for the whole request (slow clients are cut),
-// keep-alive, gzip when accepted, a thread pool that grows while connections wait, optional
-// TLS/mTLS and basic auth from exporter-toolkit's web config, and a graceful Stop() that lets
-// in-flight requests finish. Medic's own rather than a library's: no HTTP library, and OpenSSL
-// is touched only when TLS is configured, which keeps an idle medic's footprint small.
+struct RouteOptions {
+  std::size_t max_body_bytes = 0;  // 0: ServerLimits::max_body_bytes
+  // A handler that never blocks (health checks) answers from the I/O thread, so it answers
+  // even while every worker is busy.
+  bool inline_handler = false;
+};
+
+// The HTTP/1.1 server every medic job goes through (scrapes, webhooks, health checks), on
+// Boost.Beast's parser and Asio: accepting, TLS handshakes, reading requests and idling
+// keep-alive connections are asynchronous on one I/O thread (Serve()'s caller); handlers run on
+// a small worker pool. Exact-path routing with 404 and 405 + Allow, body caps per route (413
+// before the body), one deadline per request, keep-alive, gzip, TLS/mTLS and basic auth from
+// exporter-toolkit's web config, bounded connections in all and per peer, and a graceful Stop().
 class HttpServer {
  public:
   explicit HttpServer(ServerOptions options);
@@ -54,12 +61,15 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Routes are registered before Serve().
   void Handle(const std::string& method, const std::string& path, Handler handler,
-              Access access = Access::kProtected);
+              Access access = Access::kProtected, RouteOptions route_options = {});
   // Binds the listen address; throws std::runtime_error with the reason on failure.
   void Bind();
-  // Serves until Stop(); returns once in-flight requests are done. Needs Bind() first.
+  // Serves until Stop(); returns once in-flight requests are answered. Needs Bind() first.
   void Serve();
+  // Thread-safe: stops accepting, closes connections that wait for a request, lets requests
+  // being answered finish.
   void Stop();
   // A reload: the users, headers, TLS certificate, key and client CA of `web_config` apply to
   // every request (and TLS handshake) that starts after this returns; requests in flight finish
@@ -70,35 +80,47 @@ class HttpServer {
   int port() const { return port_; }
   bool tls() const { return tls_listener_; }
   const std::shared_ptr<web::LoginThrottle>& login_throttle() const { return login_throttle_; }
+  const ServerLimits& limits() const { return options_.limits; }
+  // medic_http_* families: connections open, accepted, evicted, rejected, timeouts, refusals.
+  std::vector<prometheus::MetricFamily> Metrics() const;
 
  private:
   // What a reload replaces as a whole: one immutable value per web config, swapped atomically.
   struct WebState {
     std::optional<WebConfigFile> config;
-    std::shared_ptr<SSL_CTX> tls_context;  // SSL_new takes its own reference per connection
+    std::shared_ptr<boost::asio::ssl::context> tls_context;
     std::unique_ptr<web::BasicAuthVerifier> basic_auth;
   };
+  struct Route {
+    std::map<std::string, Handler> by_method;
+    Access access = Access::kProtected;
+    RouteOptions options;
+  };
+
   std::shared_ptr<WebState> BuildWebState(std::optional<WebConfigFile> web_config) const;
   std::shared_ptr<WebState> CurrentWeb() const;
   // Whether the request may reach a protected route; fills in 401 or 429 when not.
   bool Authorized(const WebState& web, const Request& request, Response& response);
+  RoutePlan Plan(const Request& request) const;
   void Dispatch(const Request& request, Response& response);
-  void ServeAccepted(UniqueFd socket, const Peer& peer);
+  void Accept();
+  void OnAccepted(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
 
   ServerOptions options_;
-  ConnectionLimits limits_;
   bool tls_listener_ = false;
   std::shared_ptr<web::LoginThrottle> login_throttle_;
   mutable std::mutex web_mutex_;
   std::shared_ptr<WebState> web_;  // guarded by web_mutex_
-  struct Route {
-    std::map<std::string, Handler> by_method;
-    Access access = Access::kProtected;
-  };
-  std::shared_mutex routes_mutex_;
+  mutable std::shared_mutex routes_mutex_;
   std::map<std::string, Route> routes_;
-  UniqueFd listener_;
-  UniqueFd stop_event_;  // an eventfd: signalled once by Stop(), seen by every waiting thread
+
+  boost::asio::io_context io_{1};
+  boost::asio::ip::tcp::acceptor acceptor_{io_};
+  boost::asio::steady_timer accept_retry_{io_};
+  ConnectionTable table_;
+  TransportCounters counters_;
+  std::optional<WorkerPool> workers_;  // while Serve() runs
+  std::optional<ConnectionContext> context_;
   int port_ = 0;
 };
 

@@ -13,6 +13,9 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -269,7 +272,7 @@ TEST_CASE("chunked request bodies and Expect: 100-continue are handled") {
 
 TEST_CASE("bad requests get their status and the connection closes") {
   medic::net::ServerOptions options;
-  options.max_body_bytes = 1024;
+  options.limits.max_body_bytes = 1024;
   ServerFixture fixture(options);
   const auto answer = [&](const std::string& request) {
     RawConnection connection(fixture.port());
@@ -338,7 +341,7 @@ TEST_CASE("gzip when the client accepts it, plain when it refuses it") {
 
 TEST_CASE("the read timeout is a deadline for the whole request; idle keep-alive ends too") {
   medic::net::ServerOptions options;
-  options.read_timeout = 1s;
+  options.limits.read_timeout = 1s;
   ServerFixture fixture(options);
   RawConnection trickling(fixture.port());
   const auto started = std::chrono::steady_clock::now();
@@ -410,4 +413,208 @@ TEST_CASE("a header value with CR or LF is dropped, and handlers cannot set the 
   }
   server.Stop();
   serving.join();
+}
+
+namespace {
+
+// A connected TCP socket from a chosen loopback source address (127.0.0.x stands for another
+// peer), sending nothing unless asked.
+int ConnectFrom(const char* source, int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &local.sin_addr);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) == 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  return fd;
+}
+
+// Whether the server has closed `fd` (EOF or reset) within `timeout`.
+bool ClosedWithin(int fd, std::chrono::milliseconds timeout) {
+  pollfd entry{fd, POLLIN, 0};
+  if (::poll(&entry, 1, static_cast<int>(timeout.count())) <= 0) return false;
+  char byte = 0;
+  return ::recv(fd, &byte, 1, MSG_DONTWAIT) <= 0;
+}
+
+std::size_t ThreadCount() {
+  const std::string status = medic::test::ReadFile("/proc/self/status");
+  const auto field = status.find("Threads:");
+  return std::stoul(status.substr(field + 8));
+}
+
+// Handlers that wait until the test releases them: what a slow collector or fsync looks like.
+struct Gate {
+  std::mutex mutex;
+  std::condition_variable opened;
+  bool open = false;
+  std::atomic<int> waiting{0};
+  void Wait() {
+    std::unique_lock lock(mutex);
+    ++waiting;
+    opened.wait(lock, [this] { return open; });
+  }
+  void Open() {
+    {
+      std::lock_guard lock(mutex);
+      open = true;
+    }
+    opened.notify_all();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("hundreds of idle and trickling connections cost no scrape its latency or a thread") {
+  ServerFixture fixture;
+  {
+    RawConnection first(fixture.port());  // the worker pool is up once a request was served
+    first.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    REQUIRE(BodyOf(first.ReadResponse()) == "hello\n");
+  }
+  const std::size_t threads_before = ThreadCount();
+  std::vector<int> idle;
+  for (int i = 0; i < 300; ++i) idle.push_back(ConnectFrom("127.0.0.2", fixture.port()));
+  std::vector<std::unique_ptr<RawConnection>> trickling;
+  for (int i = 0; i < 50; ++i) {
+    trickling.push_back(std::make_unique<RawConnection>(fixture.port()));
+    trickling.back()->Send("GET /hello HTTP/1.1\r\nHost: t\r\nX-Slow: ");
+  }
+  for (int round = 0; round < 5; ++round) {
+    for (auto& connection : trickling) connection->TrySend("x");
+    const auto started = std::chrono::steady_clock::now();
+    RawConnection scrape(fixture.port());
+    scrape.Send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string answer = scrape.ReadResponse();
+    const auto took = std::chrono::steady_clock::now() - started;
+    CAPTURE(round);
+    CHECK(answer.starts_with("HTTP/1.1 200 OK\r\n"));
+    CHECK(took < 500ms);
+  }
+  // One I/O thread and a fixed worker pool: connections cost no threads.
+  CHECK(ThreadCount() <= threads_before);
+  for (const int fd : idle) ::close(fd);
+}
+
+TEST_CASE("a peer over its connection cap loses its own longest-waiting connection") {
+  medic::net::ServerOptions options;
+  options.limits.max_connections_per_peer = 4;
+  ServerFixture fixture(options);
+  std::vector<int> idle;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(ConnectFrom("127.0.0.3", fixture.port()));
+    std::this_thread::sleep_for(20ms);  // a known order of waiting
+  }
+  // Another peer is not affected by 127.0.0.3's cap.
+  RawConnection other(fixture.port());
+  other.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  CHECK(BodyOf(other.ReadResponse()) == "hello\n");
+  CHECK_FALSE(ClosedWithin(idle[0], 100ms));
+  // A fifth connection from 127.0.0.3 is served; its oldest idle one is closed for it.
+  const int fifth = ConnectFrom("127.0.0.3", fixture.port());
+  const std::string request = "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(fifth, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size()));
+  CHECK(ClosedWithin(idle[0], 2000ms));
+  CHECK_FALSE(ClosedWithin(idle[1], 100ms));
+  std::string answer(512, '\0');
+  pollfd entry{fifth, POLLIN, 0};
+  REQUIRE(::poll(&entry, 1, 2000) == 1);
+  const ssize_t got = ::recv(fifth, answer.data(), answer.size(), 0);
+  REQUIRE(got > 0);
+  CHECK(answer.starts_with("HTTP/1.1 200 OK\r\n"));
+  for (const int fd : idle) ::close(fd);
+  ::close(fifth);
+}
+
+TEST_CASE("over the total cap the longest-waiting connection goes, never one being answered") {
+  medic::net::ServerOptions options;
+  options.limits.max_connections = 8;
+  Gate gate;
+  ServerFixture fixture(options);
+  fixture.server->Handle("GET", "/slow", [&gate](const medic::net::Request&,
+                                                 medic::net::Response& response) {
+    gate.Wait();
+    response.SetContent("slow\n", "text/plain");
+  });
+  // Routes are read per request: one registered after Serve() started is served too.
+  RawConnection slow(fixture.port());
+  slow.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  REQUIRE(medic::test::WaitFor([&] { return gate.waiting == 1; }, 5s));
+  std::vector<int> idle;
+  for (int i = 0; i < 7; ++i) {
+    idle.push_back(ConnectFrom(("127.0.1." + std::to_string(i + 1)).c_str(), fixture.port()));
+    std::this_thread::sleep_for(20ms);
+  }
+  // Full: eight open. Each newcomer (kept open) evicts the longest-waiting idle one, not /slow.
+  std::vector<std::unique_ptr<RawConnection>> newcomers;
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    newcomers.push_back(std::make_unique<RawConnection>(fixture.port()));
+    newcomers.back()->Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    CHECK(BodyOf(newcomers.back()->ReadResponse()) == "hello\n");
+    CHECK(ClosedWithin(idle[static_cast<std::size_t>(i)], 2000ms));
+  }
+  gate.Open();
+  CHECK(BodyOf(slow.ReadResponse()) == "slow\n");
+  for (const int fd : idle) ::close(fd);
+}
+
+TEST_CASE("while every worker is busy, health checks answer and a full queue gets 503") {
+  medic::net::ServerOptions options;
+  options.limits.worker_threads = 2;
+  options.limits.max_queued_requests = 2;
+  Gate gate;
+  ServerFixture fixture(options);
+  fixture.server->Handle("GET", "/slow", [&gate](const medic::net::Request&,
+                                                 medic::net::Response& response) {
+    gate.Wait();
+    response.SetContent("slow\n", "text/plain");
+  });
+  fixture.server->Handle(
+      "GET", "/-/healthy",
+      [](const medic::net::Request&, medic::net::Response& response) {
+        response.SetContent("Healthy\n", "text/plain");
+      },
+      medic::net::Access::kPublic, {.inline_handler = true});
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  const auto send_slow = [&] {
+    slow.push_back(std::make_unique<RawConnection>(fixture.port()));
+    slow.back()->Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  };
+  send_slow();  // two running...
+  send_slow();
+  REQUIRE(medic::test::WaitFor([&] { return gate.waiting == 2; }, 5s));
+  send_slow();  // ...and two queued
+  send_slow();
+  std::this_thread::sleep_for(200ms);
+  RawConnection health(fixture.port());
+  health.Send("GET /-/healthy HTTP/1.1\r\nHost: t\r\n\r\n");
+  CHECK(BodyOf(health.ReadResponse(1s)) == "Healthy\n");
+  RawConnection refused(fixture.port());
+  refused.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string busy = refused.ReadUntilClosed(2s);
+  CHECK(busy.starts_with("HTTP/1.1 503 "));
+  CHECK(busy.find("Retry-After: 1\r\n") != std::string::npos);
+  gate.Open();
+  for (auto& connection : slow) CHECK(BodyOf(connection->ReadResponse()) == "slow\n");
+}
+
+TEST_CASE("an idle connection is closed after web.idle_timeout, a new one too") {
+  medic::net::ServerOptions options;
+  options.limits.idle_timeout = 300ms;
+  ServerFixture fixture(options);
+  const int silent = ConnectFrom("127.0.0.4", fixture.port());
+  RawConnection kept(fixture.port());
+  kept.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  CHECK(BodyOf(kept.ReadResponse()) == "hello\n");
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(ClosedWithin(silent, 2000ms));
+  CHECK(kept.ClosedByServer(2s));
+  CHECK(std::chrono::steady_clock::now() - started < 1500ms);
+  ::close(silent);
 }
