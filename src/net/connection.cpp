@@ -11,7 +11,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/write.hpp>
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -36,15 +35,12 @@ constexpr std::size_t kDefaultDrainBytes = std::size_t{1} << 20;
 constexpr std::size_t kMaxDrainBytes = std::size_t{64} << 20;
 constexpr std::size_t kDrainChunk = 4096;
 constexpr auto kMinDrainTime = std::chrono::milliseconds(500);
+// A TLS connection's first read while idle: a request head usually fits.
+constexpr std::size_t kIdleTlsRead = 2048;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 tcp::socket& Socket(tcp::socket& stream) { return stream; }
 tcp::socket& Socket(TlsStream& stream) { return stream.next_layer(); }
-
-// Decrypted bytes OpenSSL holds that no read has taken yet: readiness of the socket says
-// nothing about them.
-bool HasBufferedPlaintext(tcp::socket&) { return false; }
-bool HasBufferedPlaintext(TlsStream& stream) { return SSL_pending(stream.native_handle()) > 0; }
 
 WireResponse RunHandler(const ConnectionContext& context, const Request& request,
                         bool keep_alive) {
@@ -104,8 +100,10 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     WaitForRequest();
   }
 
-  // Idle: a new or kept-alive connection waits for its next request's first byte without a
-  // buffer, so ten thousand idle clients cost sockets and a few hundred bytes each.
+  // Idle: a new or kept-alive connection waits for its next request's first byte. A plain one
+  // waits for readiness without a buffer, so ten thousand idle clients cost sockets and a few
+  // hundred bytes each. A TLS one reads instead: Asio's TLS layer may already hold the next
+  // record (read along with the handshake), which no socket readiness would announce.
   void WaitForRequest() {
     if (closed_) return;
     if (context_.stopping) {
@@ -113,26 +111,36 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
       return;
     }
     context_.table.MarkWaiting(this);
-    if (!input_.empty() || HasBufferedPlaintext(stream_)) {
+    if (!input_.empty()) {
       BeginRequest();
       return;
     }
     input_.clear();
     input_.shrink_to_fit();
     Arm(context_.limits.idle_timeout);
-    Socket(stream_).async_wait(tcp::socket::wait_read,
-                               [self = this->shared_from_this()](const error_code& error) {
-                                 if (self->closed_) return;
-                                 if (error) {
-                                   if (self->timed_out_) {
-                                     self->context_.counters.idle_timeouts.fetch_add(
-                                         1, std::memory_order_relaxed);
-                                   }
-                                   self->Close();
-                                   return;
-                                 }
-                                 self->BeginRequest();
-                               });
+    const auto on_first_byte = [self = this->shared_from_this()](const error_code& error) {
+      if (self->closed_) return;
+      if (error) {
+        if (self->timed_out_) {
+          self->context_.counters.idle_timeouts.fetch_add(1, std::memory_order_relaxed);
+        }
+        self->Close();
+        return;
+      }
+      self->BeginRequest();
+    };
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      input_.resize(kIdleTlsRead);
+      stream_.async_read_some(asio::buffer(input_.data(), input_.size()),
+                              [self = this->shared_from_this(), on_first_byte](
+                                  const error_code& error, std::size_t bytes) {
+                                if (self->closed_) return;
+                                self->input_.resize(bytes);
+                                on_first_byte(bytes > 0 ? error_code() : error);
+                              });
+    } else {
+      Socket(stream_).async_wait(tcp::socket::wait_read, on_first_byte);
+    }
   }
 
   // The first byte is here: from now on the whole request has one deadline.
@@ -197,8 +205,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     plan_ = context_.plan(request);
     parser_->SetBodyLimit(plan_.max_body_bytes);
     if (const auto length = parser_->content_length(); length && *length > plan_.max_body_bytes) {
-      Refuse({413, "body larger than the route's cap"},
-             static_cast<std::size_t>(std::min<std::uint64_t>(*length, kMaxDrainBytes)));
+      Refuse({413, "body larger than the route's cap"});
       return false;
     }
     const std::string expect = request.Header("Expect");
@@ -282,8 +289,14 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     WaitForRequest();
   }
 
-  // Answers an error medic found itself and ends the connection after a bounded drain.
-  void Refuse(const Refusal& refusal, std::size_t drain_bytes = kDefaultDrainBytes) {
+  // Answers an error medic found itself and ends the connection after a bounded drain: a
+  // client that did not ask with Expect: 100-continue is sending its body now and reads the
+  // answer only afterwards, so what it declared (within bounds) is read and dropped.
+  void Refuse(const Refusal& refusal) {
+    std::size_t drain_bytes = kDefaultDrainBytes;
+    if (const auto length = parser_ ? parser_->content_length() : std::nullopt) {
+      drain_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(*length, kMaxDrainBytes));
+    }
     context_.counters.refused_requests.fetch_add(1, std::memory_order_relaxed);
     if (refusal.status != 408) {
       spdlog::debug("http: {} from {}:{}: {}", refusal.status, peer_.address, peer_.port,

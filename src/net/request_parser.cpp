@@ -45,10 +45,13 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 RequestParser::RequestParser(const Limits& limits) : limits_(limits) {
   header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-  body_limit(limits_.max_body_bytes);
+  // The body's cap is the route's, known only once the head is in (SetBodyLimit); until then
+  // Beast must not refuse a declared length on its own.
+  body_limit(boost::none);
 }
 
 std::optional<std::uint64_t> RequestParser::content_length() const {
+  if (!is_header_done()) return std::nullopt;
   const auto length = basic_parser::content_length();
   if (!length) return std::nullopt;
   return *length;

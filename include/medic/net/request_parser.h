@@ -50,7 +50,7 @@ class RequestParser final : private boost::beast::http::basic_parser<true> {
   const Refusal& refusal() const { return refusal_; }
   bool keep_alive() const { return basic_parser::keep_alive(); }
   bool started() const { return started_; }
-  // The body's length from Content-Length, if the request has one.
+  // The body's length from Content-Length, once the head is in and if it has one.
   std::optional<std::uint64_t> content_length() const;
   bool expects_body() const;
   // The cap on this request's body, set by its route after the head (default: Limits).
