@@ -236,24 +236,22 @@ void App::RegisterRoutes() {
     res.SetContent(JsonText(body), "application/json");
   });
   web::RegisterDiagnosticsRoutes(*server_, [this] { return runtime()->config.data_dir; });
-  server_->Handle(
-      "GET", "/-/healthy",
-      [](const net::Request&, net::Response& res) {
-        res.SetContent("Healthy\n", "text/plain; charset=utf-8");
-      },
-      net::Access::kPublic, {.inline_handler = true});
-  server_->Handle(
-      "GET", "/-/ready",
-      [this](const net::Request&, net::Response& res) {
-        if (ready_) {
-          res.SetContent("Ready\n", "text/plain; charset=utf-8");
-        } else {
-          res.status = 503;
-          res.SetContent("Not ready: first collection still running\n",
-                         "text/plain; charset=utf-8");
-        }
-      },
-      net::Access::kPublic, {.inline_handler = true});
+  server_->Handle("GET", "/-/healthy",
+                  [](const net::Request&, net::Response& res) {
+                    res.SetContent("Healthy\n", "text/plain; charset=utf-8");
+                  },
+                  net::Access::kPublic, {.inline_handler = true});
+  server_->Handle("GET", "/-/ready",
+                  [this](const net::Request&, net::Response& res) {
+                    if (ready_) {
+                      res.SetContent("Ready\n", "text/plain; charset=utf-8");
+                    } else {
+                      res.status = 503;
+                      res.SetContent("Not ready: first collection still running\n",
+                                     "text/plain; charset=utf-8");
+                    }
+                  },
+                  net::Access::kPublic, {.inline_handler = true});
   if (webhook_) {
     const std::string webhook_path = runtime()->config.webhook->path;
     // The webhook checks its own credentials (bearer/basic from the webhook section).

@@ -4,6 +4,7 @@
 #include "medic/net/request_parser.h"
 #include "medic/net/wire_response.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -11,7 +12,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <optional>
@@ -42,8 +42,7 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 tcp::socket& Socket(tcp::socket& stream) { return stream; }
 tcp::socket& Socket(TlsStream& stream) { return stream.next_layer(); }
 
-WireResponse RunHandler(const ConnectionContext& context, const Request& request,
-                        bool keep_alive) {
+WireResponse RunHandler(const ConnectionContext& context, const Request& request, bool keep_alive) {
   Response response;
   try {
     context.dispatch(request, response);
@@ -76,10 +75,9 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     context_.table.MarkWaiting(this);
     if constexpr (std::is_same_v<Stream, TlsStream>) {
       Arm(context_.limits.tls_handshake_timeout);
-      stream_.async_handshake(asio::ssl::stream_base::server,
-                              [self = this->shared_from_this()](const error_code& error) {
-                                self->OnHandshake(error);
-                              });
+      stream_.async_handshake(
+          asio::ssl::stream_base::server,
+          [self = this->shared_from_this()](const error_code& error) { self->OnHandshake(error); });
     } else {
       WaitForRequest();
     }
@@ -246,12 +244,12 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     }
     const bool http10 = request.version == "HTTP/1.0";
     // The guard keeps the I/O loop running while the handler does, so the answer is written.
-    auto posted = context_.workers.TryPost(
-        [self = this->shared_from_this(), request = std::move(request), keep_alive = keep_alive_,
-         guard = asio::make_work_guard(context_.io)] {
-          auto wire = std::make_shared<WireResponse>(RunHandler(self->context_, request, keep_alive));
-          asio::post(self->context_.io, [self, wire] { self->Respond(std::move(*wire)); });
-        });
+    auto posted = context_.workers.TryPost([self = this->shared_from_this(),
+                                            request = std::move(request), keep_alive = keep_alive_,
+                                            guard = asio::make_work_guard(context_.io)] {
+      auto wire = std::make_shared<WireResponse>(RunHandler(self->context_, request, keep_alive));
+      asio::post(self->context_.io, [self, wire] { self->Respond(std::move(*wire)); });
+    });
     if (!posted) {
       context_.counters.busy.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("http: request from {} refused: {} requests wait for a worker", peer_.address,

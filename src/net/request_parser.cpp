@@ -57,9 +57,7 @@ std::optional<std::uint64_t> RequestParser::content_length() const {
   return *length;
 }
 
-bool RequestParser::expects_body() const {
-  return chunked() || (content_length().value_or(0) > 0);
-}
+bool RequestParser::expects_body() const { return chunked() || (content_length().value_or(0) > 0); }
 
 void RequestParser::SetBodyLimit(std::size_t max_body_bytes) {
   limits_.max_body_bytes = max_body_bytes;
@@ -79,7 +77,8 @@ std::optional<Refusal> RequestParser::CheckRawHead(std::string_view head) const 
   const std::string_view fields = end == std::string_view::npos ? head : head.substr(0, end + 2);
   for (auto newline = fields.find('\n'); newline != std::string_view::npos;
        newline = fields.find('\n', newline + 1)) {
-    if (newline + 1 < fields.size() && (fields[newline + 1] == ' ' || fields[newline + 1] == '\t')) {
+    if (newline + 1 < fields.size() &&
+        (fields[newline + 1] == ' ' || fields[newline + 1] == '\t')) {
       return Refusal{400, "obsolete header line folding"};
     }
   }
@@ -171,7 +170,8 @@ std::size_t RequestParser::Feed(std::string_view input, Progress& progress) {
 }
 
 void RequestParser::on_request_impl(http::verb, boost::beast::string_view method_text,
-                                    boost::beast::string_view target, int version, error_code& error) {
+                                    boost::beast::string_view target, int version,
+                                    error_code& error) {
   if (!IsTargetText(target)) return Refuse(error, 400, "malformed request target");
   request_.method = std::string(method_text);
   if (target.front() != '/' && !(request_.method == "OPTIONS" && target == "*")) {

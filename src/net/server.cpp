@@ -3,8 +3,8 @@
 #include "medic/metric_family_builder.h"
 #include "medic/net/tls_server_context.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include <stdexcept>
 
@@ -38,8 +38,8 @@ HttpServer::HttpServer(ServerOptions options)
     : options_(std::move(options)),
       table_(options_.limits.max_connections, options_.limits.max_connections_per_peer) {
   tls_listener_ = options_.web_config && options_.web_config->tls_enabled;
-  login_throttle_ = options_.login_throttle ? options_.login_throttle
-                                            : std::make_shared<web::LoginThrottle>();
+  login_throttle_ =
+      options_.login_throttle ? options_.login_throttle : std::make_shared<web::LoginThrottle>();
   web_ = BuildWebState(std::move(options_.web_config));
   options_.web_config.reset();
 }

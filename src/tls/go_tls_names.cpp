@@ -25,9 +25,9 @@ const std::map<std::string, OpenSslCipher, std::less<>>& CiphersByIanaName() {
       const SSL_CIPHER* cipher = sk_SSL_CIPHER_value(list, i);
       const char* standard = SSL_CIPHER_standard_name(cipher);
       if (standard == nullptr) continue;
-      ciphers[standard] = OpenSslCipher{
-          SSL_CIPHER_get_name(cipher),
-          std::string_view(SSL_CIPHER_get_version(cipher)) == "TLSv1.3"};
+      ciphers[standard] =
+          OpenSslCipher{SSL_CIPHER_get_name(cipher),
+                        std::string_view(SSL_CIPHER_get_version(cipher)) == "TLSv1.3"};
     }
     return ciphers;
   }();

@@ -2,7 +2,15 @@
 // medic serving HTTPS from an exporter-toolkit web config, with certificates made at test time.
 #include "support/test_support.h"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
 
 using medic::test::MedicProcess;
 using medic::test::RunCommand;
@@ -71,4 +79,121 @@ TEST_CASE("an unreadable TLS key in the web config stops start-up with a clear m
        "--web.config.file=" + dir.Join("web.yml")});
   CHECK(result.exit_code == 1);
   CHECK(result.output.find("tls_server_config.cert_file: cannot read") != std::string::npos);
+}
+
+namespace {
+
+// medic on a TLS port from `web_yml`, with `config` as its config file; waits until it serves.
+struct TlsMedic {
+  TlsMedic(const medic::test::TempDir& dir, const std::string& web_yml, const std::string& config)
+      : port(medic::test::FreePort()), url("https://127.0.0.1:" + std::to_string(port)) {
+    dir.Write("web.yml", web_yml);
+    dir.Write("medic.yml", config);
+    process = std::make_unique<medic::test::Subprocess>(
+        std::vector<std::string>{MEDIC_BINARY, "--config.file=" + dir.Join("medic.yml"),
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                                 "--web.config.file=" + dir.Join("web.yml")},
+        medic::test::Subprocess::Options{.stdout_path = dir.Join("log"),
+                                         .stderr_path = dir.Join("log")});
+    ca = dir.Join("ca.pem");
+    REQUIRE(medic::test::WaitFor(
+        [&] {
+          return RunCommand({"curl", "-sf", "--cacert", ca, url + "/-/ready"}).exit_code == 0;
+        },
+        std::chrono::seconds(20)));
+  }
+  int port;
+  std::string url;
+  std::string ca;
+  std::unique_ptr<medic::test::Subprocess> process;
+};
+
+bool Handshakes(int port, std::vector<std::string> options) {
+  std::vector<std::string> argv{"openssl", "s_client", "-connect",
+                                "127.0.0.1:" + std::to_string(port)};
+  argv.insert(argv.end(), options.begin(), options.end());
+  const auto result = RunCommand(argv);
+  return result.output.find("Cipher is (NONE)") == std::string::npos &&
+         result.output.find("handshake failure") == std::string::npos &&
+         result.output.find("CONNECTED") != std::string::npos &&
+         result.output.find("Verify return code") != std::string::npos;
+}
+
+int ConnectLoopback(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  return fd;
+}
+
+}  // namespace
+
+TEST_CASE("cipher_suites, curve_preferences and prefer_server_cipher_suites are applied") {
+  medic::test::TempDir dir;
+  MakeCertificates(dir);
+  const std::string tls = "tls_server_config:\n  cert_file: " + dir.Join("server.pem") +
+                          "\n  key_file: " + dir.Join("server.key") +
+                          "\n  max_version: TLS12\n"
+                          "  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]\n"
+                          "  curve_preferences: [CurveP384]\n"
+                          "  prefer_server_cipher_suites: true\n";
+  TlsMedic medic(dir, tls, "collectors: {}\n");
+  CHECK(Handshakes(medic.port, {"-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"}));
+  CHECK_FALSE(Handshakes(medic.port, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}));
+  CHECK(Handshakes(medic.port, {"-tls1_2", "-groups", "P-384"}));
+  CHECK_FALSE(Handshakes(medic.port, {"-tls1_2", "-groups", "P-256"}));
+
+  // A name Go does not know is a config error naming the key, not a setting ignored.
+  dir.Write("bad.yml", "tls_server_config:\n  cert_file: " + dir.Join("server.pem") +
+                           "\n  key_file: " + dir.Join("server.key") +
+                           "\n  cipher_suites: [TLS_NOT_A_SUITE]\n");
+  const auto bad = RunCommand(
+      {MEDIC_BINARY, "--web.listen-address=127.0.0.1:" + std::to_string(medic::test::FreePort()),
+       "--web.config.file=" + dir.Join("bad.yml")});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.output.find("bad.yml:4") != std::string::npos);
+  CHECK(bad.output.find("cipher_suites") != std::string::npos);
+  CHECK(bad.output.find("TLS_NOT_A_SUITE") != std::string::npos);
+}
+
+TEST_CASE("stalled TLS handshakes are cut at web.tls_handshake_timeout and delay no scrape") {
+  medic::test::TempDir dir;
+  MakeCertificates(dir);
+  TlsMedic medic(
+      dir,
+      "tls_server_config:\n  cert_file: " + dir.Join("server.pem") +
+          "\n  key_file: " + dir.Join("server.key") + "\n",
+      "web: {tls_handshake_timeout: 1s}\ncollectors: {filesystem: {mountpoints: [/]}}\n");
+  std::vector<int> stalled;
+  for (int i = 0; i < 200; ++i) {
+    stalled.push_back(ConnectLoopback(medic.port));
+    // Half of them start a ClientHello and stop: a record header promising 512 bytes.
+    if (i % 2 == 0) ::send(stalled.back(), "\x16\x03\x01\x02\x00\x01", 6, MSG_NOSIGNAL);
+  }
+  for (int i = 0; i < 3; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto scrape = RunCommand({"curl", "-sf", "--cacert", medic.ca, medic.url + "/metrics"});
+    CHECK(scrape.exit_code == 0);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1500));
+  }
+  // Every stalled handshake is closed by the server soon after the 1 s timeout.
+  std::size_t closed = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  for (const int fd : stalled) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd entry{fd, POLLIN, 0};
+    char byte = 0;
+    if (::poll(&entry, 1, std::max<int>(0, static_cast<int>(left.count()))) == 1 &&
+        ::recv(fd, &byte, 1, MSG_DONTWAIT) <= 0) {
+      ++closed;
+    }
+    ::close(fd);
+  }
+  CHECK(closed == stalled.size());
+  const auto metrics = RunCommand({"curl", "-sf", "--cacert", medic.ca, medic.url + "/metrics"});
+  CHECK(metrics.output.find("medic_http_tls_handshake_failures_total 200") != std::string::npos);
 }

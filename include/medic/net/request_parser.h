@@ -66,7 +66,8 @@ class RequestParser final : private boost::beast::http::basic_parser<true> {
   void on_header_impl(boost::beast::error_code& error) override;
   void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                          boost::beast::error_code& error) override;
-  std::size_t on_body_impl(boost::beast::string_view body, boost::beast::error_code& error) override;
+  std::size_t on_body_impl(boost::beast::string_view body,
+                           boost::beast::error_code& error) override;
   void on_chunk_header_impl(std::uint64_t size, boost::beast::string_view extensions,
                             boost::beast::error_code& error) override;
   std::size_t on_chunk_body_impl(std::uint64_t remain, boost::beast::string_view body,

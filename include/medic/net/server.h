@@ -10,11 +10,11 @@
 #include "medic/web/login_throttle.h"
 #include "medic/web_config.h"
 
+#include <prometheus/metric_family.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <prometheus/metric_family.h>
 
 #include <functional>
 #include <map>

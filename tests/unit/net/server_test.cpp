@@ -14,9 +14,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -536,11 +536,11 @@ TEST_CASE("over the total cap the longest-waiting connection goes, never one bei
   options.limits.max_connections = 8;
   Gate gate;
   ServerFixture fixture(options);
-  fixture.server->Handle("GET", "/slow", [&gate](const medic::net::Request&,
-                                                 medic::net::Response& response) {
-    gate.Wait();
-    response.SetContent("slow\n", "text/plain");
-  });
+  fixture.server->Handle("GET", "/slow",
+                         [&gate](const medic::net::Request&, medic::net::Response& response) {
+                           gate.Wait();
+                           response.SetContent("slow\n", "text/plain");
+                         });
   // Routes are read per request: one registered after Serve() started is served too.
   RawConnection slow(fixture.port());
   slow.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -570,17 +570,16 @@ TEST_CASE("while every worker is busy, health checks answer and a full queue get
   options.limits.max_queued_requests = 2;
   Gate gate;
   ServerFixture fixture(options);
-  fixture.server->Handle("GET", "/slow", [&gate](const medic::net::Request&,
-                                                 medic::net::Response& response) {
-    gate.Wait();
-    response.SetContent("slow\n", "text/plain");
-  });
-  fixture.server->Handle(
-      "GET", "/-/healthy",
-      [](const medic::net::Request&, medic::net::Response& response) {
-        response.SetContent("Healthy\n", "text/plain");
-      },
-      medic::net::Access::kPublic, {.inline_handler = true});
+  fixture.server->Handle("GET", "/slow",
+                         [&gate](const medic::net::Request&, medic::net::Response& response) {
+                           gate.Wait();
+                           response.SetContent("slow\n", "text/plain");
+                         });
+  fixture.server->Handle("GET", "/-/healthy",
+                         [](const medic::net::Request&, medic::net::Response& response) {
+                           response.SetContent("Healthy\n", "text/plain");
+                         },
+                         medic::net::Access::kPublic, {.inline_handler = true});
   std::vector<std::unique_ptr<RawConnection>> slow;
   const auto send_slow = [&] {
     slow.push_back(std::make_unique<RawConnection>(fixture.port()));
