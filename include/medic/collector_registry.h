@@ -2,6 +2,7 @@
 
 #include "medic/collector.h"
 #include "medic/duration.h"
+#include "medic/worker_pool.h"
 
 #include <prometheus/collectable.h>
 
@@ -29,10 +30,16 @@ struct CollectorStatus {
 // Runs every registered collector concurrently on each Collect(), each bounded by the timeout,
 // and adds medic_scrape_collector_duration_seconds / medic_scrape_collector_success.
 // A collector that throws or overruns reports success 0; the others still answer.
-// Concurrent scrapes share one in-flight run per collector instead of starting another, so a
-// hung collector costs one thread, not one per scrape.
+// The runs go to a pool of at most kMaxThreads threads created once per registry (not one
+// thread per collector per scrape). Concurrent scrapes share one in-flight run per collector
+// instead of starting another, so a hung collector holds one thread, never more: with up to
+// kMaxThreads collectors the others always have a thread; with more, each hung one leaves one
+// thread fewer for the rest, and a run still waiting for a thread at the deadline is reported
+// as timed out like a slow one.
 class CollectorRegistry : public prometheus::Collectable {
  public:
+  static constexpr std::size_t kMaxThreads = 4;
+
   explicit CollectorRegistry(Duration timeout);
   ~CollectorRegistry() override;
   CollectorRegistry(const CollectorRegistry&) = delete;
@@ -46,8 +53,12 @@ class CollectorRegistry : public prometheus::Collectable {
 
  private:
   struct Entry;
+
   Duration timeout_;
   std::vector<std::shared_ptr<Entry>> entries_;
+  // Runs the collectors. A thread still inside a hung collector when the registry goes (a
+  // reload) is left to finish; its task shares the entry it runs, so nothing it uses is freed.
+  std::unique_ptr<WorkerPool> pool_;
 };
 
 }  // namespace medic
