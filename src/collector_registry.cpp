@@ -57,7 +57,22 @@ std::vector<CollectorStatus> CollectorRegistry::Statuses() const {
 }
 
 std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
+  return Scrape()->families;
+}
+
+std::shared_ptr<const CollectedScrape> CollectorRegistry::Recent(Duration max_age) const {
+  {
+    std::lock_guard lock(latest_mutex_);
+    if (latest_ && std::chrono::steady_clock::now() - latest_->started <= max_age) return latest_;
+  }
+  return Scrape();
+}
+
+std::shared_ptr<const CollectedScrape> CollectorRegistry::Scrape() const {
+  auto scrape = std::make_shared<CollectedScrape>();
+  scrape->started_at = std::chrono::system_clock::now();
   const auto started = std::chrono::steady_clock::now();
+  scrape->started = started;
   const auto deadline = started + timeout_;
 
   std::vector<std::shared_future<Outcome>> runs;
@@ -141,7 +156,13 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
   }
   durations.MoveInto(families);
   successes.MoveInto(families);
-  return families;
+  scrape->families = std::move(families);
+  {
+    // Concurrent scrapes may finish out of order: keep the one that started last.
+    std::lock_guard lock(latest_mutex_);
+    if (!latest_ || latest_->started <= scrape->started) latest_ = scrape;
+  }
+  return scrape;
 }
 
 }  // namespace medic

@@ -58,6 +58,7 @@ WebSettings ParseWeb(const ConfigNode& node) {
   if (auto v = map.Optional("read_timeout")) web.read_timeout = v->DurationValue();
   if (auto v = map.Optional("write_timeout")) web.write_timeout = v->DurationValue();
   if (auto v = map.Optional("shutdown_timeout")) web.shutdown_timeout = v->DurationValue();
+  if (auto v = map.Optional("status_max_age")) web.status_max_age = v->DurationValue();
   if (auto v = map.Optional("max_auth_failures_per_minute")) {
     web.max_auth_failures_per_minute = static_cast<int>(v->Int(0, 100000));
   }

@@ -213,3 +213,34 @@ TEST_CASE("with more collectors than threads, one still waiting at the deadline 
   CHECK(medic::test::WaitFor([&] { return waiting->finished == 1; }, 10s));
   CHECK(SuccessOf(registry.Collect(), "waiting") == 1);
 }
+
+TEST_CASE("Recent() reuses the latest scrape while it is young enough, else collects") {
+  medic::CollectorRegistry registry(5s);
+  auto counting = std::make_shared<FixedCollector>("counting");
+  registry.Add(counting);
+  registry.Collect();
+  REQUIRE(counting->runs == 1);
+  for (int view = 0; view < 10; ++view) {
+    const auto recent = registry.Recent(1min);
+    CHECK(Find(recent->families, "test_counting") != nullptr);
+    CHECK(SuccessOf(recent->families, "counting") == 1);
+  }
+  CHECK(counting->runs == 1);  // ten page views, no collector run
+  const auto first = registry.Recent(1min);
+  CHECK(std::chrono::steady_clock::now() - first->started < 1min);
+  CHECK(first->started_at <= std::chrono::system_clock::now());
+
+  std::this_thread::sleep_for(20ms);
+  const auto fresh = registry.Recent(10ms);  // older than that: collect now
+  CHECK(counting->runs == 2);
+  CHECK(fresh->started > first->started);
+  CHECK(registry.Recent(1min) == fresh);  // and it becomes the latest
+}
+
+TEST_CASE("Recent() on a registry that never scraped collects") {
+  medic::CollectorRegistry registry(5s);
+  auto counting = std::make_shared<FixedCollector>("counting");
+  registry.Add(counting);
+  CHECK(SuccessOf(registry.Recent(1h)->families, "counting") == 1);
+  CHECK(counting->runs == 1);
+}

@@ -178,7 +178,16 @@ TEST_CASE("an unknown key is rejected with its path, line and column") {
   CHECK(error ==
         "medic.yml:3:3: web.listen_adress: unknown key \"listen_adress\" (allowed here: "
         "auth_throttle_exempt, config_file, listen_address, max_auth_failures_per_minute, "
-        "max_request_body_bytes, read_timeout, shutdown_timeout, telemetry_path, write_timeout)");
+        "max_request_body_bytes, read_timeout, shutdown_timeout, status_max_age, telemetry_path, "
+        "write_timeout)");
+}
+
+TEST_CASE("web.status_max_age: how old a scrape the status page may show, 15s by default") {
+  CHECK(medic::LoadConfigText("{}\n", "medic.yml").web.status_max_age == std::chrono::seconds(15));
+  CHECK(medic::LoadConfigText("web: {status_max_age: 1m}\n", "medic.yml").web.status_max_age ==
+        std::chrono::minutes(1));
+  CHECK(medic::LoadConfigText("web: {status_max_age: 0s}\n", "medic.yml").web.status_max_age ==
+        std::chrono::seconds(0));
 }
 
 TEST_CASE("wrong types and bad values name the key") {
