@@ -194,7 +194,14 @@ void App::RegisterRoutes() {
                    {"/api/v1/diagnostics", "Diagnostics bundles"},
                    {"/-/healthy", "Health"},
                    {"/-/ready", "Readiness"}};
-    model.families = current->registry->Collect();
+    // A page view between scrapes shows the latest scrape rather than running every collector
+    // (probes, TLS handshakes, engine calls) once more per view.
+    const auto scrape = current->registry->Recent(current->config.web.status_max_age);
+    model.families = scrape->families;
+    model.collected_at =
+        std::chrono::duration<double>(scrape->started_at.time_since_epoch()).count();
+    model.collected_age_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - scrape->started).count();
     model.collectors = current->registry->Statuses();
     model.thresholds = current->config.thresholds;
     model.report =

@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
-#include <thread>
 
 namespace medic {
 namespace {
@@ -25,10 +24,12 @@ struct CollectorRegistry::Entry {
   std::mutex mutex;
   std::shared_future<Outcome> in_flight;  // guarded by mutex
   std::chrono::steady_clock::time_point in_flight_started;
+  bool running = false;    // the in-flight run has a thread (else it waits for one); guarded
   CollectorStatus status;  // guarded by mutex
 };
 
-CollectorRegistry::CollectorRegistry(Duration timeout) : timeout_(timeout) {}
+CollectorRegistry::CollectorRegistry(Duration timeout)
+    : timeout_(timeout), pool_(std::make_unique<WorkerPool>(kMaxThreads)) {}
 
 CollectorRegistry::~CollectorRegistry() = default;
 
@@ -56,7 +57,22 @@ std::vector<CollectorStatus> CollectorRegistry::Statuses() const {
 }
 
 std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
+  return Scrape()->families;
+}
+
+std::shared_ptr<const CollectedScrape> CollectorRegistry::Recent(Duration max_age) const {
+  {
+    std::lock_guard lock(latest_mutex_);
+    if (latest_ && std::chrono::steady_clock::now() - latest_->started <= max_age) return latest_;
+  }
+  return Scrape();
+}
+
+std::shared_ptr<const CollectedScrape> CollectorRegistry::Scrape() const {
+  auto scrape = std::make_shared<CollectedScrape>();
+  scrape->started_at = std::chrono::system_clock::now();
   const auto started = std::chrono::steady_clock::now();
+  scrape->started = started;
   const auto deadline = started + timeout_;
 
   std::vector<std::shared_future<Outcome>> runs;
@@ -69,11 +85,17 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
     if (reusable) {
       ++entry->status.shared_runs;
     } else {
-      std::promise<Outcome> promise;
-      entry->in_flight = promise.get_future().share();
+      // Shared: std::function (the pool's task type) must be copyable, a promise is not.
+      auto promise = std::make_shared<std::promise<Outcome>>();
+      entry->in_flight = promise->get_future().share();
       entry->in_flight_started = started;
-      // Detached so a hung collector never blocks the scrape; the thread owns what it uses.
-      std::thread([entry, promise = std::move(promise)]() mutable {
+      entry->running = false;
+      // The task shares the entry: a run that outlives the registry still has its collector.
+      pool_->Submit([entry, promise] {
+        {
+          std::lock_guard running_lock(entry->mutex);
+          entry->running = true;
+        }
         Outcome outcome;
         const auto begin = std::chrono::steady_clock::now();
         try {
@@ -87,8 +109,8 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
         }
         outcome.duration_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-        promise.set_value(std::move(outcome));
-      }).detach();
+        promise->set_value(std::move(outcome));
+      });
     }
     runs.push_back(entry->in_flight);
   }
@@ -106,7 +128,9 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
       outcome = runs[i].get();
     } else {
       std::lock_guard lock(entry.mutex);
-      outcome.error = "timed out after " + FormatDuration(timeout_) + " (still running)";
+      outcome.error = "timed out after " + FormatDuration(timeout_) +
+                      (entry.running ? " (still running)"
+                                     : " (waiting for a thread: other collectors still running)");
       outcome.duration_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - entry.in_flight_started)
               .count();
@@ -132,7 +156,13 @@ std::vector<prometheus::MetricFamily> CollectorRegistry::Collect() const {
   }
   durations.MoveInto(families);
   successes.MoveInto(families);
-  return families;
+  scrape->families = std::move(families);
+  {
+    // Concurrent scrapes may finish out of order: keep the one that started last.
+    std::lock_guard lock(latest_mutex_);
+    if (!latest_ || latest_->started <= scrape->started) latest_ = scrape;
+  }
+  return scrape;
 }
 
 }  // namespace medic

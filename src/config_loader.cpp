@@ -77,6 +77,7 @@ WebSettings ParseWeb(const ConfigNode& node) {
     web.worker_threads = static_cast<std::size_t>(v->Int(1, 64));
   }
   if (auto v = map.Optional("shutdown_timeout")) web.shutdown_timeout = v->DurationValue();
+  if (auto v = map.Optional("status_max_age")) web.status_max_age = v->DurationValue();
   if (auto v = map.Optional("max_auth_failures_per_minute")) {
     web.max_auth_failures_per_minute = static_cast<int>(v->Int(0, 100000));
   }

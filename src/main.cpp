@@ -49,8 +49,6 @@ int main(int argc, char** argv) {
     }
   }
   if (!flags.positional.empty()) return medic::commands::RunSubcommand(flags);
-  // libcurl is loaded by the first HTTP call (curl_library.h), which keeps the footprint of a
-  // config that makes none (the default: disks and this process) free of its dependencies.
   try {
     return medic::App(std::move(flags)).Run();
   } catch (const std::exception& error) {

@@ -33,6 +33,10 @@ struct WebSettings {
   std::size_t max_connections_per_peer = 512;
   std::size_t worker_threads = 4;
   Duration shutdown_timeout = 15s;
+  // The status page (/ and /api/v1/status) shows the latest scrape when it started at most this
+  // long ago, and collects only when there is none that recent: page views then cost no
+  // collector runs. Prometheus's default scrape interval; set it to yours (0: always collect).
+  Duration status_max_age = 15s;
   // Failed logins a peer address may make in a burst, then per minute (0: no limit); past that
   // it is answered 429 with Retry-After. Shared by basic_auth_users and the webhook.
   int max_auth_failures_per_minute = 10;

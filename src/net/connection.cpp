@@ -244,12 +244,13 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     }
     const bool http10 = request.version == "HTTP/1.0";
     // The guard keeps the I/O loop running while the handler does, so the answer is written.
-    auto posted = context_.workers.TryPost([self = this->shared_from_this(),
-                                            request = std::move(request), keep_alive = keep_alive_,
-                                            guard = asio::make_work_guard(context_.io)] {
+    auto handle = [self = this->shared_from_this(), request = std::move(request),
+                   keep_alive = keep_alive_, guard = asio::make_work_guard(context_.io)] {
       auto wire = std::make_shared<WireResponse>(RunHandler(self->context_, request, keep_alive));
       asio::post(self->context_.io, [self, wire] { self->Respond(std::move(*wire)); });
-    });
+    };
+    const bool posted =
+        context_.workers.TrySubmit(std::move(handle), context_.limits.max_queued_requests);
     if (!posted) {
       context_.counters.busy.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("http: request from {} refused: {} requests wait for a worker", peer_.address,

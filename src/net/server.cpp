@@ -217,7 +217,7 @@ void HttpServer::Bind() {
 
 void HttpServer::Serve() {
   if (!acceptor_.is_open()) throw std::runtime_error("http: Serve() before Bind()");
-  workers_.emplace(options_.limits.worker_threads, options_.limits.max_queued_requests);
+  workers_.emplace(options_.limits.worker_threads);
   context_.emplace(ConnectionContext{
       io_, options_.limits, table_, *workers_, counters_,
       [this](const Request& request) { return Plan(request); },

@@ -1,6 +1,6 @@
 #include "medic/prometheus/query_client.h"
 
-#include "medic/remediation/http_client.h"
+#include "medic/net/curl_client.h"
 
 #include <nlohmann/json.hpp>
 
@@ -134,10 +134,15 @@ std::vector<Series> QueryClient::QueryRange(const std::string& promql, double st
 
 std::vector<Series> QueryClient::Get(const std::string& path, const std::string& promql,
                                      const std::string& query_string) const {
-  const std::string url = base_url_ + path + "?query=" + UrlEncode(promql) + "&" + query_string;
   const std::string where = "Prometheus " + base_url_ + " (query " + promql + "): ";
-  const auto response = remediation::HttpGetUrl(url, options_.timeout, options_.max_body_bytes);
-  if (response.status == 0) throw QueryError(where + response.error);
+  net::CurlRequest request;
+  request.url = base_url_ + path + "?query=" + UrlEncode(promql) + "&" + query_string;
+  request.timeout = options_.timeout;
+  request.max_body_bytes = options_.max_body_bytes;
+  // Prometheus answers the API itself; a redirect means a wrong base URL, said as its status.
+  request.follow_redirects = false;
+  const net::CurlResponse response = net::Perform(request);
+  if (!response.error.empty()) throw QueryError(where + response.error);
   if (response.truncated) {
     throw QueryError(where + "answer larger than " + std::to_string(options_.max_body_bytes) +
                      " bytes");

@@ -1,7 +1,7 @@
 #include "medic/remediation/notifier.h"
-#include "medic/json_text.h"
 
-#include "medic/remediation/http_client.h"
+#include "medic/json_text.h"
+#include "medic/net/curl_client.h"
 
 #include <algorithm>
 #include <thread>
@@ -50,21 +50,30 @@ NotifyResult SendNotification(const NotifierSettings& settings, const Notificati
     result.detail = "notifier " + settings.name + " has no URL";
     return result;
   }
-  const std::string body = JsonText(RenderNotification(message, UsesSlackFormat(settings)));
+  net::CurlRequest request;
+  request.method = "POST";
+  request.url = settings.url;
+  request.headers = {"Content-Type: application/json"};
+  request.body = JsonText(RenderNotification(message, UsesSlackFormat(settings)));
+  request.timeout = settings.timeout;
+  // Never followed: a redirect would carry the message to a host nobody configured.
+  request.follow_redirects = false;
   auto delay = base_delay;
   const int attempts = std::max(1, settings.attempts);
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     result.attempts = attempt;
-    const HttpResponse response = HttpPostJson(settings.url, body, settings.timeout);
-    if (response.status >= 200 && response.status < 300) {
+    const net::CurlResponse response = net::Perform(request);
+    const bool answered = response.error.empty();
+    if (answered && response.status >= 200 && response.status < 300) {
       result.delivered = true;
       result.detail = "delivered (HTTP " + std::to_string(response.status) + ")";
       return result;
     }
-    // Never log the URL: for Slack it is the secret.
-    result.detail = response.status == 0 ? "transport error: " + response.error
-                                         : "HTTP " + std::to_string(response.status);
-    const bool retryable = response.status == 0 || response.status == 429 || response.status >= 500;
+    // Never log the URL: for Slack it is the secret. `error` is libcurl's fixed text, which
+    // never names it (error_detail may name the host).
+    result.detail =
+        answered ? "HTTP " + std::to_string(response.status) : "transport error: " + response.error;
+    const bool retryable = !answered || response.status == 429 || response.status >= 500;
     if (!retryable || attempt == attempts) break;
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(30000));

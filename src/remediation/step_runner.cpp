@@ -2,8 +2,8 @@
 #include "medic/json_text.h"
 
 #include "medic/human_format.h"
+#include "medic/net/curl_client.h"
 #include "medic/remediation/diagnostics.h"
-#include "medic/remediation/http_client.h"
 #include "medic/remediation/notice.h"
 #include "medic/remediation/notifier.h"
 #include "medic/remediation/process_runner.h"
@@ -206,12 +206,18 @@ StepOutcome StepRunner::Verify(const StepSettings& step, JobContext& context) {
   std::string last;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     if (!step.url.empty()) {
-      const HttpResponse response = HttpGetUrl(step.url, step.timeout);
-      if (response.status >= 200 && response.status < 300) {
+      net::CurlRequest request;
+      request.url = step.url;
+      request.timeout = step.timeout;
+      // Not followed: the service itself must answer healthy, not whatever a redirect reaches.
+      request.follow_redirects = false;
+      const net::CurlResponse response = net::Perform(request);
+      const bool answered = response.error.empty();
+      if (answered && response.status >= 200 && response.status < 300) {
         return {StepState::kSucceeded, "healthy after " + std::to_string(attempt) +
                                            " attempt(s): HTTP " + std::to_string(response.status)};
       }
-      last = response.status == 0 ? response.error : "HTTP " + std::to_string(response.status);
+      last = answered ? "HTTP " + std::to_string(response.status) : response.error;
     } else {
       const auto inspect =
           nlohmann::json::parse(Engine().InspectJson(context.job->target), nullptr, false);

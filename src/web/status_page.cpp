@@ -548,9 +548,16 @@ std::string RenderStatusPage(const StatusPageModel& model) {
       std::to_string(std::max(model.refresh_seconds, 1)) + "\">\n<title>" + HtmlEscape(state) +
       " · medic</title>\n<link rel=\"stylesheet\" href=\"" + std::string(kStatusStylesheetPath) +
       "\">\n</head><body>\n<header><h1>medic</h1>";
-  html += "<span class=\"muted\">" + HtmlEscape(Utc(model.report.evaluated_at)) + " · version " +
-          HtmlEscape(model.version) + " (revision <code>" + HtmlEscape(model.revision) +
-          "</code>) · configuration <code>" + HtmlEscape(model.config_source) + "</code></span>";
+  // How old the figures are: the page shows the latest scrape, up to web.status_max_age old.
+  const std::string collected =
+      model.collected_at > 0
+          ? " · collected " +
+                std::to_string(std::llround(std::max(model.collected_age_seconds, 0.0))) + " s ago"
+          : "";
+  html += "<span class=\"muted\">" + HtmlEscape(Utc(model.report.evaluated_at)) +
+          HtmlEscape(collected) + " · version " + HtmlEscape(model.version) + " (revision <code>" +
+          HtmlEscape(model.revision) + "</code>) · configuration <code>" +
+          HtmlEscape(model.config_source) + "</code></span>";
   html += "\n<nav><a href=\"" + HtmlEscape(model.telemetry_path) + "\">Metrics</a>";
   for (const auto& [href, label] : model.links) {
     html += "<a href=\"" + HtmlEscape(href) + "\">" + HtmlEscape(label) + "</a>";
@@ -683,6 +690,8 @@ nlohmann::json StatusJson(const StatusPageModel& model) {
   body["healing_troubles"] = std::move(healing);
   body["version"] = model.version;
   body["revision"] = model.revision;
+  body["collected_at"] = model.collected_at;
+  body["collected_age_seconds"] = model.collected_age_seconds;
   nlohmann::json containers = nlohmann::json::array();
   for (const auto& row : Containers(model.families)) {
     containers.push_back({{"name", row.name},

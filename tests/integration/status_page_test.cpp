@@ -4,11 +4,14 @@
 #include "support/webhook_payload.h"
 
 #include <doctest/doctest.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace {
 
@@ -163,6 +166,47 @@ TEST_CASE("GET / and /api/v1/status show the failing checks, escaped, under a st
   CHECK(json["disks"][0]["mountpoint"] == "/");
   CHECK(json["overall"]["reason"].get<std::string>().find("probe api" + kHostile + " down") !=
         std::string::npos);
+}
+
+TEST_CASE("page views show the latest scrape and run no collector while it is recent") {
+  // The probe collector is the counting collector: every run is one request to this server.
+  httplib::Server target;
+  std::atomic<int> probes{0};
+  target.Get("/health", [&](const httplib::Request&, httplib::Response& res) {
+    ++probes;
+    res.set_content("ok", "text/plain");
+  });
+  const int port = target.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { target.listen_after_bind(); });
+  const std::string collectors =
+      "collectors:\n  probe:\n    - {name: api, url: \"http://127.0.0.1:" + std::to_string(port) +
+      "/health\", timeout: 2s}\n";
+  {
+    MedicProcess medic(collectors);  // web.status_max_age: 15s by default
+    // Ready after its first collection; then one scrape.
+    REQUIRE(medic::test::WaitFor([&] { return probes == 1; }, 10s));
+    REQUIRE(HttpGet(medic.port(), "/metrics").status == 200);
+    CHECK(probes == 2);
+    for (int view = 0; view < 5; ++view) {
+      const auto page = HttpGet(medic.port(), "/");
+      REQUIRE(page.status == 200);
+      CHECK(page.body.find(" s ago") != std::string::npos);
+      const auto api = HttpGet(medic.port(), "/api/v1/status");
+      REQUIRE(api.status == 200);
+      const auto json = nlohmann::json::parse(api.body);
+      CHECK(json["collected_age_seconds"].get<double>() < 15);
+      CHECK(json["collected_at"].get<double>() > 0);
+    }
+    CHECK(probes == 2);  // ten page views, no probe
+  }
+  {
+    MedicProcess medic("web: {status_max_age: 0s}\n" + collectors);
+    REQUIRE(medic::test::WaitFor([&] { return probes == 3; }, 10s));
+    for (int view = 0; view < 3; ++view) REQUIRE(HttpGet(medic.port(), "/").status == 200);
+    CHECK(probes == 6);  // 0s: every view collects
+  }
+  target.stop();
+  serving.join();
 }
 
 TEST_CASE("the page and the API need the web config's basic auth like /metrics") {

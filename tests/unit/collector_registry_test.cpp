@@ -9,8 +9,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
+#include <iterator>
+#include <memory>
 #include <thread>
+#include <vector>
 
 using namespace std::chrono_literals;
 
@@ -73,6 +77,13 @@ double SuccessOf(const std::vector<prometheus::MetricFamily>& families, const st
   return -1;
 }
 
+// Threads of this process, as the kernel lists them.
+std::size_t ThreadCount() {
+  return static_cast<std::size_t>(
+      std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                    std::filesystem::directory_iterator()));
+}
+
 }  // namespace
 
 TEST_CASE("a throwing and a hanging collector fail alone; the scrape answers within the bound") {
@@ -106,6 +117,7 @@ TEST_CASE("concurrent scrapes share one in-flight run of a slow collector") {
   registry.Add(gated);
   const auto shared_runs = [&] { return registry.Statuses().at(0).shared_runs; };
   std::vector<std::thread> scrapers;
+  scrapers.reserve(4);
   std::atomic<int> succeeded{0};
   for (int i = 0; i < 4; ++i) {
     scrapers.emplace_back([&] {
@@ -134,4 +146,101 @@ TEST_CASE("a hung collector is not started twice while it still runs") {
   CHECK(registry.Statuses().at(0).shared_runs == 2);
   // The detached run ends before the test does (its collector outlives the registry anyway).
   CHECK(medic::test::WaitFor([&] { return hung->finished == 1; }, 30s));
+}
+
+TEST_CASE("the thread count does not grow with scrapes; at most kMaxThreads run collectors") {
+  const std::size_t before = ThreadCount();
+  {
+    medic::CollectorRegistry registry(5s);
+    std::vector<std::shared_ptr<FixedCollector>> collectors;
+    for (int i = 0; i < 6; ++i) {
+      collectors.push_back(std::make_shared<FixedCollector>("c" + std::to_string(i), 20ms));
+      registry.Add(collectors.back());
+    }
+    registry.Collect();
+    const std::size_t after_first = ThreadCount();
+    CHECK(after_first <= before + medic::CollectorRegistry::kMaxThreads);
+    for (int scrape = 0; scrape < 20; ++scrape) {
+      CHECK(SuccessOf(registry.Collect(), "c5") == 1);
+    }
+    CHECK(ThreadCount() <= after_first);
+    for (const auto& collector : collectors) CHECK(collector->runs == 21);
+  }
+  // The registry joined its idle threads.
+  CHECK(ThreadCount() <= before);
+}
+
+TEST_CASE("a hung collector holds one thread; the others answer in every scrape") {
+  const std::size_t before = ThreadCount();
+  auto hung = std::make_shared<GatedCollector>();
+  {
+    medic::CollectorRegistry registry(200ms);
+    registry.Add(hung);
+    registry.Add(std::make_shared<FixedCollector>("a"));
+    registry.Add(std::make_shared<FixedCollector>("b"));
+    for (int scrape = 0; scrape < 5; ++scrape) {
+      const auto started = std::chrono::steady_clock::now();
+      const auto families = registry.Collect();
+      CHECK(std::chrono::steady_clock::now() - started < 1s);
+      CHECK(SuccessOf(families, "gated") == 0);
+      CHECK(SuccessOf(families, "a") == 1);
+      CHECK(SuccessOf(families, "b") == 1);
+    }
+    CHECK(hung->runs == 1);
+    CHECK(registry.Statuses().at(0).last_error == "timed out after 200ms (still running)");
+    CHECK(ThreadCount() <= before + 3);
+    // Dropping the registry (a reload) does not wait for the hung collector.
+  }
+  hung->Open();  // its thread, left to finish, now ends
+  CHECK(medic::test::WaitFor([&] { return ThreadCount() <= before; }, 10s));
+}
+
+TEST_CASE("with more collectors than threads, one still waiting at the deadline times out") {
+  medic::CollectorRegistry registry(300ms);
+  std::vector<std::shared_ptr<GatedCollector>> hung;
+  for (std::size_t i = 0; i < medic::CollectorRegistry::kMaxThreads; ++i) {
+    hung.push_back(std::make_shared<GatedCollector>());
+    registry.Add(hung.back());
+  }
+  auto waiting = std::make_shared<FixedCollector>("waiting");
+  registry.Add(waiting);
+  const auto families = registry.Collect();
+  CHECK(SuccessOf(families, "waiting") == 0);
+  CHECK(registry.Statuses().back().last_error ==
+        "timed out after 300ms (waiting for a thread: other collectors still running)");
+  for (const auto& gated : hung) gated->Open();
+  // Its queued run goes ahead once a thread is free; the next scrape finds it done or running.
+  CHECK(medic::test::WaitFor([&] { return waiting->finished == 1; }, 10s));
+  CHECK(SuccessOf(registry.Collect(), "waiting") == 1);
+}
+
+TEST_CASE("Recent() reuses the latest scrape while it is young enough, else collects") {
+  medic::CollectorRegistry registry(5s);
+  auto counting = std::make_shared<FixedCollector>("counting");
+  registry.Add(counting);
+  registry.Collect();
+  REQUIRE(counting->runs == 1);
+  for (int view = 0; view < 10; ++view) {
+    const auto recent = registry.Recent(1min);
+    CHECK(Find(recent->families, "test_counting") != nullptr);
+    CHECK(SuccessOf(recent->families, "counting") == 1);
+  }
+  CHECK(counting->runs == 1);  // ten page views, no collector run
+  const auto first = registry.Recent(1min);
+  CHECK(std::chrono::steady_clock::now() - first->started < 1min);
+  CHECK(first->started_at <= std::chrono::system_clock::now());
+
+  std::this_thread::sleep_for(20ms);
+  const auto fresh = registry.Recent(10ms);  // older than that: collect now
+  CHECK(counting->runs == 2);
+  CHECK(fresh->started > first->started);
+  CHECK(registry.Recent(1min) == fresh);  // and it becomes the latest
+}
+
+TEST_CASE("Recent() on a registry that never scraped collects") {
+  medic::CollectorRegistry registry(5s);
+  auto counting = std::make_shared<FixedCollector>("counting");
+  registry.Add(counting);
+  CHECK(SuccessOf(registry.Recent(1h)->families, "counting") == 1);
+  CHECK(counting->runs == 1);
 }

@@ -180,7 +180,16 @@ TEST_CASE("an unknown key is rejected with its path, line and column") {
         "auth_throttle_exempt, config_file, idle_timeout, listen_address, "
         "max_auth_failures_per_minute, max_connections, max_connections_per_peer, "
         "max_header_bytes, max_header_fields, max_request_body_bytes, read_timeout, "
-        "shutdown_timeout, telemetry_path, tls_handshake_timeout, worker_threads, write_timeout)");
+        "shutdown_timeout, status_max_age, telemetry_path, tls_handshake_timeout, worker_threads, "
+        "write_timeout)");
+}
+
+TEST_CASE("web.status_max_age: how old a scrape the status page may show, 15s by default") {
+  CHECK(medic::LoadConfigText("{}\n", "medic.yml").web.status_max_age == std::chrono::seconds(15));
+  CHECK(medic::LoadConfigText("web: {status_max_age: 1m}\n", "medic.yml").web.status_max_age ==
+        std::chrono::minutes(1));
+  CHECK(medic::LoadConfigText("web: {status_max_age: 0s}\n", "medic.yml").web.status_max_age ==
+        std::chrono::seconds(0));
 }
 
 TEST_CASE("wrong types and bad values name the key") {

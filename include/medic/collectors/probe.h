@@ -14,7 +14,7 @@ struct ProbeResult {
   std::string error;  // why it failed, for the log and the landing page
 };
 
-// Runs every target's HTTP(S) request concurrently (one curl multi loop), each bounded by its
+// Runs every target's HTTP(S) request concurrently (net::PerformAll), each bounded by its
 // own timeout. Results are in the order of `targets`.
 std::vector<ProbeResult> RunProbes(const std::vector<ProbeTarget>& targets);
 

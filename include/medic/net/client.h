@@ -47,12 +47,11 @@ class ClientError : public std::runtime_error {
 };
 
 // A small HTTP/1.1 client for local APIs that speak plain HTTP (the Docker and podman engine
-// API on a unix socket or tcp://). Medic's own so that watching containers does not load
-// libcurl, whose Debian build brings GnuTLS, Kerberos, LDAP and twenty more libraries (about
-// 4 MiB of resident memory). Thread-safe; idle keep-alive connections are kept for reuse, and a
-// request whose reused connection turns out closed by the server is retried once on a new one.
-// Every call has one deadline for connect, send and receive; `cancelled`, when set, aborts a
-// call within a quarter of a second.
+// API on a unix socket or tcp://); remote HTTP(S) URLs go through curl_client.h instead.
+// Thread-safe; idle keep-alive connections are kept for reuse, and a request whose reused
+// connection turns out closed by the server is retried once on a new one. Every call has one
+// deadline for connect, send and receive; `cancelled`, when set, aborts a call within a
+// quarter of a second.
 class PlainHttpClient {
  public:
   PlainHttpClient(ClientEndpoint endpoint, std::string host_header,

@@ -4,7 +4,7 @@
 #include "medic/net/request.h"
 #include "medic/net/response.h"
 #include "medic/net/server_limits.h"
-#include "medic/net/worker_pool.h"
+#include "medic/worker_pool.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

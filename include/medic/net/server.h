@@ -5,7 +5,7 @@
 #include "medic/net/request.h"
 #include "medic/net/response.h"
 #include "medic/net/server_limits.h"
-#include "medic/net/worker_pool.h"
+#include "medic/worker_pool.h"
 #include "medic/web/basic_auth.h"
 #include "medic/web/login_throttle.h"
 #include "medic/web_config.h"

@@ -38,11 +38,12 @@ std::string UrlEncode(std::string_view value);
 std::vector<Series> ParseQueryResponse(std::string_view body);
 
 struct QueryClientOptions {
-  Duration timeout = std::chrono::seconds(10);   // per request, connect included
-  std::size_t max_body_bytes = 8 * 1024 * 1024;  // a larger answer is an error, never cut short
+  Duration timeout = std::chrono::seconds(10);  // per request, connect included
+  // A larger answer is an error, never cut short.
+  std::size_t max_body_bytes = std::size_t{8} * 1024 * 1024;
 };
 
-// A small client of the Prometheus HTTP query API (libcurl, GET, no redirects).
+// A small client of the Prometheus HTTP query API (net::Perform: GET, no redirects).
 class QueryClient {
  public:
   explicit QueryClient(std::string base_url, QueryClientOptions options = {});

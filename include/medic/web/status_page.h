@@ -15,7 +15,8 @@
 
 namespace medic::web {
 
-// Everything the status page at / shows; built per request from the collectors' output.
+// Everything the status page at / shows; built per request from the latest scrape (or a new
+// collection when none is recent, see web.status_max_age).
 struct StatusPageModel {
   std::string version;
   std::string revision;
@@ -24,6 +25,8 @@ struct StatusPageModel {
   std::vector<std::pair<std::string, std::string>> links;  // href, label
   std::vector<CollectorStatus> collectors;
   std::vector<prometheus::MetricFamily> families;  // one collection of every collector
+  double collected_at = 0;                         // unix seconds when that collection started
+  double collected_age_seconds = 0;                // how long ago, when the page was built
   ThresholdSettings thresholds;                    // bar colours follow the check thresholds
   health::Report report;                           // Evaluate(families, thresholds, now)
   // The journal's history (array of jobs with steps, newest first, as GET /api/v1/remediations

@@ -101,6 +101,16 @@ TEST_CASE("CSP forbids scripts and inline style; status JSON carries the same da
   CHECK(json["collectors"][0]["last_error"] == "boom " + kHostile);  // raw in JSON, not HTML
 }
 
+TEST_CASE("the page and the JSON say how old the scrape they show is") {
+  medic::web::StatusPageModel model = HostileModel();
+  model.collected_at = medic::test::kSampleNow - 3.2;
+  model.collected_age_seconds = 3.2;
+  CHECK(medic::web::RenderStatusPage(model).find(" · collected 3 s ago · ") != std::string::npos);
+  const auto json = medic::web::StatusJson(model);
+  CHECK(json["collected_at"].get<double>() == doctest::Approx(medic::test::kSampleNow - 3.2));
+  CHECK(json["collected_age_seconds"].get<double>() == doctest::Approx(3.2));
+}
+
 TEST_CASE("without a journal or metrics the page says what is missing") {
   medic::web::StatusPageModel model;
   model.report = medic::health::Evaluate({}, {}, 0);
