@@ -24,7 +24,10 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-using TlsStream = asio::ssl::stream<tcp::socket>;
+// Over the connection's own socket, made when the client's first bytes arrive: Asio's TLS
+// stream allocates two 17 KiB record buffers, which ten thousand connections that never send a
+// ClientHello should not cost.
+using TlsStream = asio::ssl::stream<tcp::socket&>;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kReadChunk = std::size_t{16} * 1024;
@@ -39,9 +42,6 @@ constexpr auto kMinDrainTime = std::chrono::milliseconds(500);
 constexpr std::size_t kIdleTlsRead = 2048;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-tcp::socket& Socket(tcp::socket& stream) { return stream; }
-tcp::socket& Socket(TlsStream& stream) { return stream.next_layer(); }
-
 WireResponse RunHandler(const ConnectionContext& context, const Request& request, bool keep_alive) {
   Response response;
   try {
@@ -55,16 +55,15 @@ WireResponse RunHandler(const ConnectionContext& context, const Request& request
   return ToWire(request, std::move(response), keep_alive);
 }
 
-template <class Stream>
-class Connection final : public Evictable, public std::enable_shared_from_this<Connection<Stream>> {
+template <bool kTls>
+class Connection final : public Evictable, public std::enable_shared_from_this<Connection<kTls>> {
  public:
-  template <class... StreamArgs>
   Connection(ConnectionContext& context, Peer peer, std::shared_ptr<asio::ssl::context> tls,
-             StreamArgs&&... stream_args)
+             tcp::socket socket)
       : context_(context),
         peer_(std::move(peer)),
         tls_(std::move(tls)),
-        stream_(std::forward<StreamArgs>(stream_args)...),
+        socket_(std::move(socket)),
         deadline_(context.io) {}
   ~Connection() { context_.table.Remove(this); }
   Connection(const Connection&) = delete;
@@ -73,11 +72,22 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
   void Start() {
     context_.table.Add(this, peer_.key);
     context_.table.MarkWaiting(this);
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
+    if constexpr (kTls) {
       Arm(context_.limits.tls_handshake_timeout);
-      stream_.async_handshake(
-          asio::ssl::stream_base::server,
-          [self = this->shared_from_this()](const error_code& error) { self->OnHandshake(error); });
+      socket_.async_wait(tcp::socket::wait_read,
+                         [self = this->shared_from_this()](const error_code& error) {
+                           if (self->closed_) return;
+                           if (error) {
+                             self->OnHandshake(error);
+                             return;
+                           }
+                           self->tls_stream_.emplace(self->socket_, *self->tls_);
+                           self->tls_stream_->async_handshake(
+                               asio::ssl::stream_base::server,
+                               [self](const error_code& handshake_error) {
+                                 self->OnHandshake(handshake_error);
+                               });
+                         });
     } else {
       WaitForRequest();
     }
@@ -127,9 +137,9 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
       }
       self->BeginRequest();
     };
-    if constexpr (std::is_same_v<Stream, TlsStream>) {
+    if constexpr (kTls) {
       input_.resize(kIdleTlsRead);
-      stream_.async_read_some(asio::buffer(input_.data(), input_.size()),
+      Io().async_read_some(asio::buffer(input_.data(), input_.size()),
                               [self = this->shared_from_this(), on_first_byte](
                                   const error_code& error, std::size_t bytes) {
                                 if (self->closed_) return;
@@ -137,7 +147,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
                                 on_first_byte(bytes > 0 ? error_code() : error);
                               });
     } else {
-      Socket(stream_).async_wait(tcp::socket::wait_read, on_first_byte);
+      socket_.async_wait(tcp::socket::wait_read, on_first_byte);
     }
   }
 
@@ -176,7 +186,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
   void ReadMore() {
     const std::size_t had = input_.size();
     input_.resize(had + kReadChunk);
-    stream_.async_read_some(
+    Io().async_read_some(
         asio::buffer(input_.data() + had, kReadChunk),
         [self = this->shared_from_this(), had](const error_code& error, std::size_t bytes) {
           if (self->closed_) return;
@@ -213,7 +223,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
       return false;
     }
     if (request.version == "HTTP/1.1" && parser_->expects_body() && input_.empty()) {
-      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+      asio::async_write(Io(), asio::buffer(kContinue.data(), kContinue.size()),
                         [self = this->shared_from_this()](const error_code& error, std::size_t) {
                           if (self->closed_) return;
                           if (error) {
@@ -266,7 +276,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     if (closed_) return;
     response_ = std::make_unique<WireResponse>(std::move(wire));
     Arm(context_.limits.write_timeout);
-    http::async_write(stream_, *response_,
+    http::async_write(Io(), *response_,
                       [self = this->shared_from_this()](const error_code& error, std::size_t) {
                         self->OnWritten(error);
                       });
@@ -305,7 +315,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     response_ = std::make_unique<WireResponse>(RefusalResponse(refusal.status, http10));
     Arm(context_.limits.write_timeout);
     http::async_write(
-        stream_, *response_,
+        Io(), *response_,
         [self = this->shared_from_this(), drain_bytes](const error_code& error, std::size_t) {
           if (self->closed_) return;
           self->response_.reset();
@@ -318,9 +328,9 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
   }
 
   void Drain(std::size_t drain_bytes) {
-    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    if constexpr (!kTls) {
       error_code ignored;
-      Socket(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
     }
     ArmAt(std::max(request_deadline_, SteadyClock::now() + kMinDrainTime));
     input_.resize(kDrainChunk);
@@ -328,7 +338,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
   }
 
   void DrainSome(std::size_t left) {
-    stream_.async_read_some(
+    Io().async_read_some(
         asio::buffer(input_.data(), std::min(left, kDrainChunk)),
         [self = this->shared_from_this(), left](const error_code& error, std::size_t bytes) {
           if (self->closed_) return;
@@ -346,10 +356,19 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     context_.table.Remove(this);
     Disarm();
     error_code ignored;
-    Socket(stream_).shutdown(tcp::socket::shutdown_both, ignored);
-    Socket(stream_).close(ignored);
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
     parser_.reset();
     std::string().swap(input_);
+  }
+
+  // What requests are read from and answers written to.
+  auto& Io() {
+    if constexpr (kTls) {
+      return *tls_stream_;
+    } else {
+      return socket_;
+    }
   }
 
   void Arm(Duration timeout) { ArmAt(SteadyClock::now() + timeout); }
@@ -364,7 +383,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
       if (error || generation != self->deadline_generation_ || self->closed_) return;
       self->timed_out_ = true;
       error_code ignored;
-      Socket(self->stream_).cancel(ignored);
+      self->socket_.cancel(ignored);
     });
   }
 
@@ -376,7 +395,8 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
   ConnectionContext& context_;
   const Peer peer_;
   const std::shared_ptr<asio::ssl::context> tls_;  // outlives the stream's SSL object
-  Stream stream_;
+  tcp::socket socket_;
+  std::optional<TlsStream> tls_stream_;  // kTls only, once the client has sent its first bytes
   asio::steady_timer deadline_;
   std::uint64_t deadline_generation_ = 0;
   bool timed_out_ = false;
@@ -395,13 +415,11 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
 void StartConnection(ConnectionContext& context, tcp::socket socket, Peer peer,
                      std::shared_ptr<asio::ssl::context> tls) {
   if (tls) {
-    asio::ssl::context& tls_context = *tls;
-    std::make_shared<Connection<TlsStream>>(context, std::move(peer), std::move(tls),
-                                            std::move(socket), tls_context)
+    std::make_shared<Connection<true>>(context, std::move(peer), std::move(tls), std::move(socket))
         ->Start();
     return;
   }
-  std::make_shared<Connection<tcp::socket>>(context, std::move(peer), nullptr, std::move(socket))
+  std::make_shared<Connection<false>>(context, std::move(peer), nullptr, std::move(socket))
       ->Start();
 }
 

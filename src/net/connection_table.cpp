@@ -1,7 +1,7 @@
 #include "medic/net/connection_table.h"
 
-#include <array>
-#include <cstdio>
+#include <algorithm>
+#include <utility>
 
 namespace medic::net {
 
@@ -34,6 +34,11 @@ void ConnectionTable::Add(Evictable* connection, const std::string& peer) {
   ++slot.peer->second.open;
   slots_.emplace(connection, slot);
   open_.store(slots_.size(), std::memory_order_relaxed);
+  high_water_ = std::max(high_water_, slots_.size());
+}
+
+std::size_t ConnectionTable::TakeHighWater() {
+  return std::exchange(high_water_, slots_.size());
 }
 
 void ConnectionTable::StopWaiting(Slot& slot) {

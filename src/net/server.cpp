@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <malloc.h>
 
 #include <stdexcept>
 
@@ -223,10 +224,24 @@ void HttpServer::Serve() {
       [this](const Request& request) { return Plan(request); },
       [this](const Request& request, Response& response) { Dispatch(request, response); }});
   Accept();
+  ScheduleMemoryRelease();
   io_.run();
   // Every connection has ended; handlers still queued (none, since each holds the loop open)
   // would run and post into a stopped loop.
   workers_.reset();
+}
+
+void HttpServer::ScheduleMemoryRelease() {
+  // Connection state is small blocks on the I/O thread's heap; once thousands of connections
+  // are gone, malloc keeps their pages unless asked to return them, and a flood would leave
+  // medic tens of MiB larger for good. Checked every few seconds, trimmed only after a drop.
+  constexpr std::size_t kDropWorthTrimming = 256;
+  memory_release_.expires_after(std::chrono::seconds(5));
+  memory_release_.async_wait([this](const error_code& error) {
+    if (error || context_->stopping) return;
+    if (table_.TakeHighWater() >= table_.open() + kDropWorthTrimming) ::malloc_trim(0);
+    ScheduleMemoryRelease();
+  });
 }
 
 void HttpServer::Accept() {
@@ -285,6 +300,7 @@ void HttpServer::Stop() {
     error_code ignored;
     acceptor_.close(ignored);
     accept_retry_.cancel();
+    memory_release_.cancel();
     table_.EvictWaiting();
   });
 }

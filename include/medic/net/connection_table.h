@@ -42,6 +42,8 @@ class ConnectionTable {
   void EvictWaiting();
 
   std::size_t open() const { return open_.load(std::memory_order_relaxed); }
+  // The most connections open at once since the last call (then restarted from now).
+  std::size_t TakeHighWater();
   std::size_t evicted() const { return evicted_.load(std::memory_order_relaxed); }
 
  private:
@@ -65,6 +67,7 @@ class ConnectionTable {
   std::unordered_map<Evictable*, Slot> slots_;
   Queue waiting_;
   std::atomic<std::size_t> open_{0};
+  std::size_t high_water_ = 0;
   std::atomic<std::size_t> evicted_{0};
 };
 

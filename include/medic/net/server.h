@@ -104,6 +104,8 @@ class HttpServer {
   RoutePlan Plan(const Request& request) const;
   void Dispatch(const Request& request, Response& response);
   void Accept();
+  // After a flood, gives the memory its connections used back to the system (see server.cpp).
+  void ScheduleMemoryRelease();
   void OnAccepted(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
 
   ServerOptions options_;
@@ -117,6 +119,7 @@ class HttpServer {
   boost::asio::io_context io_{1};
   boost::asio::ip::tcp::acceptor acceptor_{io_};
   boost::asio::steady_timer accept_retry_{io_};
+  boost::asio::steady_timer memory_release_{io_};
   ConnectionTable table_;
   TransportCounters counters_;
   std::optional<WorkerPool> workers_;  // while Serve() runs
