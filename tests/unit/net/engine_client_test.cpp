@@ -1,6 +1,6 @@
 // ctest-labels: tsan
-// medic's plain HTTP client against medic's own server and against canned raw answers.
-#include "medic/net/client.h"
+// The engine client against medic's own server and against canned raw answers.
+#include "medic/net/engine_client.h"
 
 #include "medic/net/server.h"
 
@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 using medic::net::ClientEndpoint;
 using medic::net::ClientError;
 using medic::net::ClientRequest;
-using medic::net::PlainHttpClient;
+using medic::net::EngineClient;
 
 namespace {
 
@@ -118,7 +118,7 @@ TEST_CASE("requests to medic's server: status, headers, body, POST, and connecti
   server.Bind();
   std::thread serving([&server] { server.Serve(); });
 
-  PlainHttpClient client(Loopback(server.port()), "engine");
+  EngineClient client(Loopback(server.port()), "engine");
   for (int i = 0; i < 5; ++i) {
     ClientRequest request;
     request.method = "POST";
@@ -147,7 +147,7 @@ TEST_CASE("chunked, close-delimited and interim answers are read whole") {
                        "chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
                        "HTTP/1.0 200 OK\r\n\r\nuntil the end"},
                       1);
-  PlainHttpClient client(Loopback(server.port()), "engine");
+  EngineClient client(Loopback(server.port()), "engine");
   const auto chunked = client.Send(Get("/a"), 5s, 1 << 20);
   CHECK(chunked.status == 200);
   CHECK(chunked.body == "hello world");
@@ -161,7 +161,7 @@ TEST_CASE("a kept connection the server closed is replaced without failing the r
                        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo",
                        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nthree"},
                       1);
-  PlainHttpClient client(Loopback(server.port()), "engine");
+  EngineClient client(Loopback(server.port()), "engine");
   CHECK(client.Send(Get("/1"), 5s, 1 << 20).body == "one");
   std::this_thread::sleep_for(50ms);
   CHECK(client.Send(Get("/2"), 5s, 1 << 20).body == "two");
@@ -172,7 +172,7 @@ TEST_CASE("a kept connection the server closed is replaced without failing the r
 
 TEST_CASE("failures are ClientErrors naming the call: refused, malformed, timed out, cancelled") {
   const int closed_port = medic::test::FreePort();
-  PlainHttpClient refused(Loopback(closed_port), "engine");
+  EngineClient refused(Loopback(closed_port), "engine");
   try {
     refused.Send(Get("/v1.41/containers/json"), 2s, 1 << 20);
     FAIL("expected ClientError");
@@ -182,7 +182,7 @@ TEST_CASE("failures are ClientErrors naming the call: refused, malformed, timed 
     CHECK(what.find("Connection refused") != std::string::npos);
   }
 
-  PlainHttpClient missing_socket({.unix_path = "/nonexistent/engine.sock"}, "engine");
+  EngineClient missing_socket({.unix_path = "/nonexistent/engine.sock"}, "engine");
   try {
     missing_socket.Send(Get("/_ping"), 2s, 1 << 20);
     FAIL("expected ClientError");
@@ -192,17 +192,17 @@ TEST_CASE("failures are ClientErrors naming the call: refused, malformed, timed 
 
   {
     CannedServer server({"SMTP ready\r\n\r\n"}, 1);
-    PlainHttpClient client(Loopback(server.port()), "engine");
+    EngineClient client(Loopback(server.port()), "engine");
     CHECK_THROWS_AS(client.Send(Get("/"), 2s, 1 << 20), ClientError);
   }
   {
     CannedServer server({"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"}, 1);
-    PlainHttpClient client(Loopback(server.port()), "engine");
+    EngineClient client(Loopback(server.port()), "engine");
     CHECK_THROWS_AS(client.Send(Get("/"), 2s, 1 << 20), ClientError);
   }
   {
     CannedServer server({"hang"}, 1);
-    PlainHttpClient client(Loopback(server.port()), "engine");
+    EngineClient client(Loopback(server.port()), "engine");
     const auto started = std::chrono::steady_clock::now();
     try {
       client.Send(Get("/"), 300ms, 1 << 20);
@@ -214,7 +214,7 @@ TEST_CASE("failures are ClientErrors naming the call: refused, malformed, timed 
   }
   {
     CannedServer server({"hang"}, 1);
-    PlainHttpClient client(Loopback(server.port()), "engine");
+    EngineClient client(Loopback(server.port()), "engine");
     std::atomic<bool> cancelled{false};
     std::thread canceller([&cancelled] {
       std::this_thread::sleep_for(200ms);

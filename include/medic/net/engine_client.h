@@ -53,12 +53,12 @@ class ClientError : public std::runtime_error {
 // request whose reused connection turns out closed by the server is retried once on a new one.
 // Every call has one deadline for connect, send and receive; `cancelled`, when set, aborts a
 // call within a quarter of a second.
-class PlainHttpClient {
+class EngineClient {
  public:
-  PlainHttpClient(ClientEndpoint endpoint, std::string host_header,
-                  std::size_t max_idle_connections = 16);
-  PlainHttpClient(const PlainHttpClient&) = delete;
-  PlainHttpClient& operator=(const PlainHttpClient&) = delete;
+  EngineClient(ClientEndpoint endpoint, std::string host_header,
+               std::size_t max_idle_connections = 16);
+  EngineClient(const EngineClient&) = delete;
+  EngineClient& operator=(const EngineClient&) = delete;
 
   // Throws ClientError. A response of any status is returned, not thrown.
   ClientResponse Send(const ClientRequest& request, Duration timeout, std::size_t max_body_bytes,

@@ -1,4 +1,4 @@
-#include "medic/net/client.h"
+#include "medic/net/engine_client.h"
 
 #include "medic/net/field_text.h"
 #include "medic/net/request_parser.h"
@@ -58,7 +58,7 @@ std::string ClientEndpoint::Describe() const {
   return unix_path.empty() ? host + ":" + std::to_string(port) : "unix://" + unix_path;
 }
 
-struct PlainHttpClient::Call {
+struct EngineClient::Call {
   Clock::time_point deadline;
   const std::atomic<bool>* cancelled = nullptr;
   std::string what;  // "GET /x via unix:///run/docker.sock" for messages
@@ -83,13 +83,13 @@ struct PlainHttpClient::Call {
   }
 };
 
-PlainHttpClient::PlainHttpClient(ClientEndpoint endpoint, std::string host_header,
-                                 std::size_t max_idle_connections)
+EngineClient::EngineClient(ClientEndpoint endpoint, std::string host_header,
+                           std::size_t max_idle_connections)
     : endpoint_(std::move(endpoint)),
       host_header_(std::move(host_header)),
       max_idle_connections_(max_idle_connections) {}
 
-UniqueFd PlainHttpClient::TakeIdle() {
+UniqueFd EngineClient::TakeIdle() {
   std::lock_guard lock(idle_mutex_);
   if (idle_.empty()) return UniqueFd();
   UniqueFd connection = std::move(idle_.back());
@@ -97,12 +97,12 @@ UniqueFd PlainHttpClient::TakeIdle() {
   return connection;
 }
 
-void PlainHttpClient::KeepIdle(UniqueFd connection) {
+void EngineClient::KeepIdle(UniqueFd connection) {
   std::lock_guard lock(idle_mutex_);
   if (idle_.size() < max_idle_connections_) idle_.push_back(std::move(connection));
 }
 
-UniqueFd PlainHttpClient::Connect(const Call& call) {
+UniqueFd EngineClient::Connect(const Call& call) {
   const auto connect_one = [&call](int family, const sockaddr* address, socklen_t length) {
     UniqueFd socket(::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!socket.valid()) call.Fail(std::string("socket: ") + std::strerror(errno));
@@ -150,9 +150,8 @@ UniqueFd PlainHttpClient::Connect(const Call& call) {
   throw ClientError(last_error);
 }
 
-ClientResponse PlainHttpClient::Send(const ClientRequest& request, Duration timeout,
-                                     std::size_t max_body_bytes,
-                                     const std::atomic<bool>* cancelled) {
+ClientResponse EngineClient::Send(const ClientRequest& request, Duration timeout,
+                                  std::size_t max_body_bytes, const std::atomic<bool>* cancelled) {
   Call call{Clock::now() + timeout, cancelled,
             request.method + " " + request.target + " via " + endpoint_.Describe()};
   std::string wire = request.method + " " + request.target + " HTTP/1.1\r\nHost: " + host_header_ +
