@@ -1,55 +1,78 @@
 #include "medic/net/engine_client.h"
 
-#include "medic/net/field_text.h"
-#include "medic/net/request_parser.h"
-
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
 #include <algorithm>
-#include <array>
-#include <cerrno>
-#include <charconv>
-#include <cstring>
-#include <memory>
+#include <cstdint>
 
 namespace medic::net {
 namespace {
 
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
+// One socket type for both endpoints: a unix socket and TCP differ only in how they connect.
+using Protocol = asio::generic::stream_protocol;
 
 // Response heads from local engines are a few hundred bytes.
-constexpr std::size_t kMaxResponseHeadBytes = std::size_t{64} * 1024;
+constexpr std::uint32_t kMaxResponseHeadBytes = 64 * 1024;
 constexpr auto kCancelCheck = std::chrono::milliseconds(250);
 
-struct ResponseHead {
-  int status = 0;
-  bool http10 = false;
-  Headers headers;
-};
+http::request<http::string_body> MakeRequest(const ClientRequest& request,
+                                             const std::string& host) {
+  http::request<http::string_body> message;
+  message.version(11);
+  if (const http::verb verb = http::string_to_verb(request.method); verb != http::verb::unknown) {
+    message.method(verb);
+  } else {
+    message.method_string(request.method);
+  }
+  message.target(request.target);
+  message.set(http::field::host, host);
+  message.set(http::field::user_agent, "medic");
+  for (const auto& [name, value] : request.headers) message.insert(name, value);
+  message.body() = request.body;
+  // A length on every request that may carry a body, 0 included (a bodiless POST restart or
+  // DELETE): what medic has always sent, and servers that insist on a length for those methods
+  // (411 Length Required) accept it. Beast's prepare_payload would leave it off a DELETE.
+  if (!request.body.empty() ||
+      (message.method() != http::verb::get && message.method() != http::verb::head)) {
+    message.content_length(request.body.size());
+  }
+  return message;
+}
 
-// "HTTP/1.1 200 OK" and its fields; throws ClientError when malformed.
-ResponseHead ParseResponseHead(std::string_view head) {
-  const std::string_view line = NextHeadLine(head);
-  ResponseHead parsed;
-  if (!line.starts_with("HTTP/1.") || line.size() < 12 || line[8] != ' ') {
-    throw ClientError("malformed response status line");
+// What a failed read means, in the words of a ClientError.
+std::string ReadFailure(const error_code& error, std::size_t max_body_bytes) {
+  if (error == http::error::body_limit) {
+    return "response larger than " + std::to_string(max_body_bytes) + " bytes";
   }
-  parsed.http10 = line.starts_with("HTTP/1.0");
-  const std::string_view code = line.substr(9, 3);
-  const auto [end, error] = std::from_chars(code.data(), code.data() + code.size(), parsed.status);
-  if (error != std::errc() || end != code.data() + code.size() || parsed.status < 100 ||
-      (line.size() > 12 && line[12] != ' ')) {
-    throw ClientError("malformed response status line");
+  if (error == http::error::header_limit) {
+    return "response head larger than " + std::to_string(kMaxResponseHeadBytes) + " bytes";
   }
-  if (std::string problem = ParseFieldLines(head, parsed.headers); !problem.empty()) {
-    throw ClientError("malformed response: " + problem);
+  if (error == http::error::end_of_stream || error == http::error::partial_message) {
+    return "connection closed before the response was complete";
   }
-  return parsed;
+  if (error.category() == make_error_code(http::error::bad_version).category()) {
+    return "malformed response: " + error.message();
+  }
+  return "recv: " + error.message();
 }
 
 }  // namespace
@@ -58,29 +81,139 @@ std::string ClientEndpoint::Describe() const {
   return unix_path.empty() ? host + ":" + std::to_string(port) : "unix://" + unix_path;
 }
 
-struct EngineClient::Call {
-  Clock::time_point deadline;
-  const std::atomic<bool>* cancelled = nullptr;
-  std::string what;  // "GET /x via unix:///run/docker.sock" for messages
+// One Send on the caller's thread. It has an io_context of its own, so concurrent callers never
+// run each other's handlers and no thread is started, and a watchdog timer that closes the
+// socket once the deadline has passed or `cancelled` is set: that ends whatever operation is
+// pending, and makes any later one fail at once.
+class EngineClient::Call {
+ public:
+  Call(std::string what, Clock::time_point deadline, const std::atomic<bool>* cancelled)
+      : what_(std::move(what)), deadline_(deadline), cancelled_(cancelled) {
+    Watch();
+  }
+
+  Protocol::socket& socket() { return socket_; }
 
   [[noreturn]] void Fail(const std::string& reason) const {
-    throw ClientError(what + ": " + reason);
+    throw ClientError(what_ + ": " + reason);
   }
-  // Waits for `events` on `fd`, a quarter second at a time so cancellation is seen.
-  void Wait(int fd, short events) const {
-    while (true) {
-      if (cancelled != nullptr && cancelled->load()) Fail("cancelled");
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) Fail("timed out");
-      pollfd entry{fd, events, 0};
-      const int ready =
-          ::poll(&entry, 1,
-                 static_cast<int>(std::min<std::chrono::milliseconds>(left, kCancelCheck).count()));
-      if (ready > 0) return;
-      if (ready < 0 && errno != EINTR) Fail(std::string("poll: ") + std::strerror(errno));
+
+  // Starts one asynchronous operation with a completion handler and runs this call's
+  // io_context until it completes. Throws when the watchdog ended the call.
+  template <class Initiate>
+  error_code Await(Initiate&& initiate) {
+    if (!expired_.empty()) Fail(expired_);
+    bool done = false;
+    error_code result;
+    std::forward<Initiate>(initiate)([&done, &result](const error_code& error, auto&&...) {
+      result = error;
+      done = true;
+    });
+    // The watchdog is always pending, so the io_context never runs out of work here.
+    while (!done) io_.run_one();
+    if (!expired_.empty()) Fail(expired_);
+    return result;
+  }
+
+  void Connect(const ClientEndpoint& endpoint) {
+    if (!endpoint.unix_path.empty()) {
+      if (endpoint.unix_path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+        Fail("socket path too long");
+      }
+      const error_code error =
+          ConnectTo(Protocol::endpoint(asio::local::stream_protocol::endpoint(endpoint.unix_path)));
+      if (error) Fail("cannot connect: " + error.message());
+      return;
     }
+    error_code error;
+    std::vector<asio::ip::tcp::endpoint> addresses;
+    const auto port = static_cast<asio::ip::port_type>(endpoint.port);
+    if (const auto address = asio::ip::make_address(endpoint.host, error); !error) {
+      addresses.emplace_back(address, port);
+    } else {
+      // A name is resolved synchronously, outside the deadline, as getaddrinfo always was:
+      // Asio's async_resolve runs it on a thread of its own, which a per-call io_context
+      // would start for every call. Engine hosts are addresses or local names.
+      asio::ip::tcp::resolver resolver(io_);
+      const auto found = resolver.resolve(endpoint.host, std::to_string(endpoint.port), error);
+      if (error) Fail("cannot resolve " + endpoint.host + ": " + error.message());
+      for (const auto& entry : found) addresses.push_back(entry.endpoint());
+    }
+    std::string last_error = "no address";
+    for (const auto& address : addresses) {
+      error = ConnectTo(Protocol::endpoint(address));
+      if (!error) {
+        // The request goes out whole in one write: nothing to gain from Nagle's delay.
+        socket_.set_option(asio::ip::tcp::no_delay(true), error);
+        return;
+      }
+      last_error = error.message();
+    }
+    Fail("cannot connect: " + last_error);
   }
+
+  // Takes over a connection kept from an earlier call; false when there is none.
+  bool Adopt(std::optional<IdleConnection> idle) {
+    if (!idle) return false;
+    error_code error;
+    socket_.assign(Protocol(idle->family, idle->protocol), idle->fd.get(), error);
+    if (error) return false;  // `idle` still owns and closes the descriptor
+    idle->fd.Release();
+    family_ = idle->family;
+    protocol_ = idle->protocol;
+    return true;
+  }
+
+  // Hands the connected socket over for the next call.
+  IdleConnection Release() {
+    error_code error;
+    const int fd = socket_.release(error);
+    return {UniqueFd(error ? -1 : fd), family_, protocol_};
+  }
+
+ private:
+  void Watch() {
+    const auto now = Clock::now();
+    if (cancelled_ != nullptr && cancelled_->load()) {
+      expired_ = "cancelled";
+    } else if (now >= deadline_) {
+      expired_ = "timed out";
+    }
+    if (!expired_.empty()) {
+      error_code ignored;
+      socket_.close(ignored);
+      return;
+    }
+    watchdog_.expires_after(std::min<Clock::duration>(deadline_ - now, kCancelCheck));
+    watchdog_.async_wait([this](const error_code& error) {
+      if (!error) Watch();
+    });
+  }
+
+  error_code ConnectTo(const Protocol::endpoint& target) {
+    error_code error;
+    socket_.close(error);
+    family_ = target.protocol().family();
+    protocol_ = target.protocol().protocol();
+    // Opened here rather than by async_connect, which would leave out SOCK_CLOEXEC: a process
+    // medic starts must never inherit a descriptor that reaches the engine (root-equivalent).
+    UniqueFd fd(::socket(family_, SOCK_STREAM | SOCK_CLOEXEC, protocol_));
+    if (!fd.valid()) return {errno, boost::system::system_category()};
+    socket_.assign(target.protocol(), fd.get(), error);
+    if (error) return error;
+    fd.Release();
+    return Await([this, &target](auto handler) { socket_.async_connect(target, handler); });
+  }
+
+  const std::string what_;  // "GET /x via unix:///run/docker.sock"
+  const Clock::time_point deadline_;
+  const std::atomic<bool>* const cancelled_;
+  std::string expired_;  // "timed out" or "cancelled" once the watchdog has closed the socket
+  int family_ = AF_UNSPEC;
+  int protocol_ = 0;
+  asio::io_context io_{1};  // one thread runs it: Asio may leave out its locking
+  Protocol::socket socket_{io_};
+  asio::steady_timer watchdog_{io_};
 };
 
 EngineClient::EngineClient(ClientEndpoint endpoint, std::string host_header,
@@ -89,201 +222,68 @@ EngineClient::EngineClient(ClientEndpoint endpoint, std::string host_header,
       host_header_(std::move(host_header)),
       max_idle_connections_(max_idle_connections) {}
 
-UniqueFd EngineClient::TakeIdle() {
+std::optional<EngineClient::IdleConnection> EngineClient::TakeIdle() {
   std::lock_guard lock(idle_mutex_);
-  if (idle_.empty()) return UniqueFd();
-  UniqueFd connection = std::move(idle_.back());
+  if (idle_.empty()) return std::nullopt;
+  IdleConnection connection = std::move(idle_.back());
   idle_.pop_back();
   return connection;
 }
 
-void EngineClient::KeepIdle(UniqueFd connection) {
+void EngineClient::KeepIdle(IdleConnection connection) {
+  if (!connection.fd.valid()) return;
   std::lock_guard lock(idle_mutex_);
   if (idle_.size() < max_idle_connections_) idle_.push_back(std::move(connection));
 }
 
-UniqueFd EngineClient::Connect(const Call& call) {
-  const auto connect_one = [&call](int family, const sockaddr* address, socklen_t length) {
-    UniqueFd socket(::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!socket.valid()) call.Fail(std::string("socket: ") + std::strerror(errno));
-    if (::connect(socket.get(), address, length) != 0) {
-      if (errno != EINPROGRESS && errno != EAGAIN) {
-        call.Fail(std::string("cannot connect: ") + std::strerror(errno));
-      }
-      call.Wait(socket.get(), POLLOUT);
-      int error = 0;
-      socklen_t size = sizeof(error);
-      ::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &size);
-      if (error != 0) call.Fail(std::string("cannot connect: ") + std::strerror(error));
-    }
-    return socket;
-  };
-  if (!endpoint_.unix_path.empty()) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (endpoint_.unix_path.size() >= sizeof(address.sun_path)) call.Fail("socket path too long");
-    std::copy(endpoint_.unix_path.begin(), endpoint_.unix_path.end(), address.sun_path);
-    return connect_one(AF_UNIX, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(endpoint_.port);
-  if (const int error = ::getaddrinfo(endpoint_.host.c_str(), service.c_str(), &hints, &found);
-      error != 0) {
-    call.Fail(std::string("cannot resolve ") + endpoint_.host + ": " + ::gai_strerror(error));
-  }
-  const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
-  std::string last_error = "no address";
-  for (const addrinfo* address = found; address != nullptr; address = address->ai_next) {
-    try {
-      UniqueFd socket = connect_one(address->ai_family, address->ai_addr, address->ai_addrlen);
-      const int on = 1;
-      ::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-      return socket;
-    } catch (const ClientError& error) {
-      last_error = error.what();
-      if (Clock::now() >= call.deadline) throw;
-    }
-  }
-  throw ClientError(last_error);
-}
-
 ClientResponse EngineClient::Send(const ClientRequest& request, Duration timeout,
                                   std::size_t max_body_bytes, const std::atomic<bool>* cancelled) {
-  Call call{Clock::now() + timeout, cancelled,
-            request.method + " " + request.target + " via " + endpoint_.Describe()};
-  std::string wire = request.method + " " + request.target + " HTTP/1.1\r\nHost: " + host_header_ +
-                     "\r\nUser-Agent: medic\r\n";
-  for (const auto& [name, value] : request.headers) {
-    wire.append(name).append(": ").append(value).append("\r\n");
-  }
-  if (!request.body.empty() || (request.method != "GET" && request.method != "HEAD")) {
-    wire += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
-  }
-  wire += "\r\n";
-  wire += request.body;
-
+  Call call(request.method + " " + request.target + " via " + endpoint_.Describe(),
+            Clock::now() + timeout, cancelled);
+  const http::request<http::string_body> message = MakeRequest(request, host_header_);
   for (int attempt = 0;; ++attempt) {
-    UniqueFd connection = attempt == 0 && !request.fresh_connection ? TakeIdle() : UniqueFd();
-    const bool reused = connection.valid();
-    if (!reused) connection = Connect(call);
-    // Bytes of the answer seen so far: a reused connection that fails before any arrive was
-    // closed by the engine while idle, and the request is sent again on a new one.
-    std::size_t received = 0;
-    const auto retry_or_fail = [&](const std::string& reason) {
-      if (!reused || received > 0) call.Fail(reason);
-    };
-
-    bool sent = true;
-    for (std::string_view rest = wire; !rest.empty();) {
-      const ssize_t written = ::send(connection.get(), rest.data(), rest.size(), MSG_NOSIGNAL);
-      if (written > 0) {
-        rest.remove_prefix(static_cast<std::size_t>(written));
-      } else if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        call.Wait(connection.get(), POLLOUT);
-      } else if (written < 0 && errno == EINTR) {
-        continue;
-      } else {
-        retry_or_fail(std::string("send: ") + std::strerror(errno));
-        sent = false;
-        break;
-      }
+    const bool reused = attempt == 0 && !request.fresh_connection && call.Adopt(TakeIdle());
+    if (!reused) call.Connect(endpoint_);
+    // A reused connection that fails before any of the answer arrives was closed by the engine
+    // while idle: the request is sent again, once, on a new connection.
+    error_code error = call.Await(
+        [&](auto handler) { http::async_write(call.socket(), message, std::move(handler)); });
+    if (error) {
+      if (reused) continue;
+      call.Fail("send: " + error.message());
     }
-    if (!sent) continue;
 
-    std::string input;
-    bool closed = false;
-    // Reads more of the answer; false once the engine has closed the connection.
-    const auto read_more = [&]() -> bool {
-      std::array<char, std::size_t{16} * 1024> chunk;
-      while (true) {
-        const ssize_t got = ::recv(connection.get(), chunk.data(), chunk.size(), 0);
-        if (got > 0) {
-          input.append(chunk.data(), static_cast<std::size_t>(got));
-          received += static_cast<std::size_t>(got);
-          return true;
-        }
-        if (got == 0) {
-          closed = true;
-          return false;
-        }
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          if (received == 0 && reused) return false;
-          call.Fail(std::string("recv: ") + std::strerror(errno));
-        }
-        call.Wait(connection.get(), POLLIN);
-      }
-    };
-
-    ResponseHead head;
-    bool have_head = false;
-    bool retry = false;
-    while (!have_head) {
-      std::size_t end = FindEndOfHead(input);
-      while (end == std::string::npos) {
-        if (input.size() > kMaxResponseHeadBytes) call.Fail("response head too large");
-        if (!read_more()) {
-          if (reused && received == 0) {
-            retry = true;
-            break;
-          }
-          call.Fail("connection closed before the response was complete");
-        }
-        end = FindEndOfHead(input);
-      }
-      if (retry) break;
-      head = ParseResponseHead(std::string_view(input).substr(0, end));
-      input.erase(0, end);
-      // An interim 1xx answer (100 Continue) is followed by the real one.
-      have_head = head.status >= 200;
+    boost::beast::flat_buffer buffer;
+    std::optional<http::response_parser<http::string_body>> parser;
+    int heads = 0;
+    do {
+      // A new parser per head: an interim 1xx answer (100 Continue) precedes the real one.
+      parser.emplace();
+      parser->header_limit(kMaxResponseHeadBytes);
+      parser->body_limit(max_body_bytes);
+      parser->skip(message.method() == http::verb::head);
+      error = call.Await([&](auto handler) {
+        http::async_read(call.socket(), buffer, *parser, std::move(handler));
+      });
+      ++heads;
+    } while (!error && parser->get().result_int() < 200);
+    if (error) {
+      if (reused && heads == 1 && !parser->got_some()) continue;
+      call.Fail(ReadFailure(error, max_body_bytes));
     }
-    if (retry) continue;
 
+    auto& answer = parser->get();
     ClientResponse response;
-    response.status = head.status;
-    response.headers = std::move(head.headers);
-    const BodyFraming framing = ParseBodyFraming(response.headers);
-    if (framing.error_status != 0) call.Fail("malformed response: " + framing.error);
-    const bool no_body =
-        request.method == "HEAD" || response.status == 204 || response.status == 304;
-    bool reusable =
-        !head.http10 && !ListHasToken(HeaderValue(response.headers, "Connection"), "close");
-    const auto too_large = [&] {
-      call.Fail("response larger than " + std::to_string(max_body_bytes) + " bytes");
-    };
-    if (no_body) {
-      // Nothing to read.
-    } else if (framing.kind == BodyFraming::Kind::kLength) {
-      if (framing.length > max_body_bytes) too_large();
-      while (input.size() < framing.length) {
-        if (!read_more()) call.Fail("connection closed before the response was complete");
-      }
-      response.body = input.substr(0, framing.length);
-      input.erase(0, framing.length);
-    } else if (framing.kind == BodyFraming::Kind::kChunked) {
-      ChunkedBodyDecoder decoder(max_body_bytes);
-      while (true) {
-        const auto result = decoder.Consume(input, response.body);
-        if (result == ChunkedBodyDecoder::Result::kDone) break;
-        if (result == ChunkedBodyDecoder::Result::kTooLarge) too_large();
-        if (result == ChunkedBodyDecoder::Result::kMalformed) {
-          call.Fail("malformed chunked response");
-        }
-        if (!read_more()) call.Fail("connection closed before the response was complete");
-      }
-    } else {
-      // No length: the body runs until the engine closes the connection.
-      reusable = false;
-      while (read_more()) {
-        if (input.size() > max_body_bytes) too_large();
-      }
-      response.body = std::move(input);
-      input.clear();
+    response.status = static_cast<int>(answer.result_int());
+    for (const auto& field : answer) {
+      response.headers.emplace(std::string(field.name_string()), std::string(field.value()));
     }
-    if (reusable && !closed && input.empty()) KeepIdle(std::move(connection));
+    response.body = std::move(answer.body());
+    // Kept only if the engine reads another request on it: keep-alive (HTTP/1.1 without
+    // "Connection: close", or 1.0 with keep-alive), a framed body, and nothing sent after it.
+    if (answer.keep_alive() && !parser->need_eof() && buffer.size() == 0) {
+      KeepIdle(call.Release());
+    }
     return response;
   }
 }

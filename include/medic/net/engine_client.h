@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -15,7 +16,7 @@
 
 namespace medic::net {
 
-// Where a plain-HTTP client connects: a unix socket path, or a TCP host and port.
+// Where the engine listens: a unix socket path, or a TCP host and port.
 struct ClientEndpoint {
   std::string unix_path;
   std::string host;
@@ -46,13 +47,13 @@ class ClientError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A small HTTP/1.1 client for local APIs that speak plain HTTP (the Docker and podman engine
-// API on a unix socket or tcp://). Medic's own so that watching containers does not load
-// libcurl, whose Debian build brings GnuTLS, Kerberos, LDAP and twenty more libraries (about
-// 4 MiB of resident memory). Thread-safe; idle keep-alive connections are kept for reuse, and a
+// The HTTP/1.1 client for the Docker and podman engine API (plain HTTP on a unix socket or
+// tcp://), on Boost.Beast and Asio. Not libcurl: its Debian build brings GnuTLS, Kerberos, LDAP
+// and twenty more libraries (about 4 MiB of resident memory) to a daemon that watches
+// containers all day. Thread-safe; idle keep-alive connections are kept for reuse, and a
 // request whose reused connection turns out closed by the server is retried once on a new one.
 // Every call has one deadline for connect, send and receive; `cancelled`, when set, aborts a
-// call within a quarter of a second.
+// call within a quarter of a second. Calls are synchronous and run on the caller's thread.
 class EngineClient {
  public:
   EngineClient(ClientEndpoint endpoint, std::string host_header,
@@ -67,16 +68,22 @@ class EngineClient {
   const ClientEndpoint& endpoint() const { return endpoint_; }
 
  private:
-  struct Call;
-  UniqueFd Connect(const Call& call);
-  UniqueFd TakeIdle();
-  void KeepIdle(UniqueFd connection);
+  class Call;
+  // A connected socket between calls. Kept as a bare descriptor (not an Asio socket) because
+  // every call runs on an io_context of its own; `family` and `protocol` re-adopt it there.
+  struct IdleConnection {
+    UniqueFd fd;
+    int family = 0;
+    int protocol = 0;
+  };
+  std::optional<IdleConnection> TakeIdle();
+  void KeepIdle(IdleConnection connection);
 
   const ClientEndpoint endpoint_;
   const std::string host_header_;
   const std::size_t max_idle_connections_;
   std::mutex idle_mutex_;
-  std::vector<UniqueFd> idle_;
+  std::vector<IdleConnection> idle_;
 };
 
 }  // namespace medic::net
