@@ -2,13 +2,12 @@
 
 #include "medic/duration.h"
 #include "medic/net/headers.h"
-#include "medic/unique_fd.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <mutex>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -58,6 +57,7 @@ class EngineClient {
  public:
   EngineClient(ClientEndpoint endpoint, std::string host_header,
                std::size_t max_idle_connections = 16);
+  ~EngineClient();
   EngineClient(const EngineClient&) = delete;
   EngineClient& operator=(const EngineClient&) = delete;
 
@@ -69,21 +69,17 @@ class EngineClient {
 
  private:
   class Call;
-  // A connected socket between calls. Kept as a bare descriptor (not an Asio socket) because
-  // every call runs on an io_context of its own; `family` and `protocol` re-adopt it there.
-  struct IdleConnection {
-    UniqueFd fd;
-    int family = 0;
-    int protocol = 0;
-  };
-  std::optional<IdleConnection> TakeIdle();
-  void KeepIdle(IdleConnection connection);
+  // A connection and the io_context it runs on (defined in the .cpp, so that this header
+  // does not bring in Asio).
+  struct Connection;
+  std::unique_ptr<Connection> TakeIdle();
+  void KeepIdle(std::unique_ptr<Connection> connection);
 
   const ClientEndpoint endpoint_;
   const std::string host_header_;
   const std::size_t max_idle_connections_;
   std::mutex idle_mutex_;
-  std::vector<IdleConnection> idle_;
+  std::vector<std::unique_ptr<Connection>> idle_;
 };
 
 }  // namespace medic::net
