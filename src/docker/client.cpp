@@ -90,8 +90,8 @@ std::string ResolveDockerHost(const std::string& configured) {
 DockerClient::DockerClient(const std::string& host, std::chrono::milliseconds timeout)
     : host_(ResolveDockerHost(host)),
       timeout_(timeout),
-      transport_(std::make_unique<net::PlainHttpClient>(EndpointOf(host_), "docker",
-                                                        kMaxIdleConnections)) {}
+      transport_(
+          std::make_unique<net::EngineClient>(EndpointOf(host_), "docker", kMaxIdleConnections)) {}
 
 DockerClient::Response DockerClient::Perform(const std::string& method, const std::string& path,
                                              std::chrono::milliseconds timeout,

@@ -2,7 +2,7 @@
 
 #include "medic/docker/error.h"
 #include "medic/docker/types.h"
-#include "medic/net/client.h"
+#include "medic/net/engine_client.h"
 
 #include <atomic>
 #include <chrono>
@@ -44,7 +44,7 @@ struct EventOptions {
   std::map<std::string, std::vector<std::string>> filters;  // podman names: "died", not "die"
 };
 
-// A Docker Engine API client over medic's own plain HTTP/1.1 client (http/client.h). One client
+// A Docker Engine API client over the engine HTTP client (net/engine_client.h). One client
 // may be shared by threads: calls reuse idle keep-alive connections to the engine instead of
 // paying connect every time. Every call has a timeout (the
 // client's default, or the one given); every failure is a DockerError (status 0 for transport
@@ -115,7 +115,7 @@ class DockerClient {
 
   std::string host_;
   std::chrono::milliseconds timeout_;
-  std::unique_ptr<net::PlainHttpClient> transport_;
+  std::unique_ptr<net::EngineClient> transport_;
   std::atomic<bool> cancelled_{false};
   std::mutex version_mutex_;
   std::string api_version_;  // empty until negotiated

@@ -2,11 +2,11 @@
 
 #include "medic/duration.h"
 #include "medic/net/headers.h"
-#include "medic/unique_fd.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -15,7 +15,7 @@
 
 namespace medic::net {
 
-// Where a plain-HTTP client connects: a unix socket path, or a TCP host and port.
+// Where the engine listens: a unix socket path, or a TCP host and port.
 struct ClientEndpoint {
   std::string unix_path;
   std::string host;
@@ -46,18 +46,20 @@ class ClientError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A small HTTP/1.1 client for local APIs that speak plain HTTP (the Docker and podman engine
-// API on a unix socket or tcp://); remote HTTP(S) URLs go through curl_client.h instead.
-// Thread-safe; idle keep-alive connections are kept for reuse, and a request whose reused
-// connection turns out closed by the server is retried once on a new one. Every call has one
-// deadline for connect, send and receive; `cancelled`, when set, aborts a call within a
-// quarter of a second.
-class PlainHttpClient {
+// The HTTP/1.1 client for the Docker and podman engine API (plain HTTP on a unix socket or
+// tcp://), on Boost.Beast and Asio; remote HTTP(S) URLs go through curl_client.h instead. The
+// engine is local and plain, and this client is the one place that needs a unix socket, one
+// deadline per call and Asio's cancellation. Thread-safe; idle keep-alive connections are kept for reuse, and a
+// request whose reused connection turns out closed by the server is retried once on a new one.
+// Every call has one deadline for connect, send and receive; `cancelled`, when set, aborts a
+// call within a quarter of a second. Calls are synchronous and run on the caller's thread.
+class EngineClient {
  public:
-  PlainHttpClient(ClientEndpoint endpoint, std::string host_header,
-                  std::size_t max_idle_connections = 16);
-  PlainHttpClient(const PlainHttpClient&) = delete;
-  PlainHttpClient& operator=(const PlainHttpClient&) = delete;
+  EngineClient(ClientEndpoint endpoint, std::string host_header,
+               std::size_t max_idle_connections = 16);
+  ~EngineClient();
+  EngineClient(const EngineClient&) = delete;
+  EngineClient& operator=(const EngineClient&) = delete;
 
   // Throws ClientError. A response of any status is returned, not thrown.
   ClientResponse Send(const ClientRequest& request, Duration timeout, std::size_t max_body_bytes,
@@ -66,16 +68,18 @@ class PlainHttpClient {
   const ClientEndpoint& endpoint() const { return endpoint_; }
 
  private:
-  struct Call;
-  UniqueFd Connect(const Call& call);
-  UniqueFd TakeIdle();
-  void KeepIdle(UniqueFd connection);
+  class Call;
+  // A connection and the io_context it runs on (defined in the .cpp, so that this header
+  // does not bring in Asio).
+  struct Connection;
+  std::unique_ptr<Connection> TakeIdle();
+  void KeepIdle(std::unique_ptr<Connection> connection);
 
   const ClientEndpoint endpoint_;
   const std::string host_header_;
   const std::size_t max_idle_connections_;
   std::mutex idle_mutex_;
-  std::vector<UniqueFd> idle_;
+  std::vector<std::unique_ptr<Connection>> idle_;
 };
 
 }  // namespace medic::net
