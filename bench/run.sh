@@ -28,4 +28,7 @@ python3 "$root/bench/bench.py" --medic "$MEDIC_BINARY" --root "$root" "$@"
 python3 "$root/bench/status_page_bench.py" --medic "$MEDIC_BINARY" --root "$root"
 # Wrong-password flood while scraping, medic and node_exporter on the same flood.
 python3 "$root/bench/auth_flood_bench.py" --medic "$MEDIC_BINARY" --root "$root"
+# 10,000 idle, 500 slowloris and 300 stalled TLS connections while scraping and healing, beside
+# node_exporter on the same flood.
+python3 "$root/bench/connection_flood_bench.py" --medic "$MEDIC_BINARY" --root "$root"
 echo "bench: whole run ${SECONDS} s (budget: 600 s; includes the build unless MEDIC_BINARY is set)"

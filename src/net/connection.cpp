@@ -13,7 +13,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string_view>
 
@@ -30,6 +34,7 @@ using boost::system::error_code;
 using TlsStream = asio::ssl::stream<tcp::socket&>;
 using SteadyClock = std::chrono::steady_clock;
 
+constexpr std::size_t kFirstReadChunk = 1024;
 constexpr std::size_t kReadChunk = std::size_t{16} * 1024;
 // What a refused request may still send that medic reads and discards before closing: the
 // client reads the answer only after it has sent its body, and closing with unread bytes makes
@@ -39,7 +44,9 @@ constexpr std::size_t kMaxDrainBytes = std::size_t{64} << 20;
 constexpr std::size_t kDrainChunk = 4096;
 constexpr auto kMinDrainTime = std::chrono::milliseconds(500);
 // A TLS connection's first read while idle: a request head usually fits.
-constexpr std::size_t kIdleTlsRead = 2048;
+constexpr std::size_t kIdleTlsRead = 1024;
+// How often a TLS connection whose first record is incomplete looks again.
+constexpr auto kClientHelloPoll = std::chrono::milliseconds(50);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 WireResponse RunHandler(const ConnectionContext& context, const Request& request, bool keep_alive) {
@@ -64,30 +71,18 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
         peer_(std::move(peer)),
         tls_(std::move(tls)),
         socket_(std::move(socket)),
-        deadline_(context.io) {}
+        deadline_(context.io),
+        hello_retry_(context.io) {}
   ~Connection() { context_.table.Remove(this); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  void Start() {
-    context_.table.Add(this, peer_.key);
+  void Start(const std::string& peer_key) {
+    context_.table.Add(this, peer_key);
     context_.table.MarkWaiting(this);
     if constexpr (kTls) {
       Arm(context_.limits.tls_handshake_timeout);
-      socket_.async_wait(tcp::socket::wait_read,
-                         [self = this->shared_from_this()](const error_code& error) {
-                           if (self->closed_) return;
-                           if (error) {
-                             self->OnHandshake(error);
-                             return;
-                           }
-                           self->tls_stream_.emplace(self->socket_, *self->tls_);
-                           self->tls_stream_->async_handshake(
-                               asio::ssl::stream_base::server,
-                               [self](const error_code& handshake_error) {
-                                 self->OnHandshake(handshake_error);
-                               });
-                         });
+      AwaitClientHello();
     } else {
       WaitForRequest();
     }
@@ -96,6 +91,48 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
   void Evict() override { Close(); }
 
  private:
+  // Waits until the client's whole first TLS record (its ClientHello) has arrived before the
+  // TLS stream exists, so a connection that sends nothing, or a few bytes and stalls, costs a
+  // socket, not a TLS stream's record buffers. The record header says how long it is.
+  void AwaitClientHello() {
+    socket_.async_wait(
+        tcp::socket::wait_read, [self = this->shared_from_this()](const error_code& error) {
+          if (self->closed_) return;
+          if (error) {
+            self->OnHandshake(error);
+            return;
+          }
+          std::array<unsigned char, 5> header{};
+          const ssize_t peeked = ::recv(self->socket_.native_handle(), header.data(), header.size(),
+                                        MSG_PEEK | MSG_DONTWAIT);
+          if (peeked <= 0) {
+            self->OnHandshake(asio::error::eof);
+            return;
+          }
+          const std::size_t record = std::size_t{5} + (std::size_t{header[3]} << 8) + header[4];
+          int available = 0;
+          if (peeked < 5 || (::ioctl(self->socket_.native_handle(), FIONREAD, &available) == 0 &&
+                             static_cast<std::size_t>(available) < record)) {
+            // Not all here yet: look again shortly (readiness would not announce the same bytes
+            // twice), until the handshake deadline.
+            self->hello_retry_.expires_after(kClientHelloPoll);
+            self->hello_retry_.async_wait([self](const error_code& wait_error) {
+              if (self->closed_) return;
+              if (wait_error) {
+                self->OnHandshake(wait_error);  // the handshake deadline passed
+                return;
+              }
+              self->AwaitClientHello();
+            });
+            return;
+          }
+          self->tls_stream_ = std::make_unique<TlsStream>(self->socket_, *self->tls_);
+          self->tls_stream_->async_handshake(
+              asio::ssl::stream_base::server,
+              [self](const error_code& handshake_error) { self->OnHandshake(handshake_error); });
+        });
+  }
+
   void OnHandshake(const error_code& error) {
     if (closed_) return;
     if (error) {
@@ -140,12 +177,12 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     if constexpr (kTls) {
       input_.resize(kIdleTlsRead);
       Io().async_read_some(asio::buffer(input_.data(), input_.size()),
-                              [self = this->shared_from_this(), on_first_byte](
-                                  const error_code& error, std::size_t bytes) {
-                                if (self->closed_) return;
-                                self->input_.resize(bytes);
-                                on_first_byte(bytes > 0 ? error_code() : error);
-                              });
+                           [self = this->shared_from_this(), on_first_byte](const error_code& error,
+                                                                            std::size_t bytes) {
+                             if (self->closed_) return;
+                             self->input_.resize(bytes);
+                             on_first_byte(bytes > 0 ? error_code() : error);
+                           });
     } else {
       socket_.async_wait(tcp::socket::wait_read, on_first_byte);
     }
@@ -155,9 +192,9 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
   void BeginRequest() {
     request_deadline_ = SteadyClock::now() + context_.limits.read_timeout;
     ArmAt(request_deadline_);
-    parser_.emplace(RequestParser::Limits{context_.limits.max_header_bytes,
-                                          context_.limits.max_header_fields,
-                                          context_.limits.max_body_bytes});
+    parser_ = std::make_unique<RequestParser>(
+        RequestParser::Limits{context_.limits.max_header_bytes, context_.limits.max_header_fields,
+                              context_.limits.max_body_bytes});
     Consume();
   }
 
@@ -185,9 +222,12 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
 
   void ReadMore() {
     const std::size_t had = input_.size();
-    input_.resize(had + kReadChunk);
+    // A request head is a few hundred bytes: start small and grow with what arrives, so a
+    // client trickling its head holds a small buffer, not a full read chunk.
+    const std::size_t chunk = std::clamp(had, kFirstReadChunk, kReadChunk);
+    input_.resize(had + chunk);
     Io().async_read_some(
-        asio::buffer(input_.data() + had, kReadChunk),
+        asio::buffer(input_.data() + had, chunk),
         [self = this->shared_from_this(), had](const error_code& error, std::size_t bytes) {
           if (self->closed_) return;
           self->input_.resize(had + bytes);
@@ -355,6 +395,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     closed_ = true;
     context_.table.Remove(this);
     Disarm();
+    hello_retry_.cancel();
     error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -384,6 +425,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
       self->timed_out_ = true;
       error_code ignored;
       self->socket_.cancel(ignored);
+      self->hello_retry_.cancel();
     });
   }
 
@@ -396,14 +438,17 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
   const Peer peer_;
   const std::shared_ptr<asio::ssl::context> tls_;  // outlives the stream's SSL object
   tcp::socket socket_;
-  std::optional<TlsStream> tls_stream_;  // kTls only, once the client has sent its first bytes
+  // kTls only, once the client's first TLS record is in. Separate allocations: an idle
+  // connection holds neither a parser nor a TLS stream.
+  std::unique_ptr<TlsStream> tls_stream_;
   asio::steady_timer deadline_;
+  asio::steady_timer hello_retry_;
   std::uint64_t deadline_generation_ = 0;
   bool timed_out_ = false;
   bool closed_ = false;
   SteadyClock::time_point request_deadline_;
   std::string input_;  // received, not yet parsed; empty and unallocated while idle
-  std::optional<RequestParser> parser_;
+  std::unique_ptr<RequestParser> parser_;
   RoutePlan plan_;
   std::size_t served_ = 0;
   bool keep_alive_ = false;
@@ -413,14 +458,14 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
 }  // namespace
 
 void StartConnection(ConnectionContext& context, tcp::socket socket, Peer peer,
-                     std::shared_ptr<asio::ssl::context> tls) {
+                     const std::string& peer_key, std::shared_ptr<asio::ssl::context> tls) {
   if (tls) {
     std::make_shared<Connection<true>>(context, std::move(peer), std::move(tls), std::move(socket))
-        ->Start();
+        ->Start(peer_key);
     return;
   }
   std::make_shared<Connection<false>>(context, std::move(peer), nullptr, std::move(socket))
-      ->Start();
+      ->Start(peer_key);
 }
 
 }  // namespace medic::net

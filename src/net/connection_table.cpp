@@ -37,9 +37,7 @@ void ConnectionTable::Add(Evictable* connection, const std::string& peer) {
   high_water_ = std::max(high_water_, slots_.size());
 }
 
-std::size_t ConnectionTable::TakeHighWater() {
-  return std::exchange(high_water_, slots_.size());
-}
+std::size_t ConnectionTable::TakeHighWater() { return std::exchange(high_water_, slots_.size()); }
 
 void ConnectionTable::StopWaiting(Slot& slot) {
   if (!slot.waiting) return;

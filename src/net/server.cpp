@@ -3,11 +3,14 @@
 #include "medic/metric_family_builder.h"
 #include "medic/net/tls_server_context.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
-#include <malloc.h>
+
+#include <sys/socket.h>
 
 #include <stdexcept>
+#include <thread>
 
 namespace medic::net {
 namespace {
@@ -27,7 +30,7 @@ std::pair<std::string, std::string> SplitHostPort(const std::string& address) {
   return {host, address.substr(colon + 1)};
 }
 
-// Out of descriptors (or memory for a socket): accepting again at once would spin.
+// Out of descriptors (or memory for a socket).
 bool IsResourceExhaustion(const error_code& error) {
   return error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
          error == asio::error::no_memory || error.value() == ENFILE;
@@ -223,12 +226,42 @@ void HttpServer::Serve() {
       io_, options_.limits, table_, *workers_, counters_,
       [this](const Request& request) { return Plan(request); },
       [this](const Request& request, Response& response) { Dispatch(request, response); }});
-  Accept();
+  accepting_ = true;
+  std::thread acceptor([this, guard = asio::make_work_guard(io_)] { AcceptLoop(); });
   ScheduleMemoryRelease();
   io_.run();
-  // Every connection has ended; handlers still queued (none, since each holds the loop open)
-  // would run and post into a stopped loop.
+  acceptor.join();
+  error_code ignored;
+  acceptor_.close(ignored);
+  // Every connection has ended and every handler answered (each held the loop open).
   workers_.reset();
+}
+
+// Accepting on a thread of its own keeps what Asio allocates per socket for its lifetime (its
+// reactor's descriptor state, pooled and reused, never freed) in that thread's malloc arena,
+// apart from the connections' own memory on the I/O thread. Interleaved, one pooled block per
+// connection pinned every heap page after a flood (9.8 MiB stayed of 4,000 idle connections,
+// malloc_trim released nothing); apart, the I/O thread's heap empties and is trimmed.
+void HttpServer::AcceptLoop() {
+  while (accepting_) {
+    error_code error;
+    tcp::socket socket = acceptor_.accept(io_, error);
+    if (!accepting_) break;
+    if (error) {
+      if (IsResourceExhaustion(error)) {
+        // Out of descriptors: close the longest-waiting connection, then try again shortly
+        // (the listener stays readable, so accepting again at once would spin).
+        spdlog::warn("http: accept: {}; closing the longest-waiting connection", error.message());
+        asio::post(io_, [this] { table_.EvictOldestWaiting(); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      } else if (error != asio::error::connection_aborted && error != asio::error::interrupted) {
+        spdlog::debug("http: accept: {}", error.message());
+      }
+      continue;
+    }
+    asio::post(io_,
+               [this, socket = std::move(socket)]() mutable { OnAccepted(std::move(socket)); });
+  }
 }
 
 void HttpServer::ScheduleMemoryRelease() {
@@ -244,62 +277,37 @@ void HttpServer::ScheduleMemoryRelease() {
   });
 }
 
-void HttpServer::Accept() {
-  acceptor_.async_accept([this](const error_code& error, tcp::socket socket) {
-    OnAccepted(error, std::move(socket));
-  });
-}
-
-void HttpServer::OnAccepted(const error_code& error, tcp::socket socket) {
-  if (context_->stopping || error == asio::error::operation_aborted) return;
-  if (error) {
-    if (IsResourceExhaustion(error)) {
-      // Make room by closing the longest-waiting connection, then try again shortly: the
-      // listener stays readable, so accepting again at once would spin.
-      const bool evicted = table_.EvictOldestWaiting();
-      spdlog::warn("http: accept: {}{}", error.message(),
-                   evicted ? "; closed the longest-waiting connection" : "");
-      accept_retry_.expires_after(std::chrono::milliseconds(evicted ? 1 : 50));
-      accept_retry_.async_wait([this](const error_code& wait_error) {
-        if (!wait_error && !context_->stopping) Accept();
-      });
-      return;
-    }
-    spdlog::debug("http: accept: {}", error.message());
-    Accept();
+void HttpServer::OnAccepted(tcp::socket socket) {
+  error_code ignored;
+  if (context_->stopping) {
+    socket.close(ignored);
     return;
   }
   counters_.accepted.fetch_add(1, std::memory_order_relaxed);
-  error_code ignored;
   // Responses go out in one or two writes; Nagle would hold the second for the client's
   // delayed ACK (~40 ms) on every keep-alive request.
   socket.set_option(tcp::no_delay(true), ignored);
   error_code endpoint_error;
   const auto remote = socket.remote_endpoint(endpoint_error);
-  if (endpoint_error) {
-    Accept();  // the client is already gone
-    return;
-  }
-  Peer peer{remote.address().to_string(), remote.port(), PeerKey(remote.address())};
-  if (!table_.MakeRoom(peer.key)) {
+  if (endpoint_error) return;  // the client is already gone
+  const std::string key = PeerKey(remote.address());
+  if (!table_.MakeRoom(key)) {
     counters_.rejected.fetch_add(1, std::memory_order_relaxed);
     socket.close(ignored);
-    Accept();
     return;
   }
   // The context of the latest web config: a renewed certificate serves the next handshake.
-  StartConnection(*context_, std::move(socket), std::move(peer),
-                  tls_listener_ ? CurrentWeb()->tls_context : nullptr);
-  Accept();
+  StartConnection(*context_, std::move(socket), Peer{remote.address().to_string(), remote.port()},
+                  key, tls_listener_ ? CurrentWeb()->tls_context : nullptr);
 }
 
 void HttpServer::Stop() {
   asio::post(io_, [this] {
     if (!context_ || context_->stopping) return;
     context_->stopping = true;
-    error_code ignored;
-    acceptor_.close(ignored);
-    accept_retry_.cancel();
+    accepting_ = false;
+    // Wakes the accept thread's blocking accept(), which then fails and sees accepting_.
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
     memory_release_.cancel();
     table_.EvictWaiting();
   });

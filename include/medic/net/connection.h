@@ -21,7 +21,6 @@ namespace medic::net {
 struct Peer {
   std::string address;
   int port = 0;
-  std::string key;  // PeerKey(): what the per-peer connection cap counts
 };
 
 // What a route tells the transport once a request's head is in: its body cap, and whether its
@@ -60,7 +59,8 @@ struct ConnectionContext {
 // request is refused, a deadline passes, or the table evicts it. Everything but the handler
 // runs on the I/O thread; the handler runs on the worker pool (or inline when its route says
 // so). `tls` null: plain HTTP; else the handshake comes first, with this context.
+// `peer_key` is what the connection counts against in the table (PeerKey()).
 void StartConnection(ConnectionContext& context, boost::asio::ip::tcp::socket socket, Peer peer,
-                     std::shared_ptr<boost::asio::ssl::context> tls);
+                     const std::string& peer_key, std::shared_ptr<boost::asio::ssl::context> tls);
 
 }  // namespace medic::net

@@ -49,10 +49,10 @@ class ClientError : public std::runtime_error {
 // The HTTP/1.1 client for the Docker and podman engine API (plain HTTP on a unix socket or
 // tcp://), on Boost.Beast and Asio; remote HTTP(S) URLs go through curl_client.h instead. The
 // engine is local and plain, and this client is the one place that needs a unix socket, one
-// deadline per call and Asio's cancellation. Thread-safe; idle keep-alive connections are kept for reuse, and a
-// request whose reused connection turns out closed by the server is retried once on a new one.
-// Every call has one deadline for connect, send and receive; `cancelled`, when set, aborts a
-// call within a quarter of a second. Calls are synchronous and run on the caller's thread.
+// deadline per call and Asio's cancellation. Thread-safe; idle keep-alive connections are kept for
+// reuse, and a request whose reused connection turns out closed by the server is retried once on a
+// new one. Every call has one deadline for connect, send and receive; `cancelled`, when set, aborts
+// a call within a quarter of a second. Calls are synchronous and run on the caller's thread.
 class EngineClient {
  public:
   EngineClient(ClientEndpoint endpoint, std::string host_header,

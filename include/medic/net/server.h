@@ -5,10 +5,10 @@
 #include "medic/net/request.h"
 #include "medic/net/response.h"
 #include "medic/net/server_limits.h"
-#include "medic/worker_pool.h"
 #include "medic/web/basic_auth.h"
 #include "medic/web/login_throttle.h"
 #include "medic/web_config.h"
+#include "medic/worker_pool.h"
 
 #include <prometheus/metric_family.h>
 #include <boost/asio/io_context.hpp>
@@ -16,6 +16,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -103,10 +104,11 @@ class HttpServer {
   bool Authorized(const WebState& web, const Request& request, Response& response);
   RoutePlan Plan(const Request& request) const;
   void Dispatch(const Request& request, Response& response);
-  void Accept();
+  // Accepts on its own thread (see server.cpp) and hands each socket to the I/O thread.
+  void AcceptLoop();
+  void OnAccepted(boost::asio::ip::tcp::socket socket);
   // After a flood, gives the memory its connections used back to the system (see server.cpp).
   void ScheduleMemoryRelease();
-  void OnAccepted(const boost::system::error_code& error, boost::asio::ip::tcp::socket socket);
 
   ServerOptions options_;
   bool tls_listener_ = false;
@@ -118,12 +120,12 @@ class HttpServer {
 
   boost::asio::io_context io_{1};
   boost::asio::ip::tcp::acceptor acceptor_{io_};
-  boost::asio::steady_timer accept_retry_{io_};
   boost::asio::steady_timer memory_release_{io_};
   ConnectionTable table_;
   TransportCounters counters_;
   std::optional<WorkerPool> workers_;  // while Serve() runs
   std::optional<ConnectionContext> context_;
+  std::atomic<bool> accepting_{false};
   int port_ = 0;
 };
 
