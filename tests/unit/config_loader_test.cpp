@@ -383,3 +383,23 @@ TEST_CASE("web.auth_throttle_exempt takes CIDR networks and names a bad one") {
   CHECK(error.find("web.auth_throttle_exempt") != std::string::npos);
   CHECK(error.find("10.1.2.0/40") != std::string::npos);
 }
+
+TEST_CASE("the server's limits under web: parse with units, and bad values name the key") {
+  const auto config = medic::LoadConfigText(
+      "web:\n  idle_timeout: 2s\n  tls_handshake_timeout: 3s\n  max_header_bytes: 8KiB\n"
+      "  max_header_fields: 50\n  max_connections: 1000\n  max_connections_per_peer: 20\n"
+      "  worker_threads: 2\n",
+      "medic.yml");
+  CHECK(config.web.idle_timeout == std::chrono::seconds(2));
+  CHECK(config.web.tls_handshake_timeout == std::chrono::seconds(3));
+  CHECK(config.web.max_header_bytes == 8192);
+  CHECK(config.web.max_header_fields == 50);
+  CHECK(config.web.max_connections == 1000);
+  CHECK(config.web.max_connections_per_peer == 20);
+  CHECK(config.web.worker_threads == 2);
+  CHECK(ErrorOf("web:\n  max_connections: 3\n").find("medic.yml:2:20: web.max_connections") == 0);
+  CHECK(ErrorOf("web:\n  worker_threads: 0\n").find("web.worker_threads") != std::string::npos);
+  CHECK(ErrorOf("web:\n  idle_timeout: soon\n").find("web.idle_timeout") != std::string::npos);
+  CHECK(ErrorOf("web:\n  max_header_bytes: 10\n").find("web.max_header_bytes") !=
+        std::string::npos);
+}
