@@ -142,14 +142,7 @@ def main():
         for name in ("medic", "node_exporter"):
             port = bench.free_port()
             listen = f"{LOOPBACK}:{port}"
-            if name == "medic":
-                argv = [args.medic, f"--web.listen-address={listen}", f"--web.config.file={web}",
-                        "--log.level=warn"]
-            else:
-                argv = ["prometheus-node-exporter", "--collector.disable-defaults",
-                        "--collector.filesystem", "--collector.filesystem.mount-points-exclude=^/.+",
-                        f"--web.listen-address={listen}", f"--web.config.file={web}"]
-            proc = bench.Proc(name, argv, logs)
+            proc = bench.Proc(name, bench.flood_argv(name, args.medic, listen, web), logs)
             try:
                 bench.wait_port(port, proc)
                 results[name] = measure(name, proc, port, args, authorization, lua)

@@ -115,6 +115,18 @@ class Proc:
         self.log.close()
 
 
+def flood_argv(name, medic, listen, web_config, config=None):
+    """argv of medic or node_exporter (disk collector only) on `listen` with the same
+    exporter-toolkit web config: the flood benches run both on the same attack."""
+    if name == "medic":
+        argv = [medic, f"--web.listen-address={listen}", f"--web.config.file={web_config}",
+                "--log.level=warn"]
+        return argv + ([f"--config.file={config}"] if config else [])
+    return ["prometheus-node-exporter", "--collector.disable-defaults", "--collector.filesystem",
+            "--collector.filesystem.mount-points-exclude=^/.+", f"--web.listen-address={listen}",
+            f"--web.config.file={web_config}"]
+
+
 def stop_all():
     for proc in list(reversed(Proc.live)):
         try:

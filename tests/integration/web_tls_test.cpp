@@ -119,16 +119,6 @@ bool Handshakes(int port, std::vector<std::string> options) {
          result.output.find("Verify return code") != std::string::npos;
 }
 
-int ConnectLoopback(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  return fd;
-}
-
 }  // namespace
 
 TEST_CASE("cipher_suites, curve_preferences and prefer_server_cipher_suites are applied") {
@@ -169,7 +159,7 @@ TEST_CASE("stalled TLS handshakes are cut at web.tls_handshake_timeout and delay
       "web: {tls_handshake_timeout: 1s}\ncollectors: {filesystem: {mountpoints: [/]}}\n");
   std::vector<int> stalled;
   for (int i = 0; i < 200; ++i) {
-    stalled.push_back(ConnectLoopback(medic.port));
+    stalled.push_back(medic::test::ConnectLoopback(medic.port));
     // Half of them start a ClientHello and stop: a record header promising 512 bytes.
     if (i % 2 == 0) ::send(stalled.back(), "\x16\x03\x01\x02\x00\x01", 6, MSG_NOSIGNAL);
   }

@@ -33,6 +33,12 @@ class TempDir {
 // A loopback TCP port that was free a moment ago.
 int FreePort();
 
+// A TCP connection to 127.0.0.1:port from `source` (another loopback address stands for another
+// peer), sending nothing; the caller closes the descriptor. Throws when it cannot connect.
+int ConnectLoopback(int port, const char* source = "127.0.0.1");
+// Whether the server closed `fd` (EOF or reset) within `timeout`.
+bool ClosedByPeerWithin(int fd, std::chrono::milliseconds timeout);
+
 // A child process started with fork/exec (no shell); SIGTERM then SIGKILL on destruction.
 class Subprocess {
  public:

@@ -417,29 +417,8 @@ TEST_CASE("a header value with CR or LF is dropped, and handlers cannot set the 
 
 namespace {
 
-// A connected TCP socket from a chosen loopback source address (127.0.0.x stands for another
-// peer), sending nothing unless asked.
-int ConnectFrom(const char* source, int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  ::inet_pton(AF_INET, source, &local.sin_addr);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) == 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  return fd;
-}
-
-// Whether the server has closed `fd` (EOF or reset) within `timeout`.
-bool ClosedWithin(int fd, std::chrono::milliseconds timeout) {
-  pollfd entry{fd, POLLIN, 0};
-  if (::poll(&entry, 1, static_cast<int>(timeout.count())) <= 0) return false;
-  char byte = 0;
-  return ::recv(fd, &byte, 1, MSG_DONTWAIT) <= 0;
-}
+using medic::test::ClosedByPeerWithin;
+using medic::test::ConnectLoopback;
 
 std::size_t ThreadCount() {
   const std::string status = medic::test::ReadFile("/proc/self/status");
@@ -465,6 +444,13 @@ struct Gate {
     }
     opened.notify_all();
   }
+  // GET /slow answers "slow" once the gate opens.
+  void Serve(medic::net::HttpServer& server) {
+    server.Handle("GET", "/slow", [this](const medic::net::Request&, medic::net::Response& r) {
+      Wait();
+      r.SetContent("slow\n", "text/plain");
+    });
+  }
 };
 
 }  // namespace
@@ -478,7 +464,7 @@ TEST_CASE("hundreds of idle and trickling connections cost no scrape its latency
   }
   const std::size_t threads_before = ThreadCount();
   std::vector<int> idle;
-  for (int i = 0; i < 300; ++i) idle.push_back(ConnectFrom("127.0.0.2", fixture.port()));
+  for (int i = 0; i < 300; ++i) idle.push_back(ConnectLoopback(fixture.port(), "127.0.0.2"));
   std::vector<std::unique_ptr<RawConnection>> trickling;
   for (int i = 0; i < 50; ++i) {
     trickling.push_back(std::make_unique<RawConnection>(fixture.port()));
@@ -506,21 +492,21 @@ TEST_CASE("a peer over its connection cap loses its own longest-waiting connecti
   ServerFixture fixture(options);
   std::vector<int> idle;
   for (int i = 0; i < 4; ++i) {
-    idle.push_back(ConnectFrom("127.0.0.3", fixture.port()));
+    idle.push_back(ConnectLoopback(fixture.port(), "127.0.0.3"));
     std::this_thread::sleep_for(20ms);  // a known order of waiting
   }
   // Another peer is not affected by 127.0.0.3's cap.
   RawConnection other(fixture.port());
   other.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
   CHECK(BodyOf(other.ReadResponse()) == "hello\n");
-  CHECK_FALSE(ClosedWithin(idle[0], 100ms));
+  CHECK_FALSE(ClosedByPeerWithin(idle[0], 100ms));
   // A fifth connection from 127.0.0.3 is served; its oldest idle one is closed for it.
-  const int fifth = ConnectFrom("127.0.0.3", fixture.port());
+  const int fifth = ConnectLoopback(fixture.port(), "127.0.0.3");
   const std::string request = "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
   REQUIRE(::send(fifth, request.data(), request.size(), MSG_NOSIGNAL) ==
           static_cast<ssize_t>(request.size()));
-  CHECK(ClosedWithin(idle[0], 2000ms));
-  CHECK_FALSE(ClosedWithin(idle[1], 100ms));
+  CHECK(ClosedByPeerWithin(idle[0], 2000ms));
+  CHECK_FALSE(ClosedByPeerWithin(idle[1], 100ms));
   std::string answer(512, '\0');
   pollfd entry{fifth, POLLIN, 0};
   REQUIRE(::poll(&entry, 1, 2000) == 1);
@@ -536,18 +522,14 @@ TEST_CASE("over the total cap the longest-waiting connection goes, never one bei
   options.limits.max_connections = 8;
   Gate gate;
   ServerFixture fixture(options);
-  fixture.server->Handle("GET", "/slow",
-                         [&gate](const medic::net::Request&, medic::net::Response& response) {
-                           gate.Wait();
-                           response.SetContent("slow\n", "text/plain");
-                         });
+  gate.Serve(*fixture.server);
   // Routes are read per request: one registered after Serve() started is served too.
   RawConnection slow(fixture.port());
   slow.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
   REQUIRE(medic::test::WaitFor([&] { return gate.waiting == 1; }, 5s));
   std::vector<int> idle;
   for (int i = 0; i < 7; ++i) {
-    idle.push_back(ConnectFrom(("127.0.1." + std::to_string(i + 1)).c_str(), fixture.port()));
+    idle.push_back(ConnectLoopback(fixture.port(), ("127.0.1." + std::to_string(i + 1)).c_str()));
     std::this_thread::sleep_for(20ms);
   }
   // Full: eight open. Each newcomer (kept open) evicts the longest-waiting idle one, not /slow.
@@ -557,7 +539,7 @@ TEST_CASE("over the total cap the longest-waiting connection goes, never one bei
     newcomers.push_back(std::make_unique<RawConnection>(fixture.port()));
     newcomers.back()->Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
     CHECK(BodyOf(newcomers.back()->ReadResponse()) == "hello\n");
-    CHECK(ClosedWithin(idle[static_cast<std::size_t>(i)], 2000ms));
+    CHECK(ClosedByPeerWithin(idle[static_cast<std::size_t>(i)], 2000ms));
   }
   gate.Open();
   CHECK(BodyOf(slow.ReadResponse()) == "slow\n");
@@ -570,11 +552,7 @@ TEST_CASE("while every worker is busy, health checks answer and a full queue get
   options.limits.max_queued_requests = 2;
   Gate gate;
   ServerFixture fixture(options);
-  fixture.server->Handle("GET", "/slow",
-                         [&gate](const medic::net::Request&, medic::net::Response& response) {
-                           gate.Wait();
-                           response.SetContent("slow\n", "text/plain");
-                         });
+  gate.Serve(*fixture.server);
   fixture.server->Handle("GET", "/-/healthy",
                          [](const medic::net::Request&, medic::net::Response& response) {
                            response.SetContent("Healthy\n", "text/plain");
@@ -607,12 +585,12 @@ TEST_CASE("an idle connection is closed after web.idle_timeout, a new one too") 
   medic::net::ServerOptions options;
   options.limits.idle_timeout = 300ms;
   ServerFixture fixture(options);
-  const int silent = ConnectFrom("127.0.0.4", fixture.port());
+  const int silent = ConnectLoopback(fixture.port(), "127.0.0.4");
   RawConnection kept(fixture.port());
   kept.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
   CHECK(BodyOf(kept.ReadResponse()) == "hello\n");
   const auto started = std::chrono::steady_clock::now();
-  CHECK(ClosedWithin(silent, 2000ms));
+  CHECK(ClosedByPeerWithin(silent, 2000ms));
   CHECK(kept.ClosedByServer(2s));
   CHECK(std::chrono::steady_clock::now() - started < 1500ms);
   ::close(silent);
