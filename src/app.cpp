@@ -41,14 +41,20 @@ net::ServerLimits ServerLimitsFrom(const WebSettings& web) {
   limits.max_connections = web.max_connections;
   limits.max_connections_per_peer = web.max_connections_per_peer;
   limits.worker_threads = web.worker_threads;
+  limits.max_requests_per_peer = web.max_requests_per_peer;
   const std::size_t open_files = net::RaiseOpenFilesLimit();
-  if (open_files > kReservedDescriptors * 2 &&
-      limits.max_connections > open_files - kReservedDescriptors) {
+  // Half of a small limit stays for everything else: a limit of 300 must not go to sockets.
+  const std::size_t reserved = std::min(kReservedDescriptors, open_files / 2);
+  const std::size_t allowed = std::max<std::size_t>(16, open_files - reserved);
+  if (open_files > 0 && limits.max_connections > allowed) {
     spdlog::warn(
         "web.max_connections {} is more than the open-files limit {} allows; serving at most {} "
         "(raise LimitNOFILE / ulimit -n)",
-        limits.max_connections, open_files, open_files - kReservedDescriptors);
-    limits.max_connections = open_files - kReservedDescriptors;
+        limits.max_connections, open_files, allowed);
+    limits.max_connections = allowed;
+  }
+  if (limits.max_connections_per_peer > limits.max_connections) {
+    limits.max_connections_per_peer = limits.max_connections;
   }
   return limits;
 }
@@ -265,7 +271,8 @@ void App::RegisterRoutes() {
     server_->Handle(
         "POST", webhook_path,
         [this](const net::Request& req, net::Response& res) { webhook_->HandleWebhook(req, res); },
-        net::Access::kPublic, {.max_body_bytes = runtime()->config.webhook->max_body_bytes});
+        net::Access::kPublic,
+        {.max_body_bytes = runtime()->config.webhook->max_body_bytes, .priority = true});
     server_->Handle(
         "GET", "/api/v1/remediations",
         [this](const net::Request& req, net::Response& res) { webhook_->HandleHistory(req, res); });

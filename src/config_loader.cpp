@@ -43,6 +43,13 @@ std::string HttpPath(const ConfigNode& node) {
   return path;
 }
 
+// A deadline of 0s would cut every connection at once.
+Duration PositiveDuration(const ConfigNode& node) {
+  const Duration value = node.DurationValue();
+  if (value <= Duration::zero()) node.Fail("must be more than 0s");
+  return value;
+}
+
 WebSettings ParseWeb(const ConfigNode& node) {
   WebSettings web;
   MapReader map(node);
@@ -55,11 +62,11 @@ WebSettings ParseWeb(const ConfigNode& node) {
   if (auto v = map.Optional("max_request_body_bytes")) {
     web.max_request_body_bytes = static_cast<std::size_t>(v->Int(1, 1LL << 30));
   }
-  if (auto v = map.Optional("read_timeout")) web.read_timeout = v->DurationValue();
-  if (auto v = map.Optional("write_timeout")) web.write_timeout = v->DurationValue();
-  if (auto v = map.Optional("idle_timeout")) web.idle_timeout = v->DurationValue();
+  if (auto v = map.Optional("read_timeout")) web.read_timeout = PositiveDuration(*v);
+  if (auto v = map.Optional("write_timeout")) web.write_timeout = PositiveDuration(*v);
+  if (auto v = map.Optional("idle_timeout")) web.idle_timeout = PositiveDuration(*v);
   if (auto v = map.Optional("tls_handshake_timeout")) {
-    web.tls_handshake_timeout = v->DurationValue();
+    web.tls_handshake_timeout = PositiveDuration(*v);
   }
   if (auto v = map.Optional("max_header_bytes")) {
     web.max_header_bytes = static_cast<std::size_t>(v->ByteSize(1024, 1ull << 20));
@@ -75,6 +82,9 @@ WebSettings ParseWeb(const ConfigNode& node) {
   }
   if (auto v = map.Optional("worker_threads")) {
     web.worker_threads = static_cast<std::size_t>(v->Int(1, 64));
+  }
+  if (auto v = map.Optional("max_requests_per_peer")) {
+    web.max_requests_per_peer = static_cast<std::size_t>(v->Int(1, 100000));
   }
   if (auto v = map.Optional("shutdown_timeout")) web.shutdown_timeout = v->DurationValue();
   if (auto v = map.Optional("status_max_age")) web.status_max_age = v->DurationValue();

@@ -61,6 +61,8 @@ std::vector<std::string> SettingsNeedingRestart(const Config& started, const Con
   differences.Compare("web.max_connections_per_peer", started.web.max_connections_per_peer,
                       next.web.max_connections_per_peer);
   differences.Compare("web.worker_threads", started.web.worker_threads, next.web.worker_threads);
+  differences.Compare("web.max_requests_per_peer", started.web.max_requests_per_peer,
+                      next.web.max_requests_per_peer);
   differences.Compare("web.max_auth_failures_per_minute", started.web.max_auth_failures_per_minute,
                       next.web.max_auth_failures_per_minute);
   differences.Compare("web.auth_throttle_exempt", started.web.auth_throttle_exempt,

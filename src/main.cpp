@@ -3,7 +3,9 @@
 #include "medic/config_loader.h"
 #include "medic/flags.h"
 #include "medic/logging.h"
+#include "medic/net/tls_server_context.h"
 #include "medic/version.h"
+#include "medic/web_config.h"
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -40,7 +42,20 @@ int main(int argc, char** argv) {
   }
   if (flags.config_check_file) {
     try {
-      medic::LoadConfigFile(*flags.config_check_file);
+      const medic::Config config = medic::LoadConfigFile(*flags.config_check_file);
+      // The web config too, as start-up reads it: a bad cipher or a key that does not match its
+      // certificate would stop medic, so the check must say so.
+      const std::string web_config =
+          flags.web_config_file ? *flags.web_config_file : config.web.config_file;
+      if (!web_config.empty()) {
+        const medic::WebConfigFile web = medic::LoadWebConfigFile(web_config);
+        try {
+          if (web.tls_enabled) medic::net::BuildTlsServerContext(web.tls);
+        } catch (const std::exception& error) {
+          throw std::runtime_error(web_config + ": " + error.what());
+        }
+        std::printf("%s: web configuration is valid\n", web_config.c_str());
+      }
       std::printf("%s: configuration is valid\n", flags.config_check_file->c_str());
       return 0;
     } catch (const std::exception& error) {

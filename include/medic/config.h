@@ -32,6 +32,7 @@ struct WebSettings {
   std::size_t max_connections = 4096;
   std::size_t max_connections_per_peer = 512;
   std::size_t worker_threads = 4;
+  std::size_t max_requests_per_peer = 32;
   Duration shutdown_timeout = 15s;
   // The status page (/ and /api/v1/status) shows the latest scrape when it started at most this
   // long ago, and collects only when there is none that recent: page views then cost no

@@ -45,6 +45,7 @@ constexpr std::size_t kDrainChunk = 4096;
 constexpr auto kMinDrainTime = std::chrono::milliseconds(500);
 // A TLS connection's first read while idle: a request head usually fits.
 constexpr std::size_t kIdleTlsRead = 1024;
+constexpr unsigned char kTlsHandshakeRecord = 0x16;
 // How often a TLS connection whose first record is incomplete looks again.
 constexpr auto kClientHelloPoll = std::chrono::milliseconds(50);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -109,6 +110,10 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
             self->OnHandshake(asio::error::eof);
             return;
           }
+          if (header[0] != kTlsHandshakeRecord) {
+            self->RefusePlainHttp();
+            return;
+          }
           const std::size_t record = std::size_t{5} + (std::size_t{header[3]} << 8) + header[4];
           int available = 0;
           if (peeked < 5 || (::ioctl(self->socket_.native_handle(), FIONREAD, &available) == 0 &&
@@ -131,6 +136,22 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
               asio::ssl::stream_base::server,
               [self](const error_code& handshake_error) { self->OnHandshake(handshake_error); });
         });
+  }
+
+  // What Go's servers answer to plain HTTP on a TLS port, so a curl without https:// learns why
+  // instead of seeing a dropped connection. What the client sent is read first: closing with
+  // it unread would reset the connection before the answer arrives.
+  void RefusePlainHttp() {
+    context_.counters.handshake_failures.fetch_add(1, std::memory_order_relaxed);
+    std::array<char, 4096> sent{};
+    [[maybe_unused]] const ssize_t dropped =
+        ::recv(socket_.native_handle(), sent.data(), sent.size(), MSG_DONTWAIT);
+    constexpr std::string_view kAnswer =
+        "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Connection: close\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+    [[maybe_unused]] const ssize_t written = ::send(socket_.native_handle(), kAnswer.data(),
+                                                    kAnswer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    Close();
   }
 
   void OnHandshake(const error_code& error) {
@@ -293,23 +314,37 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
       return;
     }
     const bool http10 = request.version == "HTTP/1.0";
+    if (!context_.table.StartRequest(this, context_.limits.max_requests_per_peer)) {
+      context_.counters.peer_busy.fetch_add(1, std::memory_order_relaxed);
+      spdlog::debug("http: request from {} refused: {} of its requests are being answered",
+                    peer_.address, context_.limits.max_requests_per_peer);
+      RespondBusy(http10);
+      return;
+    }
     // The guard keeps the I/O loop running while the handler does, so the answer is written.
     auto handle = [self = this->shared_from_this(), request = std::move(request),
                    keep_alive = keep_alive_, guard = asio::make_work_guard(context_.io)] {
       auto wire = std::make_shared<WireResponse>(RunHandler(self->context_, request, keep_alive));
-      asio::post(self->context_.io, [self, wire] { self->Respond(std::move(*wire)); });
+      asio::post(self->context_.io, [self, wire] {
+        self->context_.table.EndRequest(self.get());
+        self->Respond(std::move(*wire));
+      });
     };
-    const bool posted =
-        context_.workers.TrySubmit(std::move(handle), context_.limits.max_queued_requests);
-    if (!posted) {
+    WorkerPool& workers = plan_.priority ? context_.priority_workers : context_.workers;
+    if (!workers.TrySubmit(std::move(handle), context_.limits.max_queued_requests)) {
+      context_.table.EndRequest(this);
       context_.counters.busy.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("http: request from {} refused: {} requests wait for a worker", peer_.address,
                     context_.limits.max_queued_requests);
-      keep_alive_ = false;
-      WireResponse busy = RefusalResponse(503, http10);
-      busy.set(http::field::retry_after, "1");
-      Respond(std::move(busy));
+      RespondBusy(http10);
     }
+  }
+
+  void RespondBusy(bool http10) {
+    keep_alive_ = false;
+    WireResponse busy = RefusalResponse(503, http10);
+    busy.set(http::field::retry_after, "1");
+    Respond(std::move(busy));
   }
 
   void Respond(WireResponse wire) {
@@ -332,7 +367,11 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
       return;
     }
     if (!keep_alive_) {
-      Close();
+      // A client may have pipelined more requests than it will get answers to (after the
+      // keep-alive maximum): closing with them unread would reset the connection and destroy
+      // answers it has not read yet, so read and drop them a moment first.
+      request_deadline_ = SteadyClock::now();
+      Drain(kDefaultDrainBytes);
       return;
     }
     WaitForRequest();
@@ -346,7 +385,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
     if (const auto length = parser_ ? parser_->content_length() : std::nullopt) {
       drain_bytes = static_cast<std::size_t>(std::min<std::uint64_t>(*length, kMaxDrainBytes));
     }
-    context_.counters.refused_requests.fetch_add(1, std::memory_order_relaxed);
+    context_.counters.CountRefusal(refusal.status);
     if (refusal.status != 408) {
       spdlog::debug("http: {} from {}:{}: {}", refusal.status, peer_.address, peer_.port,
                     refusal.reason);
@@ -368,6 +407,7 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
   }
 
   void Drain(std::size_t drain_bytes) {
+    context_.table.MarkWaiting(this);  // a closing connection may make room for a new one
     if constexpr (!kTls) {
       error_code ignored;
       socket_.shutdown(tcp::socket::shutdown_send, ignored);
@@ -456,6 +496,15 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
 };
 
 }  // namespace
+
+void TransportCounters::CountRefusal(int status) {
+  constexpr auto kCodes = RefusalCodes();
+  std::size_t index = kCodes.size() - 1;  // any other status: the last slot
+  for (std::size_t i = 0; i + 1 < kCodes.size(); ++i) {
+    if (kCodes[i] == status) index = i;
+  }
+  refused_by_code[index].fetch_add(1, std::memory_order_relaxed);
+}
 
 void StartConnection(ConnectionContext& context, tcp::socket socket, Peer peer,
                      const std::string& peer_key, std::shared_ptr<asio::ssl::context> tls) {

@@ -46,7 +46,26 @@ void ConnectionTable::StopWaiting(Slot& slot) {
   slot.waiting = false;
 }
 
+bool ConnectionTable::StartRequest(Evictable* connection, std::size_t max_per_peer) {
+  const auto found = slots_.find(connection);
+  if (found == slots_.end()) return false;
+  Slot& slot = found->second;
+  if (slot.requesting) return true;
+  if (slot.peer->second.requests >= max_per_peer) return false;
+  ++slot.peer->second.requests;
+  slot.requesting = true;
+  return true;
+}
+
+void ConnectionTable::EndRequest(Evictable* connection) {
+  const auto found = slots_.find(connection);
+  if (found == slots_.end() || !found->second.requesting) return;
+  --found->second.peer->second.requests;
+  found->second.requesting = false;
+}
+
 void ConnectionTable::Remove(Evictable* connection) {
+  EndRequest(connection);
   const auto found = slots_.find(connection);
   if (found == slots_.end()) return;
   Slot& slot = found->second;

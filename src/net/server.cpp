@@ -120,12 +120,16 @@ bool HttpServer::Authorized(const WebState& web, const Request& request, Respons
     case web::Verdict::kRejected:
       break;
   }
-  // A request without credentials (a browser's first try) is not a failed login.
+  // A request without credentials (a browser's first try) is not a failed login, and anyone
+  // may send them by the thousand: only failed logins (throttled per peer) are logged.
   if (web::BasicAuthVerifier::HasCredentials(authorization)) {
     login_throttle_->RecordFailure(request.remote_addr, web::AuthRealm::kWeb);
+    spdlog::info("http: unauthorized {} {} from {}", request.method, request.path,
+                 request.remote_addr);
+  } else {
+    spdlog::debug("http: {} {} from {} without credentials", request.method, request.path,
+                  request.remote_addr);
   }
-  spdlog::info("http: unauthorized {} {} from {}", request.method, request.path,
-               request.remote_addr);
   response.status = 401;
   response.SetHeader("WWW-Authenticate", "Basic realm=\"medic\"");
   response.SetContent("Unauthorized\n", "text/plain; charset=utf-8");
@@ -147,6 +151,7 @@ RoutePlan HttpServer::Plan(const Request& request) const {
   // Credentials may cost a bcrypt hash: only public routes run on the I/O thread.
   plan.inline_handler =
       route->second.options.inline_handler && route->second.access == Access::kPublic;
+  plan.priority = route->second.options.priority;
   return plan;
 }
 
@@ -222,8 +227,10 @@ void HttpServer::Bind() {
 void HttpServer::Serve() {
   if (!acceptor_.is_open()) throw std::runtime_error("http: Serve() before Bind()");
   workers_.emplace(options_.limits.worker_threads);
+  // Two: a webhook being journaled while another waits on fsync still leaves one free.
+  priority_workers_.emplace(2);
   context_.emplace(ConnectionContext{
-      io_, options_.limits, table_, *workers_, counters_,
+      io_, options_.limits, table_, *workers_, *priority_workers_, counters_,
       [this](const Request& request) { return Plan(request); },
       [this](const Request& request, Response& response) { Dispatch(request, response); }});
   accepting_ = true;
@@ -235,6 +242,7 @@ void HttpServer::Serve() {
   acceptor_.close(ignored);
   // Every connection has ended and every handler answered (each held the loop open).
   workers_.reset();
+  priority_workers_.reset();
 }
 
 // Accepting on a thread of its own keeps what Asio allocates per socket for its lifetime (its
@@ -346,11 +354,22 @@ std::vector<prometheus::MetricFamily> HttpServer::Metrics() const {
                                "TLS handshakes that failed or timed out.")
       .Add(count(counters_.handshake_failures))
       .MoveInto(families);
-  MetricFamilyBuilder::Counter(
+  auto refused = MetricFamilyBuilder::Counter(
       "medic_http_requests_refused_total",
-      "Requests answered with an error by the transport before any handler ran, by reason.")
-      .Add(count(counters_.refused_requests), {{"reason", "malformed_or_limit"}})
+      "Requests the transport answered with an error itself, before any handler: malformed "
+      "(400, 501, 505), over a limit (413, 414, 431), too slow (408), bad Expect (417).");
+  constexpr auto kCodes = RefusalCodes();
+  for (std::size_t i = 0; i < kCodes.size(); ++i) {
+    const std::string code = kCodes[i] == 0 ? "other" : std::to_string(kCodes[i]);
+    refused.Add(count(counters_.refused_by_code[i]), {{"code", code}});
+  }
+  refused.MoveInto(families);
+  MetricFamilyBuilder::Counter(
+      "medic_http_requests_shed_total",
+      "Complete requests answered 503 without a handler: every worker busy with "
+      "web.worker_threads and the queue full, or the peer at web.max_requests_per_peer.")
       .Add(count(counters_.busy), {{"reason", "workers_busy"}})
+      .Add(count(counters_.peer_busy), {{"reason", "peer_busy"}})
       .MoveInto(families);
   return families;
 }

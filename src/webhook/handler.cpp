@@ -69,8 +69,15 @@ bool WebhookHandler::Authenticated(const net::Request& request, net::Response& r
   if (had_credentials) {
     login_throttle_->RecordFailure(request.remote_addr, web::AuthRealm::kWebhook);
   }
-  spdlog::warn("{}: refused request from {}: {}", what, Peer(request),
-               had_credentials ? "bad credentials" : "no credentials");
+  // Bad credentials are throttled per peer, so their lines are bounded; a request without any
+  // is anyone's to send, so its line is sampled (a misconfigured Alertmanager still shows up).
+  std::uint64_t held_back = 0;
+  if (had_credentials) {
+    spdlog::warn("{}: refused request from {}: bad credentials", what, Peer(request));
+  } else if (no_credentials_log_.Allow(held_back)) {
+    spdlog::warn("{}: refused request from {}: no credentials ({} more such since the last line)",
+                 what, Peer(request), held_back);
+  }
   response.SetHeader("WWW-Authenticate", "Bearer realm=\"medic\"");
   Reply(response, 401, {{"error", "unauthorized"}});
   return false;

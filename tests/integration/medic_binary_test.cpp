@@ -147,6 +147,32 @@ TEST_CASE("--config.check, --version, --help and bad flags") {
   auto example = RunCommand({MEDIC_BINARY, "--config.check", dir.Join("example.yml")});
   INFO(example.output);
   CHECK(example.exit_code == 0);
+  // The web config is checked as start-up reads it: a cipher OpenSSL lacks, a key that is not
+  // the certificate's.
+  const auto made =
+      RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                  "/CN=localhost", "-keyout", dir.Join("a.key"), "-out", dir.Join("a.pem")});
+  REQUIRE(made.exit_code == 0);
+  REQUIRE(
+      RunCommand({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                  "/CN=other", "-keyout", dir.Join("b.key"), "-out", dir.Join("b.pem")})
+          .exit_code == 0);
+  const std::string tls = "tls_server_config:\n  cert_file: " + dir.Join("a.pem") + "\n";
+  dir.Write("web-ok.yml", tls + "  key_file: " + dir.Join("a.key") + "\n");
+  dir.Write("web-cipher.yml",
+            tls + "  key_file: " + dir.Join("a.key") + "\n  cipher_suites: [TLS_NO_SUCH]\n");
+  dir.Write("web-key.yml", tls + "  key_file: " + dir.Join("b.key") + "\n");
+  const auto check_web = [&](const std::string& web) {
+    return RunCommand({MEDIC_BINARY, "--config.check=" + dir.Join("good.yml"),
+                       "--web.config.file=" + dir.Join(web)});
+  };
+  CHECK(check_web("web-ok.yml").exit_code == 0);
+  const auto cipher = check_web("web-cipher.yml");
+  CHECK(cipher.exit_code == 1);
+  CHECK(cipher.output.find("web-cipher.yml:4") != std::string::npos);
+  const auto key = check_web("web-key.yml");
+  CHECK(key.exit_code == 1);
+  CHECK(key.output.find("web-key.yml") != std::string::npos);
   CHECK(RunCommand({MEDIC_BINARY, "--version"}).output.find("medic, version 0.1.0") == 0);
   CHECK(RunCommand({MEDIC_BINARY, "--help"}).output.find("--web.listen-address") !=
         std::string::npos);

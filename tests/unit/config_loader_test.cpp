@@ -179,7 +179,8 @@ TEST_CASE("an unknown key is rejected with its path, line and column") {
         "medic.yml:3:3: web.listen_adress: unknown key \"listen_adress\" (allowed here: "
         "auth_throttle_exempt, config_file, idle_timeout, listen_address, "
         "max_auth_failures_per_minute, max_connections, max_connections_per_peer, "
-        "max_header_bytes, max_header_fields, max_request_body_bytes, read_timeout, "
+        "max_header_bytes, max_header_fields, max_request_body_bytes, max_requests_per_peer, "
+        "read_timeout, "
         "shutdown_timeout, status_max_age, telemetry_path, tls_handshake_timeout, worker_threads, "
         "write_timeout)");
 }
@@ -400,6 +401,12 @@ TEST_CASE("the server's limits under web: parse with units, and bad values name 
   CHECK(ErrorOf("web:\n  max_connections: 3\n").find("medic.yml:2:20: web.max_connections") == 0);
   CHECK(ErrorOf("web:\n  worker_threads: 0\n").find("web.worker_threads") != std::string::npos);
   CHECK(ErrorOf("web:\n  idle_timeout: soon\n").find("web.idle_timeout") != std::string::npos);
+  for (const char* key :
+       {"read_timeout", "write_timeout", "idle_timeout", "tls_handshake_timeout"}) {
+    CAPTURE(key);
+    CHECK(ErrorOf(std::string("web:\n  ") + key + ": 0s\n").find("must be more than 0s") !=
+          std::string::npos);
+  }
   CHECK(ErrorOf("web:\n  max_header_bytes: 10\n").find("web.max_header_bytes") !=
         std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <functional>
@@ -28,6 +29,7 @@ struct Peer {
 struct RoutePlan {
   std::size_t max_body_bytes = 0;
   bool inline_handler = false;
+  bool priority = false;  // on the priority workers (healing), never behind scrapes
 };
 
 // Counters of what the transport did, for medic_http_* metrics; read from any thread.
@@ -38,9 +40,15 @@ struct TransportCounters {
   std::atomic<std::uint64_t> request_timeouts{0};
   std::atomic<std::uint64_t> write_timeouts{0};
   std::atomic<std::uint64_t> handshake_failures{0};
-  std::atomic<std::uint64_t> refused_requests{0};  // 4xx/5xx medic sent before a handler ran
-  std::atomic<std::uint64_t> busy{0};              // 503: the worker queue was full
+  // 4xx/5xx medic sent before a handler ran, by status (RefusalCodes() lists them).
+  std::array<std::atomic<std::uint64_t>, 9> refused_by_code{};
+  void CountRefusal(int status);
+  std::atomic<std::uint64_t> busy{0};       // 503: the worker queue was full
+  std::atomic<std::uint64_t> peer_busy{0};  // 503: the peer had max_requests_per_peer going
 };
+
+// The statuses the transport answers by itself, in the order of refused_by_code.
+constexpr std::array<int, 9> RefusalCodes() { return {400, 408, 413, 414, 417, 431, 501, 505, 0}; }
 
 // What every connection of one server shares. Lives as long as the server; touched from the
 // I/O thread only, except the worker pool and the counters.
@@ -49,6 +57,7 @@ struct ConnectionContext {
   const ServerLimits& limits;
   ConnectionTable& table;
   WorkerPool& workers;
+  WorkerPool& priority_workers;
   TransportCounters& counters;
   std::function<RoutePlan(const Request&)> plan;
   std::function<void(const Request&, Response&)> dispatch;

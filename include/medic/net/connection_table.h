@@ -36,6 +36,10 @@ class ConnectionTable {
   // Waiting connections may be evicted, longest-waiting first; busy ones may not.
   void MarkWaiting(Evictable* connection);
   void MarkBusy(Evictable* connection);
+  // A request of `connection` goes to a handler: false (and nothing counted) when its peer
+  // already has `max_per_peer` requests with handlers, so one client cannot take every worker.
+  bool StartRequest(Evictable* connection, std::size_t max_per_peer);
+  void EndRequest(Evictable* connection);
   // Evicts the longest-waiting connection; false when none waits (out of descriptors).
   bool EvictOldestWaiting();
   // Evicts every waiting connection (shutdown).
@@ -50,11 +54,13 @@ class ConnectionTable {
   using Queue = std::list<Evictable*>;
   struct Peer {
     std::size_t open = 0;
+    std::size_t requests = 0;  // with a handler now
     Queue waiting;
   };
   struct Slot {
     std::unordered_map<std::string, Peer>::iterator peer;
     bool waiting = false;
+    bool requesting = false;
     Queue::iterator in_all;
     Queue::iterator in_peer;
   };

@@ -47,6 +47,8 @@ struct RouteOptions {
   // A handler that never blocks (health checks) answers from the I/O thread, so it answers
   // even while every worker is busy.
   bool inline_handler = false;
+  // Runs on workers of its own (the webhook: healing), never queued behind scrapes and pages.
+  bool priority = false;
 };
 
 // The HTTP/1.1 server every medic job goes through (scrapes, webhooks, health checks), on
@@ -123,7 +125,8 @@ class HttpServer {
   boost::asio::steady_timer memory_release_{io_};
   ConnectionTable table_;
   TransportCounters counters_;
-  std::optional<WorkerPool> workers_;  // while Serve() runs
+  std::optional<WorkerPool> workers_;           // while Serve() runs
+  std::optional<WorkerPool> priority_workers_;  // the same, for priority routes
   std::optional<ConnectionContext> context_;
   std::atomic<bool> accepting_{false};
   int port_ = 0;

@@ -34,6 +34,9 @@ struct ServerLimits {
   // never on the I/O thread; past `max_queued_requests` waiting, a request is answered 503.
   std::size_t worker_threads = 4;
   std::size_t max_queued_requests = 256;
+  // Requests one peer address may have with handlers (running or queued) at once; past it that
+  // peer is answered 503, so a client flooding complete requests cannot starve the others.
+  std::size_t max_requests_per_peer = 32;
 };
 
 }  // namespace medic::net

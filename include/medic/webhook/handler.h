@@ -1,6 +1,7 @@
 #pragma once
 
 #include "medic/config.h"
+#include "medic/log_rate_limit.h"
 #include "medic/remediation/engine.h"
 #include "medic/remediation/remediation_metrics.h"
 #include "medic/webhook/auth.h"
@@ -44,6 +45,7 @@ class WebhookHandler {
   std::size_t max_alert_bytes_;
   remediation::RemediationEngine& engine_;
   remediation::RemediationMetrics& metrics_;
+  LogRateLimit no_credentials_log_{std::chrono::seconds(60)};
 };
 
 }  // namespace medic::webhook

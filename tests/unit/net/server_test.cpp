@@ -65,14 +65,8 @@ class ServerFixture {
 // One raw TCP connection: send exact bytes, read exact answers.
 class RawConnection {
  public:
-  explicit RawConnection(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  }
+  explicit RawConnection(int port, const char* source = "127.0.0.1")
+      : fd_(medic::test::ConnectLoopback(port, source)) {}
   ~RawConnection() { ::close(fd_); }
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
@@ -594,4 +588,52 @@ TEST_CASE("an idle connection is closed after web.idle_timeout, a new one too") 
   CHECK(kept.ClosedByServer(2s));
   CHECK(std::chrono::steady_clock::now() - started < 1500ms);
   ::close(silent);
+}
+
+TEST_CASE("one peer flooding complete requests cannot starve another, nor a priority route") {
+  medic::net::ServerOptions options;
+  options.limits.worker_threads = 2;
+  options.limits.max_requests_per_peer = 2;
+  Gate gate;
+  ServerFixture fixture(options);
+  gate.Serve(*fixture.server);
+  fixture.server->Handle("POST", "/hook",
+                         [](const medic::net::Request&, medic::net::Response& response) {
+                           response.SetContent("healed\n", "text/plain");
+                         },
+                         medic::net::Access::kPublic, {.priority = true});
+  // 127.0.0.7 takes both workers, then is over its share.
+  std::vector<std::unique_ptr<RawConnection>> flood;
+  for (int i = 0; i < 2; ++i) {
+    flood.push_back(std::make_unique<RawConnection>(fixture.port(), "127.0.0.7"));
+    flood.back()->Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  }
+  REQUIRE(medic::test::WaitFor([&] { return gate.waiting == 2; }, 5s));
+  RawConnection third(fixture.port(), "127.0.0.7");
+  third.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string shed = third.ReadUntilClosed(2s);
+  CHECK(shed.starts_with("HTTP/1.1 503 "));
+  CHECK(shed.find("Retry-After: 1\r\n") != std::string::npos);
+  // Every worker is held, yet the priority route answers at once on its own workers...
+  RawConnection hook(fixture.port(), "127.0.0.8");
+  hook.Send("POST /hook HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{}");
+  CHECK(BodyOf(hook.ReadResponse(1s)) == "healed\n");
+  // ...and another peer's ordinary request waits its turn instead of being refused.
+  RawConnection other(fixture.port(), "127.0.0.9");
+  other.Send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  gate.Open();
+  CHECK(BodyOf(other.ReadResponse()) == "hello\n");
+  for (auto& connection : flood) CHECK(BodyOf(connection->ReadResponse()) == "slow\n");
+}
+
+TEST_CASE("past the keep-alive maximum, pipelined requests get their answers and a clean close") {
+  ServerFixture fixture;
+  RawConnection connection(fixture.port());
+  std::string pipelined;
+  for (int i = 0; i < 150; ++i) pipelined += "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+  connection.Send(pipelined);
+  int answered = 0;
+  while (BodyOf(connection.ReadResponse(2s)) == "hello\n") ++answered;
+  CHECK(answered == 100);  // the 100th says Connection: close; none is cut by a reset
+  CHECK(connection.ClosedByServer(2s));
 }
