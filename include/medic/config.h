@@ -27,7 +27,7 @@ struct WebSettings {
   Duration write_timeout = 10s;
   Duration idle_timeout = 5s;
   Duration tls_handshake_timeout = 5s;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
   std::size_t max_header_fields = 100;
   std::size_t max_connections = 4096;
   std::size_t max_connections_per_peer = 512;
