@@ -322,12 +322,15 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
       return;
     }
     // The guard keeps the I/O loop running while the handler does, so the answer is written.
+    // The worker hands its reference over with the answer: a connection must end (and leave
+    // the table) on the I/O thread, never in a worker dropping the last reference.
     auto handle = [self = this->shared_from_this(), request = std::move(request),
-                   keep_alive = keep_alive_, guard = asio::make_work_guard(context_.io)] {
+                   keep_alive = keep_alive_, guard = asio::make_work_guard(context_.io)]() mutable {
       auto wire = std::make_shared<WireResponse>(RunHandler(self->context_, request, keep_alive));
-      asio::post(self->context_.io, [self, wire] {
-        self->context_.table.EndRequest(self.get());
-        self->Respond(std::move(*wire));
+      asio::io_context& io = self->context_.io;
+      asio::post(io, [connection = std::move(self), wire] {
+        connection->context_.table.EndRequest(connection.get());
+        connection->Respond(std::move(*wire));
       });
     };
     WorkerPool& workers = plan_.priority ? context_.priority_workers : context_.workers;
