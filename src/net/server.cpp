@@ -275,9 +275,9 @@ void HttpServer::AcceptLoop() {
 void HttpServer::ScheduleMemoryRelease() {
   // Connection state is small blocks on the I/O thread's heap; once thousands of connections
   // are gone, malloc keeps their pages unless asked to return them, and a flood would leave
-  // medic tens of MiB larger for good. Checked every few seconds, trimmed only after a drop.
+  // medic tens of MiB larger for good. Checked every second, trimmed only after a drop.
   constexpr std::size_t kDropWorthTrimming = 256;
-  memory_release_.expires_after(std::chrono::seconds(5));
+  memory_release_.expires_after(std::chrono::seconds(1));
   memory_release_.async_wait([this](const error_code& error) {
     if (error || context_->stopping) return;
     if (table_.TakeHighWater() >= table_.open() + kDropWorthTrimming) ::malloc_trim(0);
