@@ -56,8 +56,7 @@ std::vector<std::string> SettingsNeedingRestart(const Config& started, const Con
                       next.web.max_header_bytes);
   differences.Compare("web.max_header_fields", started.web.max_header_fields,
                       next.web.max_header_fields);
-  differences.Compare("web.max_connections", started.web.max_connections,
-                      next.web.max_connections);
+  differences.Compare("web.max_connections", started.web.max_connections, next.web.max_connections);
   differences.Compare("web.max_connections_per_peer", started.web.max_connections_per_peer,
                       next.web.max_connections_per_peer);
   differences.Compare("web.worker_threads", started.web.worker_threads, next.web.worker_threads);

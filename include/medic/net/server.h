@@ -109,7 +109,7 @@ class HttpServer {
   // Accepts on its own thread (see server.cpp) and hands each socket to the I/O thread.
   void AcceptLoop();
   void OnAccepted(boost::asio::ip::tcp::socket socket);
-  // After a flood, gives the memory its connections used back to the system (see server.cpp).
+  // After a flood, returns the memory its connections used to the kernel (see server.cpp).
   void ScheduleMemoryRelease();
 
   ServerOptions options_;
