@@ -621,7 +621,7 @@ class Bench:
         return bool(samples(body, metric)), body
 
     JOB_INFO = {
-        "disk": ("filesystem", "medic_filesystem_size_bytes", "node_exporter (filesystem only)"),
+        "disk": ("filesystem", "node_filesystem_size_bytes", "node_exporter (filesystem only)"),
         "cache": ("redis", "medic_redis_up", "redis_exporter"),
         "cert": ("cert", "medic_cert_not_after_timestamp_seconds", "blackbox_exporter (tcp+tls)"),
         "logs": ("logs", "medic_log_lines_total", "mtail"),

@@ -112,6 +112,20 @@ FilesystemSettings ParseFilesystem(const ConfigNode& node) {
       if (item.String().front() != '/') item.Fail("mount point must be an absolute path");
     }
   }
+  if (auto v = map.Optional("all_mounts")) settings.all_mounts = v->Bool();
+  if (auto v = map.Optional("mount_timeout")) {
+    settings.mount_timeout = v->DurationValue();
+    if (settings.mount_timeout < 10ms) v->Fail("must be at least 10ms");
+  }
+  for (auto [key, field] : {std::pair{"mount_points_exclude", &settings.mount_points_exclude},
+                            std::pair{"fs_types_exclude", &settings.fs_types_exclude}}) {
+    if (auto v = map.Optional(key)) {
+      *field = v->String();
+      if (const RE2 regex(*field, RE2::Quiet); !regex.ok()) {
+        v->Fail("invalid regular expression: " + regex.error());
+      }
+    }
+  }
   map.Finish();
   return settings;
 }
@@ -226,6 +240,31 @@ ContainerSettings ParseContainer(const ConfigNode& node) {
   }
   if (auto v = map.Optional("disk_usage_interval"))
     settings.disk_usage_interval = v->DurationValue();
+  if (auto v = map.Optional("label_allowlist")) {
+    settings.label_allowlist = v->StringList();
+    for (const ConfigNode& item : v->Items()) {
+      if (item.String().empty()) item.Fail("a label pattern must not be empty");
+    }
+  }
+  if (auto v = map.Optional("id_label")) {
+    const std::string value = v->String();
+    if (value == "container_id") {
+      settings.id_label = ContainerSettings::IdLabel::kContainerId;
+    } else if (value == "cgroup_path") {
+      settings.id_label = ContainerSettings::IdLabel::kCgroupPath;
+    } else {
+      v->Fail("must be container_id or cgroup_path");
+    }
+  }
+  if (auto v = map.Optional("host_series")) settings.host_series = v->Bool();
+  for (auto [key, field] : {std::pair{"proc_root", &settings.proc_root},
+                            std::pair{"cgroup_root", &settings.cgroup_root},
+                            std::pair{"sys_root", &settings.sys_root}}) {
+    if (auto v = map.Optional(key)) {
+      *field = v->String();
+      if (!field->empty() && field->front() != '/') v->Fail("must be an absolute path");
+    }
+  }
   map.Finish();
   return settings;
 }

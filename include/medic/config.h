@@ -53,8 +53,24 @@ struct DockerSettings {
   Duration timeout = 5s;  // per Engine API read; actions add their own stop timeout to it
 };
 
+// node_exporter 1.5's defaults for --collector.filesystem.{mount-points,fs-types}-exclude.
+inline constexpr const char* kDefaultMountPointsExclude =
+    "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
+inline constexpr const char* kDefaultFsTypesExclude =
+    "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"
+    "iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|"
+    "sysfs|tracefs)$";
+
 struct FilesystemSettings {
-  std::vector<std::string> mountpoints{"/"};
+  std::vector<std::string> mountpoints{"/"};  // paths watched whatever their filesystem
+  // Also every mount in mountinfo, like node_exporter, minus the two exclusions (RE2, matched
+  // anywhere unless anchored, as node_exporter's Go regexps are).
+  bool all_mounts = false;
+  std::string mount_points_exclude = kDefaultMountPointsExclude;
+  std::string fs_types_exclude = kDefaultFsTypesExclude;
+  // A statfs that has not answered by then marks the mount stuck (device_error 1) and is not
+  // asked again until it returns, like node_exporter's --collector.filesystem.mount-timeout.
+  Duration mount_timeout = 5s;
 };
 
 struct BackupTarget {
@@ -87,6 +103,22 @@ struct ContainerSettings {
   Duration refresh_interval = 15s;
   std::size_t max_parallel_stats = 8;
   Duration disk_usage_interval = 5min;  // system/df is expensive on real Docker
+  // Docker labels exported as cAdvisor's container_label_<key> (non [a-zA-Z0-9_] -> '_') on
+  // every container series: fnmatch patterns on the key. Bounded by default to compose's labels:
+  // every label of every container would multiply series by whatever images declare.
+  std::vector<std::string> label_allowlist{"com.docker.compose.*"};
+  // The `id` label: the engine's container id, or cAdvisor's cgroup path ("/docker/<id>",
+  // "/system.slice/docker-<id>.scope"), read from /proc/<pid>/cgroup.
+  enum class IdLabel { kContainerId, kCgroupPath };
+  IdLabel id_label = IdLabel::kContainerId;
+  // cAdvisor's whole-host series, id="/" (CPU, memory, network of the host).
+  bool host_series = false;
+  // Where the host's procfs, cgroupfs and sysfs are (medic in a container: the bind mounts).
+  // Figures the engine leaves out (podman: memory breakdown, block I/O) are read from the
+  // container's cgroup there; "" for cgroup_root reads none.
+  std::string proc_root = "/proc";
+  std::string cgroup_root = "/sys/fs/cgroup";
+  std::string sys_root = "/sys";
 };
 
 struct CertEndpoint {

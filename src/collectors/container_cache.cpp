@@ -1,5 +1,7 @@
 #include "medic/collectors/container_cache.h"
 
+#include "medic/text_file.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -20,6 +22,19 @@ std::optional<milliseconds> Remaining(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
   if (left < kMinimumCallTime) return std::nullopt;
   return left;
+}
+
+// The container's cgroup figures through its main process, as cAdvisor sees them.
+void ReadCgroup(const ContainerSettings& settings, ContainerObservation& observation) {
+  observation.cgroup.reset();
+  observation.cgroup_path.clear();
+  if (settings.cgroup_root.empty() || !observation.details || !observation.details->pid) return;
+  const auto text = ReadTextFile(
+      settings.proc_root + "/" + std::to_string(*observation.details->pid) + "/cgroup", 64 * 1024);
+  if (!text) return;  // another pid namespace, or the process just exited
+  const CgroupMembership membership = ParseProcCgroup(*text);
+  observation.cgroup_path = membership.Path();
+  observation.cgroup = ReadCgroupStats(membership, settings.cgroup_root, settings.sys_root);
 }
 
 double UnixNow() {
@@ -131,6 +146,7 @@ std::shared_ptr<const ContainerSnapshot> ContainerCache::Refresh(
     snapshot->error = error.what();
     // The engine may come back as another version, with its containers restarted.
     version_.reset();
+    info_.reset();
     inspected_at_.clear();
     return snapshot;
   }
@@ -144,7 +160,17 @@ std::shared_ptr<const ContainerSnapshot> ContainerCache::Refresh(
       }
     }
   }
+  if (!info_) {
+    if (auto left = Remaining(deadline)) {
+      try {
+        info_ = client_->Info(*left);
+      } catch (const docker::DockerError& error) {
+        spdlog::debug("container collector: info failed: {}", error.what());
+      }
+    }
+  }
   snapshot->version = version_;
+  snapshot->info = info_;
 
   // Exact name matching (the engine's name filter is an unanchored regex).
   if (!settings_.names.empty()) {
@@ -171,6 +197,8 @@ std::shared_ptr<const ContainerSnapshot> ContainerCache::Refresh(
     // Carried over so a failed call below leaves the last known figures, not a gap.
     observation.details = old->second->details;
     observation.stats = old->second->stats;
+    observation.cgroup = old->second->cgroup;
+    observation.cgroup_path = old->second->cgroup_path;
     observation.seen_at = old->second->seen_at;
     const auto inspected = inspected_at_.find(observation.summary.id);
     inspect[i] = !observation.details || inspected == inspected_at_.end() ||
@@ -197,11 +225,13 @@ std::shared_ptr<const ContainerSnapshot> ContainerCache::Refresh(
                                                  : observation.summary.state == "running";
         if (!running) {
           observation.stats.reset();
+          observation.cgroup.reset();
           continue;
         }
         auto left = Remaining(deadline);
         if (!left) continue;
         observation.stats = client_->Stats(observation.summary.id, *left);
+        ReadCgroup(settings_, observation);
         observation.seen_at = UnixNow();
       } catch (const docker::DockerError& error) {
         // Removed mid-refresh, or slow: this container keeps its previous figures.

@@ -22,6 +22,15 @@ std::string DecodeOctalEscapes(const std::string& field) {
   return out;
 }
 
+bool HasOption(const std::string& options, const std::string& wanted) {
+  std::istringstream list(options);
+  std::string option;
+  while (std::getline(list, option, ',')) {
+    if (option == wanted) return true;
+  }
+  return false;
+}
+
 bool IsUnder(const std::string& path, const std::string& mount_point) {
   if (mount_point == "/") return !path.empty() && path.front() == '/';
   if (path.compare(0, mount_point.size(), mount_point) != 0) return false;
@@ -48,8 +57,10 @@ std::vector<MountInfo> ParseMountInfo(const std::string& text) {
       }
     }
     if (parts.size() < 7 || separator == 0 || separator + 2 >= parts.size()) continue;
+    const std::string super_options = separator + 3 < parts.size() ? parts[separator + 3] : "";
     mounts.push_back({DecodeOctalEscapes(parts[4]), parts[separator + 1],
-                      DecodeOctalEscapes(parts[separator + 2])});
+                      DecodeOctalEscapes(parts[separator + 2]),
+                      HasOption(parts[5], "ro") || HasOption(super_options, "ro")});
   }
   return mounts;
 }

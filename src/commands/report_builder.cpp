@@ -193,20 +193,20 @@ class Builder {
   }
 
   void Disk() {
-    const Values size = ByLabel(source_.Current("medic_filesystem_size_bytes"), "mountpoint");
-    const Values avail = ByLabel(source_.Current("medic_filesystem_avail_bytes"), "mountpoint");
+    const Values size = ByLabel(source_.Current("node_filesystem_size_bytes"), "mountpoint");
+    const Values avail = ByLabel(source_.Current("node_filesystem_avail_bytes"), "mountpoint");
     Values peak_used, slope, fitted;
     std::vector<ReportColumn> columns{
         {"mountpoint", "mountpoint"}, {"size", "size"}, {"used", "used now"}};
     if (history_) {
-      peak_used = ByLabel(History("max_over_time((1 - medic_filesystem_avail_bytes / "
-                                  "medic_filesystem_size_bytes)[$R:1h])"),
+      peak_used = ByLabel(History("max_over_time((1 - node_filesystem_avail_bytes / "
+                                  "node_filesystem_size_bytes)[$R:1h])"),
                           "mountpoint");
       // days to full: where predict_linear's least-squares fit of the available bytes over the
       // range reaches 0 (its value now and its slope, from the same fit).
-      slope = ByLabel(History("deriv(medic_filesystem_avail_bytes[$R])"), "mountpoint");
+      slope = ByLabel(History("deriv(node_filesystem_avail_bytes[$R])"), "mountpoint");
       fitted =
-          ByLabel(History("predict_linear(medic_filesystem_avail_bytes[$R], 0)"), "mountpoint");
+          ByLabel(History("predict_linear(node_filesystem_avail_bytes[$R], 0)"), "mountpoint");
       columns.push_back({"peak_used", "peak used"});
       columns.push_back({"growth_per_day", "growth per day"});
       columns.push_back({"days_to_full", "days to full"});

@@ -166,6 +166,11 @@ VersionInfo DockerClient::Version(std::optional<std::chrono::milliseconds> timeo
   return DecodeVersion(response.body);
 }
 
+EngineInfo DockerClient::Info(std::optional<std::chrono::milliseconds> timeout) {
+  const Response response = Request("GET", "/info", timeout.value_or(timeout_));
+  return DecodeEngineInfo(response.body);
+}
+
 void DockerClient::Ping(std::chrono::milliseconds timeout) {
   Response response;
   try {

@@ -227,6 +227,12 @@ VersionInfo DecodeVersion(std::string_view body) {
                      .min_api_version = String(document, "MinAPIVersion")};
 }
 
+EngineInfo DecodeEngineInfo(std::string_view body) {
+  const json document = Parse(body, "info");
+  RequireObject(document, "info");
+  return EngineInfo{.cpus = Unsigned(document, "NCPU"), .memory_bytes = Unsigned(document, "MemTotal")};
+}
+
 std::vector<ContainerSummary> DecodeContainerList(std::string_view body) {
   const json document = Parse(body, "container list");
   if (!document.is_array()) throw DockerError(kDecodeStatus, "container list: expected an array");
@@ -283,8 +289,23 @@ ContainerDetails DecodeContainerDetails(std::string_view body) {
     }
   }
   if (const json* host_config = Field(document, "HostConfig")) {
-    details.memory_limit = Signed(*host_config, "Memory").value_or(0);
-    if (details.memory_limit < 0) details.memory_limit = 0;
+    auto non_negative = [&](const char* key) {
+      return std::max<std::int64_t>(0, Signed(*host_config, key).value_or(0));
+    };
+    details.memory_limit = non_negative("Memory");
+    details.memory_reservation = non_negative("MemoryReservation");
+    details.memory_swap = non_negative("MemorySwap");
+    details.cpu_quota_us = non_negative("CpuQuota");
+    details.cpu_period_us = non_negative("CpuPeriod");
+    details.cpu_shares = non_negative("CpuShares");
+    // `docker run --cpus` sets NanoCpus and leaves CpuQuota 0; the runtime then applies it as
+    // a quota per the default 100 ms period.
+    constexpr std::int64_t kDefaultPeriodUs = 100000;
+    if (const std::int64_t nano = non_negative("NanoCpus"); nano > 0 && details.cpu_quota_us == 0) {
+      const std::int64_t period = details.cpu_period_us > 0 ? details.cpu_period_us : kDefaultPeriodUs;
+      details.cpu_quota_us = nano * period / 1000000000;
+      details.cpu_period_us = period;
+    }
   }
   return details;
 }
@@ -302,12 +323,29 @@ ContainerStats DecodeStats(std::string_view body) {
   if (const json* cpu = Field(document, "cpu_stats")) {
     if (const json* usage = Field(*cpu, "cpu_usage")) {
       stats.cpu_total_ns = Unsigned(*usage, "total_usage");
+      stats.cpu_user_ns = Unsigned(*usage, "usage_in_usermode");
+      stats.cpu_system_ns = Unsigned(*usage, "usage_in_kernelmode");
+    }
+    if (const json* throttling = Field(*cpu, "throttling_data")) {
+      stats.cfs_periods = Unsigned(*throttling, "periods");
+      stats.cfs_throttled_periods = Unsigned(*throttling, "throttled_periods");
+      stats.cfs_throttled_ns = Unsigned(*throttling, "throttled_time");
     }
   }
   if (const json* memory = Field(document, "memory_stats")) {
     stats.memory_usage = Unsigned(*memory, "usage");
     stats.memory_limit = Unsigned(*memory, "limit");
+    stats.memory_max_usage = Unsigned(*memory, "max_usage");
     if (const json* detail = Field(*memory, "stats")) {
+      // cgroup v1 names the hierarchical figures total_*; v2 has anon/file/file_mapped.
+      auto first_of = [&](const char* v1, const char* v2) {
+        auto value = Unsigned(*detail, v1);
+        return value ? value : Unsigned(*detail, v2);
+      };
+      stats.memory_rss = first_of("total_rss", "anon");
+      stats.memory_cache = first_of("total_cache", "file");
+      stats.memory_swap = Unsigned(*detail, "total_swap");
+      stats.memory_mapped_file = first_of("total_mapped_file", "file_mapped");
       stats.inactive_file = Unsigned(*detail, "inactive_file");
       stats.total_inactive_file = Unsigned(*detail, "total_inactive_file");
       // cgroup v1 sends both inactive_file and total_inactive_file; v2 only inactive_file.
@@ -370,6 +408,15 @@ DiskUsage DecodeDiskUsage(std::string_view body) {
   }
   usage.containers =
       sum(Field(document, "Containers"), [](const json& item) { return Unsigned(item, "SizeRw"); });
+  if (const json* containers = Field(document, "Containers");
+      containers != nullptr && containers->is_array()) {
+    for (const json& item : *containers) {
+      const std::string id = String(item, "Id");
+      if (auto size = Unsigned(item, "SizeRw"); size && !id.empty()) {
+        usage.container_rw_bytes[id] = *size;
+      }
+    }
+  }
   usage.volumes = sum(Field(document, "Volumes"), [](const json& item) {
     const json* data = Field(item, "UsageData");
     return data != nullptr ? Unsigned(*data, "Size") : std::nullopt;

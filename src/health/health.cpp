@@ -69,7 +69,7 @@ void EvaluateService(const Families& f, const ThresholdSettings& t, Builder& out
   }
   const auto usage = f.ByLabel("container_memory_usage_bytes", "name");
   const auto limits = f.ByLabel("container_spec_memory_limit_bytes", "name");
-  const auto restarts = f.ByLabel("medic_container_restart_count", "name");
+  const auto restarts = f.ByLabel("medic_container_restarts", "name");
   const auto oom = f.ByLabel("medic_container_oom_killed", "name");
   std::map<std::string, std::string> health;
   for (const auto& metric : f.Get("medic_container_health_status")) {
@@ -181,12 +181,12 @@ void EvaluateCertificates(const Families& f, const ThresholdSettings& t, double 
 
 void EvaluateDisk(const Families& f, const ThresholdSettings& t, Builder& out) {
   std::map<std::string, double> avail;
-  for (const auto& metric : f.Get("medic_filesystem_avail_bytes")) {
+  for (const auto& metric : f.Get("node_filesystem_avail_bytes")) {
     avail[Label(metric, "mountpoint")] = Value(metric);
   }
   const std::string rule = "WARN > " + PercentThreshold(t.disk_used_warning_ratio) + ", FAIL > " +
                            PercentThreshold(t.disk_used_critical_ratio);
-  for (const auto& metric : f.Get("medic_filesystem_size_bytes")) {
+  for (const auto& metric : f.Get("node_filesystem_size_bytes")) {
     const std::string mountpoint = Label(metric, "mountpoint");
     const double size = Value(metric);
     const auto a = avail.find(mountpoint);

@@ -100,7 +100,7 @@ std::vector<ContainerRow> Containers(const std::vector<MetricFamily>& families) 
   for (const auto& [name, limit] : ByLabel(families, "container_spec_memory_limit_bytes", "name")) {
     if (rows.count(name)) rows[name].limit = limit;
   }
-  for (const auto& [name, count] : ByLabel(families, "medic_container_restart_count", "name")) {
+  for (const auto& [name, count] : ByLabel(families, "medic_container_restarts", "name")) {
     if (rows.count(name)) rows[name].restarts = count;
   }
   for (const auto& [name, oom] : ByLabel(families, "medic_container_oom_killed", "name")) {
@@ -156,9 +156,9 @@ struct DiskRow {
 };
 
 std::vector<DiskRow> Disks(const std::vector<MetricFamily>& families) {
-  const auto avail = ByLabel(families, "medic_filesystem_avail_bytes", "mountpoint");
+  const auto avail = ByLabel(families, "node_filesystem_avail_bytes", "mountpoint");
   std::vector<DiskRow> out;
-  for (const auto& metric : Samples(families, "medic_filesystem_size_bytes")) {
+  for (const auto& metric : Samples(families, "node_filesystem_size_bytes")) {
     DiskRow row{Label(metric, "mountpoint"), Label(metric, "device"), Label(metric, "fstype"),
                 Value(metric)};
     if (const auto a = avail.find(row.mountpoint); a != avail.end()) row.avail = a->second;

@@ -15,7 +15,7 @@ double Sample(const std::vector<prometheus::MetricFamily>& families, const std::
   for (const auto& family : families) {
     if (family.name != name) continue;
     for (const auto& metric : family.metric) {
-      if (metric.label.at(0).value == mountpoint) return metric.gauge.value;
+      if (metric.label.at(2).value == mountpoint) return metric.gauge.value;  // device, fstype, mountpoint
     }
   }
   FAIL("missing " << name);
@@ -33,21 +33,21 @@ TEST_CASE("a 16 MiB tmpfs reports its exact size, type and device, and usage mov
   }
   medic::FilesystemCollector collector(medic::FilesystemSettings{{dir.path()}});
   auto families = collector.Collect();
-  CHECK(Sample(families, "medic_filesystem_size_bytes", dir.path()) == 16.0 * 1024 * 1024);
-  const double avail_before = Sample(families, "medic_filesystem_avail_bytes", dir.path());
+  CHECK(Sample(families, "node_filesystem_size_bytes", dir.path()) == 16.0 * 1024 * 1024);
+  const double avail_before = Sample(families, "node_filesystem_avail_bytes", dir.path());
   CHECK(avail_before == doctest::Approx(16.0 * 1024 * 1024).epsilon(0.01));
-  CHECK(Sample(families, "medic_filesystem_readonly", dir.path()) == 0);
+  CHECK(Sample(families, "node_filesystem_readonly", dir.path()) == 0);
   const auto& labels = families.front().metric.front().label;
-  CHECK(labels.at(1).value == "medic-test");
-  CHECK(labels.at(2).value == "tmpfs");
+  CHECK(labels.at(0).value == "medic-test");
+  CHECK(labels.at(1).value == "tmpfs");
 
   {
     std::ofstream out(dir.Join("fill"), std::ios::binary);
     out << std::string(4 * 1024 * 1024, 'x');
   }
   families = collector.Collect();
-  CHECK(Sample(families, "medic_filesystem_avail_bytes", dir.path()) ==
+  CHECK(Sample(families, "node_filesystem_avail_bytes", dir.path()) ==
         doctest::Approx(avail_before - 4.0 * 1024 * 1024).epsilon(0.01));
-  CHECK(Sample(families, "medic_filesystem_files_free", dir.path()) <
-        Sample(families, "medic_filesystem_files", dir.path()));
+  CHECK(Sample(families, "node_filesystem_files_free", dir.path()) <
+        Sample(families, "node_filesystem_files", dir.path()));
 }

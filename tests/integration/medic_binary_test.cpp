@@ -42,8 +42,9 @@ TEST_CASE("scrape passes promtool check metrics and carries the self metrics") {
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="probe")") == 1);
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="process")") == 1);
   CHECK(FindSample(scrape.body, "medic_probe_success", R"(target="nowhere")") == 0);
-  CHECK(scrape.body.find("medic_filesystem_device_error{mountpoint=\"/nonexistent/mount\"") !=
-        std::string::npos);
+  // Labelled with the filesystem the path would be on, as written in the config.
+  CHECK(scrape.body.find(",mountpoint=\"/nonexistent/mount\"} 1\n") != std::string::npos);
+  CHECK(scrape.body.find("\nnode_filesystem_device_error{device=") != std::string::npos);
   CHECK(scrape.body.find("medic_build_info{version=\"0.1.0\"") != std::string::npos);
   CHECK(FindSample(scrape.body, "process_open_fds") > 0);
   CHECK(FindSample(scrape.body, "medic_config_last_reload_successful") == 1);
@@ -194,7 +195,8 @@ TEST_CASE("the embedded default runs with no file and serves the root filesystem
       {.stdout_path = dir.Join("log"), .stderr_path = dir.Join("log")});
   REQUIRE(medic::test::WaitFor([&] { return HttpGet(port, "/-/ready").status == 200; }, 20s));
   const auto scrape = HttpGet(port, "/metrics").body;
-  CHECK(scrape.find("medic_filesystem_size_bytes{mountpoint=\"/\"") != std::string::npos);
+  CHECK(scrape.find("\nnode_filesystem_size_bytes{device=\"") != std::string::npos);
+  CHECK(scrape.find(",mountpoint=\"/\"} ") != std::string::npos);
   CHECK(FindSample(scrape, "medic_scrape_collector_success", R"(collector="filesystem")") == 1);
 }
 

@@ -96,8 +96,8 @@ TEST_CASE("check.sh fails on a broken copy of the monitoring files and names eac
   // Three independent breakages in one copy (each check runs regardless of the others), so one
   // run of the script covers them all.
   // A rule threshold that no longer matches its tests:
-  ReplaceInFile(copy + "/alert-rules.yml", "medic_filesystem_size_bytes > 0.90",
-                "medic_filesystem_size_bytes > 0.99");
+  ReplaceInFile(copy + "/alert-rules.yml", "node_filesystem_size_bytes > 0.90",
+                "node_filesystem_size_bytes > 0.99");
   // A dashboard naming a metric medic does not export:
   ReplaceInFile(copy + "/grafana/dashboards/medic-overview.json", "medic_redis_up{",
                 "medic_redis_upp{");

@@ -67,11 +67,11 @@ std::string GenerateHistory(double end) {
   h.Add("container_spec_memory_limit_bytes", "gauge", R"(name="redis")", constant(512 * kMiB));
   h.Add("container_cpu_usage_seconds", "counter", R"(name="review-bot")",
         [](int i, int) { return 0.25 * kStep * i; });
-  h.Add("medic_filesystem_size_bytes", "gauge", R"(mountpoint="/srv")", constant(100 * kGiB));
-  h.Add("medic_filesystem_size_bytes", "gauge", R"(mountpoint="/")", constant(50 * kGiB));
-  h.Add("medic_filesystem_avail_bytes", "gauge", R"(mountpoint="/srv")",
+  h.Add("node_filesystem_size_bytes", "gauge", R"(mountpoint="/srv")", constant(100 * kGiB));
+  h.Add("node_filesystem_size_bytes", "gauge", R"(mountpoint="/")", constant(50 * kGiB));
+  h.Add("node_filesystem_avail_bytes", "gauge", R"(mountpoint="/srv")",
         [](int i, int) { return 60 * kGiB - 2 * kGiB * (i * kStep / 86400); });
-  h.Add("medic_filesystem_avail_bytes", "gauge", R"(mountpoint="/")", constant(30 * kGiB));
+  h.Add("node_filesystem_avail_bytes", "gauge", R"(mountpoint="/")", constant(30 * kGiB));
   h.Add("medic_docker_disk_usage_bytes", "gauge", R"(type="images")",
         [](int i, int n) { return (2 + 1.0 * i / (n - 1)) * kGiB; });
   // security

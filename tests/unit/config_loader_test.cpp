@@ -410,3 +410,44 @@ TEST_CASE("the server's limits under web: parse with units, and bad values name 
   CHECK(ErrorOf("web:\n  max_header_bytes: 10\n").find("web.max_header_bytes") !=
         std::string::npos);
 }
+
+TEST_CASE("filesystem: node_exporter's discovery and exclusions, checked regexes, mount timeout") {
+  const auto defaults = LoadConfigText("collectors:\n  filesystem: {}\n", "medic.yml");
+  REQUIRE(defaults.collectors.filesystem);
+  CHECK_FALSE(defaults.collectors.filesystem->all_mounts);
+  CHECK(defaults.collectors.filesystem->fs_types_exclude == medic::kDefaultFsTypesExclude);
+  CHECK(defaults.collectors.filesystem->mount_timeout == std::chrono::seconds(5));
+  const auto configured = LoadConfigText(
+      "collectors:\n  filesystem:\n    all_mounts: true\n    fs_types_exclude: \"^tmpfs$\"\n"
+      "    mount_timeout: 2s\n",
+      "medic.yml");
+  CHECK(configured.collectors.filesystem->all_mounts);
+  CHECK(configured.collectors.filesystem->fs_types_exclude == "^tmpfs$");
+  CHECK(configured.collectors.filesystem->mount_timeout == std::chrono::seconds(2));
+  CHECK(ErrorOf("collectors:\n  filesystem:\n    mount_points_exclude: \"^(/proc\"\n")
+            .find("medic.yml:3:27: collectors.filesystem.mount_points_exclude: invalid regular "
+                  "expression") != std::string::npos);
+}
+
+TEST_CASE("container: cAdvisor options with their defaults, and bad values name the key") {
+  const auto defaults = LoadConfigText("collectors:\n  container: {}\n", "medic.yml");
+  const medic::ContainerSettings& container = *defaults.collectors.container;
+  CHECK(container.label_allowlist == std::vector<std::string>{"com.docker.compose.*"});
+  CHECK(container.id_label == medic::ContainerSettings::IdLabel::kContainerId);
+  CHECK_FALSE(container.host_series);
+  CHECK(container.cgroup_root == "/sys/fs/cgroup");
+  const auto configured = LoadConfigText(
+      "collectors:\n  container:\n    label_allowlist: []\n    id_label: cgroup_path\n"
+      "    host_series: true\n    proc_root: /host/proc\n    cgroup_root: \"\"\n",
+      "medic.yml");
+  CHECK(configured.collectors.container->label_allowlist.empty());
+  CHECK(configured.collectors.container->id_label ==
+        medic::ContainerSettings::IdLabel::kCgroupPath);
+  CHECK(configured.collectors.container->host_series);
+  CHECK(configured.collectors.container->proc_root == "/host/proc");
+  CHECK(configured.collectors.container->cgroup_root.empty());
+  CHECK(ErrorOf("collectors:\n  container: {id_label: docker}\n") ==
+        "medic.yml:2:25: collectors.container.id_label: must be container_id or cgroup_path");
+  CHECK(ErrorOf("collectors:\n  container: {proc_root: proc}\n")
+            .find("collectors.container.proc_root: must be an absolute path") != std::string::npos);
+}

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "medic/collectors/cgroup_stats.h"
 #include "medic/config.h"
 #include "medic/docker/client.h"
 
@@ -21,6 +22,9 @@ struct ContainerObservation {
   docker::ContainerSummary summary;
   std::optional<docker::ContainerDetails> details;
   std::optional<docker::ContainerStats> stats;
+  // Read from cgroupfs beside `stats` while the container runs (see ContainerSettings).
+  std::optional<CgroupStats> cgroup;
+  std::string cgroup_path;  // cAdvisor's id for it; "" when unknown
   double seen_at = 0;  // unix seconds when `stats` (else `details`) were taken
 };
 
@@ -29,6 +33,7 @@ struct ContainerSnapshot {
   bool up = false;    // the container list answered
   std::string error;  // why not, when !up
   std::optional<docker::VersionInfo> version;
+  std::optional<docker::EngineInfo> info;  // fetched with the version, once per engine start
   std::vector<ContainerObservation> containers;
 };
 
@@ -79,6 +84,7 @@ class ContainerCache {
   ContainerSettings settings_;
   std::shared_ptr<docker::DockerClient> client_;
   std::optional<docker::VersionInfo> version_;  // refresher thread only
+  std::optional<docker::EngineInfo> info_;      // refresher thread only
   // Per container id: when its cached inspect answer was taken (refresher thread only).
   std::map<std::string, std::chrono::steady_clock::time_point> inspected_at_;
 

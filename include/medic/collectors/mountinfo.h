@@ -11,6 +11,7 @@ struct MountInfo {
   std::string mount_point;
   std::string fstype;
   std::string device;
+  bool read_only = false;  // "ro" in the mount's or the superblock's options
 };
 
 std::vector<MountInfo> ParseMountInfo(const std::string& text);

@@ -61,6 +61,7 @@ class DockerClient {
   // "1.41" etc.; negotiates on first use.
   std::string ApiVersion();
   VersionInfo Version(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  EngineInfo Info(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   // GET /_ping (unversioned, so it does not negotiate) on a new connection: a cheap check that
   // the engine accepts connections now, which a reused keep-alive connection cannot show.
   void Ping(std::chrono::milliseconds timeout);

@@ -14,6 +14,7 @@
 namespace medic::docker {
 
 VersionInfo DecodeVersion(std::string_view body);
+EngineInfo DecodeEngineInfo(std::string_view body);
 std::vector<ContainerSummary> DecodeContainerList(std::string_view body);
 ContainerDetails DecodeContainerDetails(std::string_view body);
 ContainerStats DecodeStats(std::string_view body);

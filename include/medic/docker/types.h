@@ -46,7 +46,20 @@ struct ContainerDetails {
       health_status;  // "starting|healthy|unhealthy"; absent without HEALTHCHECK
   bool tty = false;
   std::int64_t memory_limit = 0;  // HostConfig.Memory; 0 means unlimited
+  std::int64_t memory_reservation = 0;  // HostConfig.MemoryReservation; 0: none
+  std::int64_t memory_swap = 0;         // HostConfig.MemorySwap (memory + swap); 0/-1: none
+  // CPU: HostConfig.CpuQuota/CpuPeriod (µs), else NanoCpus (`--cpus`) as a quota per the
+  // kernel's default period; CpuShares 0 is the kernel's 1024.
+  std::int64_t cpu_quota_us = 0;   // 0: no quota
+  std::int64_t cpu_period_us = 0;  // 0: the kernel's default, 100000
+  std::int64_t cpu_shares = 0;
   std::map<std::string, std::string> labels;
+};
+
+// GET /info, the parts medic needs (the engine host's size, for cAdvisor's machine_*).
+struct EngineInfo {
+  std::optional<std::uint64_t> cpus;          // NCPU
+  std::optional<std::uint64_t> memory_bytes;  // MemTotal
 };
 
 struct NetworkStats {
@@ -59,6 +72,16 @@ struct NetworkStats {
 struct ContainerStats {
   bool empty = false;  // podman answers 200 with an empty body for a stopped container
   std::optional<std::uint64_t> cpu_total_ns;         // cpu_stats.cpu_usage.total_usage
+  std::optional<std::uint64_t> cpu_user_ns;          // … usage_in_usermode
+  std::optional<std::uint64_t> cpu_system_ns;        // … usage_in_kernelmode
+  std::optional<std::uint64_t> cfs_periods;          // cpu_stats.throttling_data.periods
+  std::optional<std::uint64_t> cfs_throttled_periods;  // … throttled_periods
+  std::optional<std::uint64_t> cfs_throttled_ns;       // … throttled_time
+  std::optional<std::uint64_t> memory_max_usage;  // memory_stats.max_usage (cgroup v1 Docker)
+  std::optional<std::uint64_t> memory_rss;        // memory_stats.stats total_rss (v1) / anon (v2)
+  std::optional<std::uint64_t> memory_cache;      // … total_cache (v1) / file (v2)
+  std::optional<std::uint64_t> memory_swap;       // … total_swap (v1)
+  std::optional<std::uint64_t> memory_mapped_file;  // … total_mapped_file (v1) / file_mapped
   std::optional<std::uint64_t> memory_usage;         // memory_stats.usage
   std::optional<std::uint64_t> memory_limit;         // memory_stats.limit (host RAM if unlimited)
   std::optional<std::uint64_t> inactive_file;        // memory_stats.stats.inactive_file (cgroup v2)
@@ -113,6 +136,7 @@ struct PruneReport {
 
 // GET /system/df summed per kind, in bytes.
 struct DiskUsage {
+  std::map<std::string, std::uint64_t> container_rw_bytes;  // per container id: SizeRw
   std::optional<std::uint64_t> images;
   std::optional<std::uint64_t> containers;
   std::optional<std::uint64_t> volumes;

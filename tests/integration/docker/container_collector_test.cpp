@@ -74,7 +74,7 @@ TEST_CASE("memory limit 64m, usage rises after writing 40 MB into /dev/shm") {
   CHECK(FindSample(before, "medic_container_running", Named(container)) == 1);
   CHECK(FindSample(before, "medic_container_state_info", Named(container) + ",state=\"running\"") ==
         1);
-  CHECK(FindSample(before, "medic_container_restart_count", Named(container)) == 0);
+  CHECK(FindSample(before, "medic_container_restarts", Named(container)) == 0);
   CHECK(FindSample(before, "medic_container_oom_killed", Named(container)) == 0);
   CHECK(before.find("medic_docker_info{api_version=") != std::string::npos);
   // system/df is slow on a cold engine and only gets the time left in the scrape; it is cached
@@ -145,7 +145,7 @@ TEST_CASE("restart through the client changes the start time; network counters p
   INFO(after);
   CHECK(FindSample(after, "medic_container_running", Named(container)) == 1);
   CHECK(FindSample(after, "container_start_time_seconds", Cadvisor(container)) > *started);
-  CHECK(FindSample(after, "medic_container_restart_count", Named(container)) >= 0);
+  CHECK(FindSample(after, "medic_container_restarts", Named(container)) >= 0);
 }
 
 TEST_CASE("nonexistent socket: medic_docker_up 0, fast, error kept") {
@@ -265,4 +265,83 @@ TEST_CASE("a stopped then started container is seen through the refresher") {
     return FindSample(text, "container_memory_usage_bytes", Cadvisor(container)).has_value();
   });
   CHECK(FindSample(started, "medic_container_running", Named(container)) == 1);
+}
+
+TEST_CASE("cAdvisor's breakdown, spec and labels: from the engine, else from the cgroup") {
+  TestContainer container({.memory = "64m",
+                           .labels = {{"com.docker.compose.service", "web"},
+                                      {"com.docker.compose.project", "review"},
+                                      {"secret.team", "not-exported"}},
+                           .extra_args = {"--cpus", "0.5", "--memory-reservation", "32m"}});
+  ContainerSettings settings = SettingsFor({container.name()});
+  settings.host_series = true;
+  ContainerCollector collector(settings);
+  const std::string text = ScrapeUntil(collector, [&](const std::string& scrape) {
+    return scrape.find("container_memory_rss{") != std::string::npos &&
+           scrape.find("machine_cpu_cores ") != std::string::npos;
+  });
+  INFO(text);
+  const std::string labels = Cadvisor(container) +
+                             ",container_label_com_docker_compose_project=\"review\""
+                             ",container_label_com_docker_compose_service=\"web\"";
+  CHECK(text.find("secret") == std::string::npos);  // not in the allowlist
+  CHECK(FindSample(text, "container_memory_usage_bytes", labels) > 0);
+  // podman sends no memory breakdown: these come from the container's cgroup.
+  CHECK(FindSample(text, "container_memory_rss", labels) >= 0);
+  CHECK(FindSample(text, "container_memory_cache", labels) >= 0);
+  CHECK(FindSample(text, "container_memory_max_usage_bytes", labels) > 0);
+  // Per device when the cgroup names one, else one series of the container's total.
+  CHECK(text.find("container_fs_reads_bytes_total{" + labels) != std::string::npos);
+  CHECK(text.find("container_fs_writes_bytes_total{" + labels) != std::string::npos);
+  CHECK(FindSample(text, "container_cpu_user_seconds_total", labels) >= 0);
+  CHECK(FindSample(text, "container_cpu_system_seconds_total", labels) >= 0);
+  CHECK(FindSample(text, "container_cpu_cfs_periods_total", labels) >= 0);
+  CHECK(FindSample(text, "container_spec_cpu_quota", labels) == 50000);
+  CHECK(FindSample(text, "container_spec_cpu_period", labels) == 100000);
+  CHECK(FindSample(text, "container_spec_cpu_shares", labels) > 0);
+  CHECK(FindSample(text, "container_spec_memory_reservation_limit_bytes", labels) == 33554432);
+  CHECK(FindSample(text, "machine_cpu_cores") >= 1);
+  CHECK(FindSample(text, "machine_memory_bytes") > 1e8);
+  // The whole host, as cAdvisor's root cgroup.
+  CHECK(FindSample(text, "container_memory_usage_bytes", R"(id="/")") > 0);
+  CHECK(FindSample(text, "container_cpu_usage_seconds_total", R"(id="/")") > 0);
+
+  // The figures follow the container: 20 MB written into its memory shows in rss or cache.
+  const double rss_before = *FindSample(text, "container_memory_rss", labels) +
+                            *FindSample(text, "container_memory_cache", labels);
+  container.Exec({"dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1048576", "count=20"});
+  const std::string after = ScrapeUntil(collector, [&](const std::string& scrape) {
+    const auto rss = FindSample(scrape, "container_memory_rss", labels);
+    const auto cache = FindSample(scrape, "container_memory_cache", labels);
+    return rss && cache && *rss + *cache - rss_before >= 15.0 * 1024 * 1024;
+  });
+  CHECK(*FindSample(after, "container_memory_rss", labels) +
+            *FindSample(after, "container_memory_cache", labels) - rss_before >=
+        15.0 * 1024 * 1024);
+
+  // Stopped: the usage and spec series go, as in cAdvisor; the limit and medic's own stay.
+  Podman({"stop", "-t", "0", container.name()});
+  const std::string stopped = ScrapeUntil(collector, [&](const std::string& scrape) {
+    return FindSample(scrape, "medic_container_running", Named(container)) == 0;
+  });
+  CHECK(FindSample(stopped, "container_memory_rss", labels) == std::nullopt);
+  CHECK(FindSample(stopped, "container_spec_cpu_quota", labels) == std::nullopt);
+  CHECK(FindSample(stopped, "container_spec_memory_limit_bytes", labels) == 67108864);
+}
+
+TEST_CASE("id_label cgroup_path names containers by their cgroup, as cAdvisor does") {
+  TestContainer container;
+  ContainerSettings settings = SettingsFor({container.name()});
+  settings.id_label = ContainerSettings::IdLabel::kCgroupPath;
+  settings.label_allowlist.clear();
+  ContainerCollector collector(settings);
+  const std::string text = ScrapeUntil(collector, [](const std::string& scrape) {
+    return scrape.find("container_memory_usage_bytes{") != std::string::npos;
+  });
+  INFO(text);
+  const auto start = text.find("container_memory_usage_bytes{id=\"/");
+  REQUIRE(start != std::string::npos);
+  const std::string line = text.substr(start, text.find('\n', start) - start);
+  CHECK(line.find(container.id()) != std::string::npos);  // ".../libpod-<id>" or "/docker/<id>"
+  CHECK(line.find("name=\"" + container.name() + "\"") != std::string::npos);
 }

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 
 using namespace medic::docker;
@@ -48,6 +49,53 @@ TEST_CASE(
   CHECK(stats.networks[1].rx_dropped == 3u);
   CHECK(stats.networks[1].tx_errors == 5u);
   CHECK(stats.networks[1].tx_dropped == 6u);
+}
+
+TEST_CASE("Docker cgroup v1 stats: cAdvisor's breakdown (user/system CPU, rss, cache, max usage)") {
+  const ContainerStats stats = DecodeStats(Fixture("stats_docker_cgroup_v1.json"));
+  CHECK(stats.cpu_user_ns == 2000000000u);
+  CHECK(stats.cpu_system_ns == 500000000u);
+  CHECK(stats.cfs_periods == 0u);
+  CHECK(stats.memory_max_usage == 115343360u);
+  CHECK(stats.memory_rss == 52428800u);  // total_rss: the hierarchy, as cAdvisor takes it
+  CHECK(stats.memory_cache == 31457280u);
+  CHECK(stats.memory_mapped_file == 1048576u);
+  const ContainerStats v2 = DecodeStats(
+      R"({"memory_stats":{"usage":9,"stats":{"anon":5,"file":3,"file_mapped":1}},)"
+      R"("cpu_stats":{"throttling_data":{"periods":10,"throttled_periods":4,"throttled_time":7}}})");
+  CHECK(v2.memory_rss == 5u);
+  CHECK(v2.memory_cache == 3u);
+  CHECK(v2.memory_mapped_file == 1u);
+  CHECK_FALSE(v2.memory_swap);
+  CHECK(v2.cfs_periods == 10u);
+  CHECK(v2.cfs_throttled_periods == 4u);
+  CHECK(v2.cfs_throttled_ns == 7u);
+}
+
+TEST_CASE("inspect: CPU and memory spec, --cpus as a quota per the default period") {
+  const ContainerDetails quota = DecodeContainerDetails(
+      R"({"Id":"a","HostConfig":{"CpuQuota":50000,"CpuPeriod":100000,"CpuShares":512,)"
+      R"("MemoryReservation":33554432,"MemorySwap":-1}})");
+  CHECK(quota.cpu_quota_us == 50000);
+  CHECK(quota.cpu_period_us == 100000);
+  CHECK(quota.cpu_shares == 512);
+  CHECK(quota.memory_reservation == 33554432);
+  CHECK(quota.memory_swap == 0);  // -1: unlimited
+  const ContainerDetails nano =
+      DecodeContainerDetails(R"({"Id":"b","HostConfig":{"NanoCpus":1500000000,"CpuQuota":0}})");
+  CHECK(nano.cpu_quota_us == 150000);
+  CHECK(nano.cpu_period_us == 100000);
+  const ContainerDetails none = DecodeContainerDetails(R"({"Id":"c"})");
+  CHECK(none.cpu_quota_us == 0);
+  CHECK(none.cpu_shares == 0);
+}
+
+TEST_CASE("engine info: the host's CPUs and memory") {
+  const EngineInfo info = DecodeEngineInfo(R"({"NCPU":2,"MemTotal":25276194816,"Name":"x"})");
+  CHECK(info.cpus == 2u);
+  CHECK(info.memory_bytes == 25276194816u);
+  CHECK_FALSE(DecodeEngineInfo("{}").cpus);
+  CHECK_THROWS_AS(DecodeEngineInfo("[]"), DockerError);
 }
 
 TEST_CASE("Docker cgroup v2 stats: working set minus inactive_file, lower-case blkio ops") {
@@ -176,11 +224,12 @@ TEST_CASE("system df: podman (LayersSize 0 → sum of images) and Docker shapes"
   CHECK(podman.build_cache == 0u);
   const DiskUsage docker = DecodeDiskUsage(
       R"({"LayersSize":1000,"Images":[{"Size":600},{"Size":600}],
-          "Containers":[{"SizeRw":10},{"SizeRw":20},{}],
+          "Containers":[{"Id":"a","SizeRw":10},{"Id":"b","SizeRw":20},{}],
           "Volumes":[{"UsageData":{"Size":5}},{"UsageData":{"Size":-1}}],
           "BuildCache":[{"Size":7},{"Size":8}]})");
   CHECK(docker.images == 1000u);
   CHECK(docker.containers == 30u);
+  CHECK(docker.container_rw_bytes == std::map<std::string, std::uint64_t>{{"a", 10}, {"b", 20}});
   CHECK(docker.volumes == 5u);
   CHECK(docker.build_cache == 15u);
   const DiskUsage empty = DecodeDiskUsage("{}");

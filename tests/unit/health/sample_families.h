@@ -26,7 +26,7 @@ inline std::vector<prometheus::MetricFamily> SampleFamilies(const std::string& h
       .Add(1, {{"name", bot}, {"status", "healthy"}})
       .Add(0, {{"name", bot}, {"status", "unhealthy"}})
       .MoveInto(f);
-  MetricFamilyBuilder::Gauge("medic_container_restart_count", "")
+  MetricFamilyBuilder::Gauge("medic_container_restarts", "")
       .Add(2, {{"name", bot}})
       .Add(0, {{"name", "redis"}})
       .MoveInto(f);
@@ -62,11 +62,11 @@ inline std::vector<prometheus::MetricFamily> SampleFamilies(const std::string& h
       .Add(kSampleNow + 90 * 86400.0, {{"target", "api"}})
       .Add(kSampleNow + 12.5 * 86400, {{"target", "www"}})
       .MoveInto(f);
-  MetricFamilyBuilder::Gauge("medic_filesystem_size_bytes", "")
+  MetricFamilyBuilder::Gauge("node_filesystem_size_bytes", "")
       .Add(100e9, {{"mountpoint", "/"}, {"device", "/dev/sda1"}, {"fstype", "ext4"}})
       .Add(10e9, {{"mountpoint", "/var/lib/docker"}, {"device", "/dev/sdb1"}, {"fstype", "xfs"}})
       .MoveInto(f);
-  MetricFamilyBuilder::Gauge("medic_filesystem_avail_bytes", "")
+  MetricFamilyBuilder::Gauge("node_filesystem_avail_bytes", "")
       .Add(40e9, {{"mountpoint", "/"}, {"device", "/dev/sda1"}, {"fstype", "ext4"}})
       .Add(0.3e9, {{"mountpoint", "/var/lib/docker"}, {"device", "/dev/sdb1"}, {"fstype", "xfs"}})
       .MoveInto(f);

@@ -37,7 +37,7 @@ TEST_CASE("default thresholds agree with the shipped alert rules") {
   CHECK(Has(rules.at("CertificateExpired"), "<= time()"));
   CHECK(t.disk_used_warning_ratio == 0.90);
   CHECK(Has(rules.at("DiskSpaceLow"),
-            "1 - medic_filesystem_avail_bytes / medic_filesystem_size_bytes > 0.90"));
+            "1 - node_filesystem_avail_bytes / node_filesystem_size_bytes > 0.90"));
   CHECK(t.backup_max_age == std::chrono::hours(26));
   CHECK(Has(rules.at("BackupTooOld"), "> 26 * 3600"));
   CHECK(t.auth_failures_warning == 50);
