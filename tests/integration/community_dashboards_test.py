@@ -1,0 +1,727 @@
+#!/usr/bin/env python3
+"""Acceptance test of issue 19: community dashboards and alert rules against medic and the peers.
+
+Every PromQL expression kept under tests/fixtures/community/ (taken from public dashboards and
+alert collections, one file per artefact with its repository, path and commit) is evaluated by
+two real Prometheus servers on loopback: one scrapes medic, the other the peers medic replaces
+(Debian's prometheus-node-exporter with only its filesystem collector,
+prometheus-blackbox-exporter, prometheus-redis-exporter). Both sides watch the same targets: a
+real redis-server with keys, TTLs and commands run, an HTTP endpoint, an `openssl s_server` TLS
+endpoint (probed over HTTPS and as a bare TLS connection), a refused port, the root filesystem
+and a tmpfs, and a container on the podman engine (medic only: cAdvisor is not in Debian).
+
+The probe and Redis jobs are written the way blackbox_exporter and redis_exporter jobs are:
+`/probe?target=&module=` and `/scrape?target=redis://…` with `__param_target` relabelled into
+`instance`, identical on both sides but for the address scraped.
+
+Before evaluation Grafana variables are substituted (`$__rate_interval` and friends by short
+windows, dashboard variables by `.*`) and `job`/`instance` matchers are dropped. An alert's
+expression is evaluated twice: as written, and with every filtering comparison turned into a
+`bool` comparison, which answers whenever the series the alert watches exist (on a healthy
+system most alerts answer nothing as written, on both sides, which would prove nothing).
+
+The test fails when an expression returns data from the peer and none from medic, when a
+container expression returns nothing from medic, and when an expression the fixture does not
+mark `peer_empty` returns nothing from the peer (the peer side is the yardstick: if it breaks,
+the comparison must not pass vacuously). Entries marked `skip` need what no peer here produces
+and are listed with their reason. Per family it prints how many work with medic against how many
+work with the peer.
+
+Usage (ctest runs it with the built binary; MEDIC_TEST_DOCKER_HOST comes from
+scripts/run-tests.sh, otherwise a private podman engine is started and stopped here):
+  python3 tests/integration/community_dashboards_test.py --medic build/dev/medic
+"""
+
+import argparse
+import collections
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRAPE_INTERVAL = "1s"
+# What Grafana's built-in interval variables become. The windows must hold at least two
+# samples at SCRAPE_INTERVAL by the time queries run (see MIN_SAMPLES).
+BUILTIN_VARIABLES = {"__rate_interval": "30s", "__interval": "15s", "__range": "1m",
+                     "__range_s": "60", "__interval_ms": "15000"}
+MIN_SAMPLES = 6
+DROPPED_LABELS = {"job", "instance"}
+BUSYBOX_IMAGE = "localhost/medic-busybox:latest"
+FAMILY_PEERS = {"filesystem": "node_exporter", "blackbox": "blackbox_exporter",
+                "redis": "redis_exporter", "containers": None}
+
+
+# ------------------------------------------------------------------ PromQL rewriting
+
+_STRING = r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`'
+_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(' + _STRING + r')\s*(,|$)')
+_VARIABLE = re.compile(r'\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)')
+
+
+class RewriteError(ValueError):
+    pass
+
+
+def _string_end(text, start):
+    """Index just past the string literal opening at text[start]."""
+    quote = text[start]
+    i = start + 1
+    while i < len(text):
+        if text[i] == "\\" and quote != "`":
+            i += 2
+            continue
+        if text[i] == quote:
+            return i + 1
+        i += 1
+    raise RewriteError("unterminated string in: " + text)
+
+
+def _substitute_variables(text, variables, default=".*"):
+    """Grafana's built-in intervals, the fixture's variables, then `default` (None: keep)."""
+    def value(match):
+        name = match.group(1) or match.group(2) or match.group(3)
+        if name in BUILTIN_VARIABLES:
+            return BUILTIN_VARIABLES[name]
+        if name in variables:
+            return variables[name]
+        return match.group(0) if default is None else default
+    return _VARIABLE.sub(value, text)
+
+
+def _rewrite_matchers(inner, variables):
+    """The matchers of one selector without job/instance, variables substituted."""
+    kept = []
+    position = 0
+    while position < len(inner):
+        if not inner[position:].strip():
+            break
+        match = _MATCHER.match(inner, position)
+        if not match:
+            raise RewriteError("cannot parse label matchers {" + inner + "}")
+        label, op, literal = match.group(1), match.group(2), match.group(3)
+        position = match.end()
+        if label in DROPPED_LABELS:
+            continue
+        quote, value = literal[0], literal[1:-1]
+        if _VARIABLE.search(value):
+            value = _substitute_variables(value, variables)
+            # A dashboard variable stands for whatever the user picked; ".*" (Grafana's "All")
+            # only matches as a regular expression.
+            op = {"=": "=~", "!=": "!~"}.get(op, op)
+        kept.append(label + op + quote + value + quote)
+    return ",".join(kept)
+
+
+def rewrite(expr, variables):
+    """expr with Grafana variables substituted and job/instance matchers dropped."""
+    out = []
+    i = 0
+    while i < len(expr):
+        c = expr[i]
+        if c in "\"'`":
+            end = _string_end(expr, i)
+            out.append(expr[i:end])
+            i = end
+        elif c == "{":
+            j = i + 1
+            while j < len(expr) and expr[j] != "}":
+                j = _string_end(expr, j) if expr[j] in "\"'`" else j + 1
+            if j >= len(expr):
+                raise RewriteError("unbalanced { in: " + expr)
+            out.append("{" + _rewrite_matchers(expr[i + 1:j], variables) + "}")
+            i = j + 1
+        elif c == "[":
+            j = expr.index("]", i)
+            out.append(_substitute_variables(expr[i:j + 1], variables, default=None))
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    result = "".join(out)
+    leftover = _VARIABLE.search(_strip_strings(result))
+    if leftover:
+        raise RewriteError("variable " + leftover.group(0) + " left outside a matcher in: " + result)
+    return result
+
+
+def _strip_strings(expr):
+    out, i = [], 0
+    while i < len(expr):
+        if expr[i] in "\"'`":
+            i = _string_end(expr, i)
+            out.append('""')
+        else:
+            out.append(expr[i])
+            i += 1
+    return "".join(out)
+
+
+_COMPARISON = re.compile(r"==|!=|>=|<=|>|<")
+
+
+def boolify(expr):
+    """Every filtering comparison of expr (outside selectors and strings) as a bool comparison."""
+    out = []
+    i = 0
+    depth_brace = 0
+    while i < len(expr):
+        c = expr[i]
+        if c in "\"'`":
+            end = _string_end(expr, i)
+            out.append(expr[i:end])
+            i = end
+            continue
+        if c == "{":
+            depth_brace += 1
+        elif c == "}":
+            depth_brace -= 1
+        if depth_brace == 0:
+            match = _COMPARISON.match(expr, i)
+            if match:
+                out.append(match.group(0))
+                i = match.end()
+                if not re.match(r"\s*bool\b", expr[i:]):
+                    out.append(" bool")
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+# ------------------------------------------------------------------ processes
+
+
+class Processes:
+    """Child processes started here, each stopped by its PID (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, log_dir):
+        self.log_dir = log_dir
+        self.children = []
+
+    def start(self, name, argv, **kwargs):
+        log = open(os.path.join(self.log_dir, name + ".log"), "wb")
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, **kwargs)
+        log.close()
+        self.children.append((name, process))
+        return process
+
+    def log(self, name):
+        try:
+            with open(os.path.join(self.log_dir, name + ".log"), errors="replace") as f:
+                return f.read()[-4000:]
+        except OSError:
+            return ""
+
+    def check_running(self, name, process):
+        if process.poll() is not None:
+            raise SystemExit("community: " + name + " exited with " + str(process.returncode) +
+                             "; its log:\n" + self.log(name))
+
+    def stop_all(self):
+        for name, process in reversed(self.children):
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 10
+        for name, process in reversed(self.children):
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.children.clear()
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=5):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError) as error:
+        return 0, str(error)
+
+
+def wait_for(description, condition, timeout, processes=None, watched=()):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name, process in watched:
+            processes.check_running(name, process)
+        if condition():
+            return
+        time.sleep(0.1)
+    raise SystemExit("community: timed out after " + str(timeout) + "s waiting for " + description)
+
+
+def wait_for_port(processes, name, process, port, timeout=30):
+    def listening():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+    wait_for(name + " on 127.0.0.1:" + str(port), listening, timeout, processes,
+             [(name, process)])
+
+
+def run(argv, timeout=60, **kwargs):
+    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, timeout=timeout, **kwargs)
+    if result.returncode != 0:
+        raise SystemExit("community: " + " ".join(argv[:4]) + "… failed (" +
+                         str(result.returncode) + "):\n" + result.stdout.decode(errors="replace"))
+    return result.stdout.decode(errors="replace")
+
+
+# ------------------------------------------------------------------ the targets
+
+
+class Targets:
+    """The servers both sides watch, started on free loopback ports."""
+
+    def __init__(self, processes, work):
+        self.processes = processes
+        self.work = work
+
+    def start_redis(self):
+        self.redis_port = free_port()
+        process = self.processes.start("redis", [
+            "redis-server", "--bind", "127.0.0.1", "--port", str(self.redis_port), "--save", "",
+            "--appendonly", "no", "--dir", self.work, "--maxmemory", "64mb",
+            "--maxmemory-policy", "allkeys-lru"])
+        wait_for_port(self.processes, "redis", process, self.redis_port)
+        cli = ["redis-cli", "-h", "127.0.0.1", "-p", str(self.redis_port)]
+        wait_for("redis PING", lambda: subprocess.run(
+            cli + ["ping"], capture_output=True).stdout.strip() == b"PONG", 10)
+        for key in range(20):
+            run(cli + ["set", "persistent:" + str(key), "value"])
+        for key in range(10):
+            run(cli + ["set", "session:" + str(key), "value", "EX", "3600"])
+        run(cli + ["-n", "1", "set", "other-db", "value", "EX", "600"])
+        run(cli + ["set", "short-lived", "value", "PX", "1"])
+        for key in range(5):
+            run(cli + ["get", "persistent:" + str(key)])
+            run(cli + ["get", "missing:" + str(key)])
+        run(cli + ["lpush", "queue", "a", "b", "c"])
+        run(cli + ["incr", "counter"])
+
+    def start_http(self):
+        self.http_port = free_port()
+        root = os.path.join(self.work, "www")
+        os.makedirs(root)
+        with open(os.path.join(root, "index.html"), "w") as f:
+            f.write("ok\n")
+        process = self.processes.start("http", [
+            sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", root,
+            str(self.http_port)])
+        wait_for_port(self.processes, "http", process, self.http_port)
+        self.http_url = "http://127.0.0.1:" + str(self.http_port) + "/"
+        self.refused_url = "http://127.0.0.1:" + str(free_port()) + "/"
+
+    def start_tls(self):
+        self.certificate = os.path.join(self.work, "tls.pem")
+        key = os.path.join(self.work, "tls.key")
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+             "-out", self.certificate, "-days", "20", "-subj", "/CN=localhost",
+             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        self.tls_port = free_port()
+        process = self.processes.start("s_server", [
+            "openssl", "s_server", "-accept", "127.0.0.1:" + str(self.tls_port),
+            "-cert", self.certificate, "-key", key, "-www", "-quiet"])
+        wait_for_port(self.processes, "s_server", process, self.tls_port)
+        self.https_url = "https://127.0.0.1:" + str(self.tls_port) + "/"
+        self.tls_address = "127.0.0.1:" + str(self.tls_port)
+
+    def mount_tmpfs(self):
+        """A tmpfs when this process may mount one (root in CI); None otherwise."""
+        path = os.path.join(self.work, "tmpfs")
+        os.makedirs(path)
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "medic-community",
+                                 path], capture_output=True)
+        if result.returncode != 0:
+            print("community: no tmpfs (mount refused: " +
+                  result.stderr.decode(errors="replace").strip() + "); the root filesystem only")
+            return None
+        self.tmpfs = path
+        with open(os.path.join(path, "data"), "wb") as f:
+            f.write(b"x" * 65536)
+        return path
+
+    def unmount_tmpfs(self):
+        if getattr(self, "tmpfs", None):
+            subprocess.run(["umount", "-l", self.tmpfs], capture_output=True)
+            self.tmpfs = None
+
+
+class Container:
+    """A busybox container on the podman engine, removed (only it) at the end."""
+
+    def __init__(self, docker_host):
+        self.host = docker_host
+        self.name = "medic-test-community-" + secrets.token_hex(6)
+        self.podman(["run", "-d", "--name", self.name, "--network", "none", "--memory", "64m",
+                     "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096",
+                     "--label", "com.docker.compose.project=medic-community",
+                     "--label", "com.docker.compose.service=app", BUSYBOX_IMAGE, "sh", "-c",
+                     "trap 'exit 0' TERM; while true; do date > /tmp/now; sleep 1; done"])
+
+    def podman(self, args):
+        return run(["podman", "--remote", "--url", self.host] + args, timeout=120)
+
+    def remove(self):
+        subprocess.run(["podman", "--remote", "--url", self.host, "rm", "-f", "-t", "0",
+                        self.name], capture_output=True, timeout=120)
+
+
+# ------------------------------------------------------------------ the two sides
+
+
+BLACKBOX_MODULES = """modules:
+  http_2xx:
+    prober: http
+    timeout: 5s
+    http:
+      tls_config:
+        ca_file: {ca}
+  tls_connect:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      tls: true
+      tls_config:
+        ca_file: {ca}
+"""
+
+
+def prometheus_config(direct_jobs, probe_address, redis_address, targets):
+    """Jobs written the way users write them for blackbox_exporter (/probe at probe_address) and
+    redis_exporter (/scrape at redis_address); direct_jobs are plain /metrics jobs."""
+    def relabel(address):
+        return ("    relabel_configs:\n"
+                "      - {source_labels: [__address__], target_label: __param_target}\n"
+                "      - {source_labels: [__param_target], target_label: instance}\n"
+                "      - {target_label: __address__, replacement: '" + address + "'}")
+    lines = ["global: {scrape_interval: " + SCRAPE_INTERVAL + ", scrape_timeout: " +
+             SCRAPE_INTERVAL + ", evaluation_interval: " + SCRAPE_INTERVAL + "}",
+             "scrape_configs:"]
+    for job, job_address in direct_jobs:
+        lines.append("  - job_name: " + job)
+        lines.append("    static_configs: [{targets: ['" + job_address + "']}]")
+    lines.append("  - job_name: blackbox-http\n    metrics_path: /probe\n"
+                 "    params: {module: [http_2xx]}\n    static_configs: [{targets: " +
+                 json.dumps([targets.http_url, targets.https_url, targets.refused_url]) + "}]")
+    lines.append(relabel(probe_address))
+    lines.append("  - job_name: blackbox-tls\n    metrics_path: /probe\n"
+                 "    params: {module: [tls_connect]}\n    static_configs: [{targets: " +
+                 json.dumps([targets.tls_address]) + "}]")
+    lines.append(relabel(probe_address))
+    lines.append("  - job_name: redis-exporter-targets\n    metrics_path: /scrape\n"
+                 "    static_configs: [{targets: " +
+                 json.dumps(["redis://127.0.0.1:" + str(targets.redis_port)]) + "}]")
+    lines.append(relabel(redis_address))
+    return "\n".join(lines) + "\n"
+
+
+class Prometheus:
+    def __init__(self, processes, work, name, config):
+        self.name = name
+        directory = os.path.join(work, name)
+        os.makedirs(directory)
+        config_path = os.path.join(directory, "prometheus.yml")
+        with open(config_path, "w") as f:
+            f.write(config)
+        run(["promtool", "check", "config", config_path])
+        self.port = free_port()
+        self.process = processes.start(name, [
+            "prometheus", "--config.file=" + config_path,
+            "--storage.tsdb.path=" + os.path.join(directory, "data"),
+            "--web.listen-address=127.0.0.1:" + str(self.port), "--log.level=warn"])
+        self.processes = processes
+        wait_for(name + " ready", lambda: http_get(self.url("/-/ready"))[0] == 200, 60,
+                 processes, [(name, self.process)])
+
+    def url(self, path):
+        return "http://127.0.0.1:" + str(self.port) + path
+
+    def query(self, expr):
+        status, body = http_get(self.url("/api/v1/query?" + urllib.parse.urlencode(
+            {"query": expr})), timeout=30)
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            return {"status": "error", "error": "HTTP " + str(status) + ": " + body[:300]}
+        return answer
+
+    def targets_down(self):
+        answer = self.query("up == 0")
+        return [s["metric"] for s in answer.get("data", {}).get("result", [])]
+
+
+def has_data(answer):
+    if answer.get("status") != "success":
+        return False
+    data = answer["data"]
+    if data["resultType"] == "scalar":
+        return not math.isnan(float(data["result"][1]))
+    return len(data["result"]) > 0
+
+
+def describe(answer):
+    if answer.get("status") != "success":
+        return "error: " + str(answer.get("error"))
+    data = answer["data"]
+    if data["resultType"] == "scalar":
+        return "scalar " + data["result"][1]
+    if not data["result"]:
+        return "no data"
+    shown = []
+    for sample in data["result"][:2]:
+        labels = ",".join(k + '="' + v + '"' for k, v in sorted(sample["metric"].items()))
+        shown.append("{" + labels + "} " + sample["value"][1])
+    more = len(data["result"]) - len(shown)
+    return "; ".join(shown) + (" (+" + str(more) + " more)" if more > 0 else "")
+
+
+# ------------------------------------------------------------------ fixtures and verdicts
+
+
+def load_fixtures(directory):
+    artefacts = []
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(directory, name)) as f:
+            doc = json.load(f)
+        for key in ("repository", "path", "commit"):
+            if not doc.get("source", {}).get(key):
+                raise SystemExit("community: " + name + ": source." + key + " is missing")
+        if doc.get("artefact") not in ("dashboard", "alerts"):
+            raise SystemExit("community: " + name + ": artefact must be dashboard or alerts")
+        doc["file"] = name
+        for entry in doc["entries"]:
+            entry.setdefault("family", doc["family"])
+            if entry["family"] not in FAMILY_PEERS:
+                raise SystemExit("community: " + name + ": unknown family " + entry["family"])
+        artefacts.append(doc)
+    return artefacts
+
+
+def evaluate(artefacts, medic_side, peer_side):
+    """Per family counters and the failures and skips (strings)."""
+    counts = collections.defaultdict(collections.Counter)
+    failures, skipped = [], []
+    for doc in artefacts:
+        for entry in doc["entries"]:
+            family = entry["family"]
+            counts[family]["total"] += 1
+            where = doc["file"] + ": " + entry["title"]
+            if entry.get("skip"):
+                counts[family]["skipped"] += 1
+                skipped.append(family + ": " + where + " — " + entry["skip"])
+                continue
+            try:
+                written = rewrite(entry["expr"], doc.get("variables", {}))
+            except RewriteError as error:
+                failures.append(where + ": " + str(error))
+                continue
+            # An alert is counted on its bool form (do the series it watches exist?); as written
+            # it must still not answer from the peer alone.
+            counted = boolify(written) if doc["artefact"] == "alerts" else written
+            forms = [counted] + ([written] if counted != written else [])
+            has_peer = FAMILY_PEERS[family] is not None
+            problems = []
+            for form in forms:
+                medic_answer = medic_side.query(form)
+                peer_answer = peer_side.query(form) if has_peer else None
+                medic_data = has_data(medic_answer)
+                peer_data = has_data(peer_answer) if has_peer else True
+                before = len(problems)
+                for side, answer in (("medic", medic_answer), ("peer", peer_answer)):
+                    if answer is not None and answer.get("status") != "success":
+                        problems.append(side + "'s Prometheus refused the query")
+                if peer_data and not medic_data:
+                    problems.append("data from the peer, none from medic" if has_peer
+                                    else "no data from medic")
+                if form is counted:
+                    counts[family]["medic"] += medic_data
+                    counts[family]["peer"] += has_peer and peer_data
+                    if has_peer and not peer_data and not entry.get("peer_empty"):
+                        problems.append("no data from the peer either, and the fixture does not "
+                                        "say why (peer_empty): the peer side of the test is broken")
+                if len(problems) > before:
+                    problems.append("evaluated: " + " ".join(form.split()) +
+                                    "\n      peer:  " + (describe(peer_answer) if has_peer
+                                                          else "n/a (no peer)") +
+                                    "\n      medic: " + describe(medic_answer))
+            if problems:
+                failures.append(where + ":\n    " + "\n    ".join(problems))
+    return counts, failures, skipped
+
+
+def report(counts, failures, skipped):
+    print("community: skipped (need what no peer here produces):")
+    for line in skipped:
+        print("  " + line)
+    print("community: per family, expressions that return data:")
+    for family, peer in FAMILY_PEERS.items():
+        c = counts.get(family)
+        if not c:
+            continue
+        compared = c["total"] - c["skipped"]
+        if peer:
+            print("  %-10s %3d work with medic / %3d work with %s (%d compared, %d skipped)" %
+                  (family, c["medic"], c["peer"], peer, compared, c["skipped"]))
+        else:
+            print("  %-10s %3d work with medic / %3d compared (no peer here: cAdvisor is not in "
+                  "Debian; %d skipped)" % (family, c["medic"], compared, c["skipped"]))
+    if failures:
+        print("community: %d FAILED:" % len(failures))
+        for line in failures:
+            print("  " + line)
+
+
+# ------------------------------------------------------------------ main
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--medic", required=True, help="the medic binary")
+    parser.add_argument("--fixtures", default=os.path.join(SOURCE_DIR, "tests/fixtures/community"))
+    parser.add_argument("--medic-config", help="medic config template (default: medic-config.yml.in "
+                        "in the fixtures directory)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    args = parser.parse_args()
+
+    artefacts = load_fixtures(args.fixtures)
+    template_path = args.medic_config or os.path.join(args.fixtures, "medic-config.yml.in")
+    with open(template_path) as f:
+        template = string.Template(f.read())
+
+    work = tempfile.mkdtemp(prefix="medic-community-")
+    processes = Processes(work)
+    targets = Targets(processes, work)
+    container = None
+    private_podman = None
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.monotonic()
+    try:
+        docker_host = os.environ.get("MEDIC_TEST_DOCKER_HOST")
+        if not docker_host:
+            private_podman = os.path.join(work, "podman")
+            socket_path = run(["bash", os.path.join(SOURCE_DIR, "scripts/podman-env.sh"), "start",
+                               private_podman], timeout=300).strip().splitlines()[-1]
+            docker_host = "unix://" + socket_path
+        container = Container(docker_host)
+
+        targets.start_redis()
+        targets.start_http()
+        targets.start_tls()
+        mountpoints = ["/"]
+        if targets.mount_tmpfs():
+            mountpoints.append(targets.tmpfs)
+        modules = BLACKBOX_MODULES.format(ca=targets.certificate)
+
+        # The peers.
+        node_port, blackbox_port, redis_exporter_port = free_port(), free_port(), free_port()
+        node = processes.start("node_exporter", [
+            "prometheus-node-exporter", "--web.listen-address=127.0.0.1:" + str(node_port),
+            "--collector.disable-defaults", "--collector.filesystem"])
+        blackbox_config = os.path.join(work, "blackbox.yml")
+        with open(blackbox_config, "w") as f:
+            f.write(modules)
+        blackbox = processes.start("blackbox_exporter", [
+            "prometheus-blackbox-exporter", "--config.file=" + blackbox_config,
+            "--web.listen-address=127.0.0.1:" + str(blackbox_port)])
+        redis_exporter = processes.start("redis_exporter", [
+            "prometheus-redis-exporter", "-web.listen-address", "127.0.0.1:" + str(redis_exporter_port),
+            "-redis.addr", "redis://127.0.0.1:" + str(targets.redis_port)])
+        for name, process, port in (("node_exporter", node, node_port),
+                                    ("blackbox_exporter", blackbox, blackbox_port),
+                                    ("redis_exporter", redis_exporter, redis_exporter_port)):
+            wait_for_port(processes, name, process, port)
+
+        # medic, on the same targets.
+        medic_port = free_port()
+        data_dir = os.path.join(work, "medic-data")
+        os.makedirs(data_dir)
+        medic_config = os.path.join(work, "medic.yml")
+        with open(medic_config, "w") as f:
+            f.write(template.substitute(
+                data_dir=data_dir, docker_host=docker_host, mountpoints=json.dumps(mountpoints),
+                http_url=targets.http_url, container=container.name, tls_port=targets.tls_port,
+                ca_file=targets.certificate, redis_port=targets.redis_port, modules=modules))
+        medic = processes.start("medic", [
+            args.medic, "--config.file=" + medic_config,
+            "--web.listen-address=127.0.0.1:" + str(medic_port)])
+        wait_for("medic ready (config: " + medic_config + ")",
+                 lambda: http_get("http://127.0.0.1:" + str(medic_port) + "/-/ready")[0] == 200,
+                 30, processes, [("medic", medic)])
+
+        medic_address = "127.0.0.1:" + str(medic_port)
+        medic_side = Prometheus(processes, work, "prometheus-medic", prometheus_config(
+            [("medic", medic_address)], medic_address, medic_address, targets))
+        peer_side = Prometheus(processes, work, "prometheus-peers", prometheus_config(
+            [("node", "127.0.0.1:" + str(node_port)),
+             ("redis-exporter", "127.0.0.1:" + str(redis_exporter_port))],
+            "127.0.0.1:" + str(blackbox_port), "127.0.0.1:" + str(redis_exporter_port), targets))
+
+        # Wait until every target has MIN_SAMPLES samples and is up on both sides.
+        sides = (medic_side, peer_side)
+
+        def enough_samples():
+            for side in sides:
+                answer = side.query("min(count_over_time(up[1m])) >= %d and min(up) == 1" %
+                                    MIN_SAMPLES)
+                if not has_data(answer):
+                    return False
+            return True
+        try:
+            wait_for("%d samples of every target on both sides" % MIN_SAMPLES, enough_samples,
+                     60, processes, [(name, p) for name, p in processes.children])
+        except SystemExit:
+            for side in sides:
+                print("community: " + side.name + ": targets down: " + json.dumps(side.targets_down()))
+            raise
+
+        counts, failures, skipped = evaluate(artefacts, medic_side, peer_side)
+        report(counts, failures, skipped)
+        print("community: %.0fs" % (time.monotonic() - started))
+        if failures:
+            print("community: logs in " + work + (" (kept)" if args.keep else " (rerun with --keep "
+                  "to keep them)"))
+            return 1
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        processes.stop_all()
+        if container:
+            container.remove()
+        targets.unmount_tmpfs()
+        if private_podman:
+            subprocess.run(["bash", os.path.join(SOURCE_DIR, "scripts/podman-env.sh"), "stop",
+                            private_podman], capture_output=True, timeout=120)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
