@@ -34,6 +34,7 @@ scripts/run-tests.sh, otherwise a private podman engine is started and stopped h
 
 import argparse
 import collections
+import ctypes
 import json
 import math
 import os
@@ -204,6 +205,12 @@ def boolify(expr):
 # ------------------------------------------------------------------ processes
 
 
+def _die_with_parent():
+    """In the child: SIGTERM when this test dies, even by SIGKILL (ctest's timeout)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Processes:
     """Child processes started here, each stopped by its PID (SIGTERM, then SIGKILL)."""
 
@@ -214,7 +221,8 @@ class Processes:
     def start(self, name, argv, **kwargs):
         log = open(os.path.join(self.log_dir, name + ".log"), "wb")
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, **kwargs)
+                                   stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent,
+                                   **kwargs)
         log.close()
         self.children.append((name, process))
         return process
@@ -577,6 +585,28 @@ def evaluate(artefacts, medic_side, peer_side):
     return counts, failures, skipped
 
 
+def lint_medic(medic_address, targets):
+    """`promtool check metrics` on every exposition medic serves here, with every collector on:
+    /metrics and the blackbox- and redis_exporter-style endpoints. Failures as strings."""
+    paths = ["/metrics"]
+    for module, target in (("http_2xx", targets.https_url), ("tls_connect", targets.tls_address)):
+        paths.append("/probe?" + urllib.parse.urlencode({"target": target, "module": module}))
+    paths.append("/scrape?" + urllib.parse.urlencode(
+        {"target": "redis://127.0.0.1:" + str(targets.redis_port)}))
+    failures = []
+    for path in paths:
+        status, body = http_get("http://" + medic_address + path, timeout=30)
+        if status != 200:
+            failures.append("medic: GET " + path + " answered " + str(status) + ": " + body[:200])
+            continue
+        check = subprocess.run(["promtool", "check", "metrics"], input=body.encode(),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        if check.returncode != 0 or check.stdout.strip():
+            failures.append("medic: promtool check metrics on GET " + path + ":\n    " +
+                            check.stdout.decode(errors="replace").strip().replace("\n", "\n    "))
+    return failures
+
+
 def report(counts, failures, skipped):
     print("community: skipped (need what no peer here produces):")
     for line in skipped:
@@ -600,6 +630,27 @@ def report(counts, failures, skipped):
 
 
 # ------------------------------------------------------------------ main
+
+
+def write_medic_config(medic, template, values, path):
+    """Writes medic's config; failures (strings) when medic refuses the blackbox modules.
+
+    A medic without /probe modules (before issue 19) still runs the comparison, without them,
+    so that the counts show where it stands; the refusal itself is a failure."""
+    def check(config_values):
+        with open(path, "w") as f:
+            f.write(template.substitute(config_values))
+        result = subprocess.run([medic, "--config.check=" + path], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, timeout=60)
+        return result.returncode, result.stdout.decode(errors="replace").strip()
+    code, refused = check(values)
+    if code == 0:
+        return []
+    code, output = check(dict(values, modules=""))
+    if code != 0:
+        raise SystemExit("community: medic refused its config " + path + ":\n" + output)
+    return ["medic refused the blackbox modules in its config (the comparison ran without "
+            "them):\n    " + refused.replace("\n", "\n    ")]
 
 
 def main():
@@ -663,12 +714,20 @@ def main():
         medic_port = free_port()
         data_dir = os.path.join(work, "medic-data")
         os.makedirs(data_dir)
+        backup_dir = os.path.join(work, "backups")
+        os.makedirs(backup_dir)
+        with open(os.path.join(backup_dir, "nightly.tar.gz"), "wb") as f:
+            f.write(b"backup")
+        log_file = os.path.join(work, "app.log")
+        with open(log_file, "w") as f:
+            f.write("GET /health 200\nauthentication failed for user bob from 127.0.0.2\n")
         medic_config = os.path.join(work, "medic.yml")
-        with open(medic_config, "w") as f:
-            f.write(template.substitute(
-                data_dir=data_dir, docker_host=docker_host, mountpoints=json.dumps(mountpoints),
-                http_url=targets.http_url, container=container.name, tls_port=targets.tls_port,
-                ca_file=targets.certificate, redis_port=targets.redis_port, modules=modules))
+        values = dict(
+            data_dir=data_dir, docker_host=docker_host, mountpoints=json.dumps(mountpoints),
+            http_url=targets.http_url, container=container.name, tls_port=targets.tls_port,
+            ca_file=targets.certificate, redis_port=targets.redis_port, modules=modules,
+            backup_dir=backup_dir, log_file=log_file)
+        config_failures = write_medic_config(args.medic, template, values, medic_config)
         medic = processes.start("medic", [
             args.medic, "--config.file=" + medic_config,
             "--web.listen-address=127.0.0.1:" + str(medic_port)])
@@ -703,6 +762,7 @@ def main():
             raise
 
         counts, failures, skipped = evaluate(artefacts, medic_side, peer_side)
+        failures = config_failures + lint_medic(medic_address, targets) + failures
         report(counts, failures, skipped)
         print("community: %.0fs" % (time.monotonic() - started))
         if failures:
@@ -717,7 +777,7 @@ def main():
             container.remove()
         targets.unmount_tmpfs()
         if private_podman:
-            subprocess.run(["bash", os.path.join(SOURCE_DIR, "scripts/podman-env.sh"), "stop",
+            subprocess.run(["bash", os.path.join(SOURCE_DIR, "scripts/podman-env.sh"), "destroy",
                             private_podman], capture_output=True, timeout=120)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
