@@ -564,10 +564,11 @@ def judge(doc, entry, medic_side, peer_side):
         for side, answer in (("medic", medic_answer), ("peer", peer_answer)):
             if answer is not None and answer.get("status") != "success":
                 problems.append(side + "'s Prometheus refused the query")
-        if peer_data and not medic_data:
-            problems.append("data from the peer, none from medic" if has_peer
-                            else "no data from medic")
+        if has_peer and peer_data and not medic_data:
+            problems.append("data from the peer, none from medic")
         if form is counted:
+            if not has_peer and not medic_data:
+                problems.append("no data from medic")
             medic_counted, peer_counted = medic_data, has_peer and peer_data
             if has_peer and not peer_data and not entry.get("peer_empty"):
                 problems.append("no data from the peer either, and the fixture does not say "
