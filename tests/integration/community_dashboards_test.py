@@ -294,9 +294,35 @@ def wait_for_port(processes, name, process, port, timeout=30):
              [(name, process)])
 
 
+def all_mountpoints_but(kept):
+    """A Go (RE2) regular expression matching every absolute path except those in `kept`
+    ("/" among them): node_exporter's --collector.filesystem.mount-points-exclude, so that it
+    watches exactly the mountpoints medic is given. RE2 has no lookahead; a path other than
+    each kept one is one that leaves it at some character, stops short, or goes on."""
+    assert "/" in kept
+    branches = []
+    for path in kept:
+        if path == "/":
+            continue
+        for i in range(1, len(path)):
+            branches.append(re.escape(path[:i]) + "[^" + re.escape(path[i]) + "]")
+            if i > 1:
+                branches.append(re.escape(path[:i]) + "$")
+        branches.append(re.escape(path) + ".")
+    if not branches:
+        return "^/."
+    # A path is excluded when it differs from every kept path other than "/"; with one such
+    # path (the tmpfs) that is its branches; "/" itself matches none of them.
+    if len([p for p in kept if p != "/"]) > 1:
+        raise ValueError("one mountpoint besides / is supported")
+    return "^(?:" + "|".join(branches) + ")"
+
+
 def run(argv, timeout=60, **kwargs):
+    if "input" not in kwargs:
+        kwargs["stdin"] = subprocess.DEVNULL
     result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, timeout=timeout, **kwargs)
+                            timeout=timeout, **kwargs)
     if result.returncode != 0:
         raise SystemExit("community: " + " ".join(argv[:4]) + "… failed (" +
                          str(result.returncode) + "):\n" + result.stdout.decode(errors="replace"))
@@ -323,17 +349,15 @@ class Targets:
         cli = ["redis-cli", "-h", "127.0.0.1", "-p", str(self.redis_port)]
         wait_for("redis PING", lambda: subprocess.run(
             cli + ["ping"], capture_output=True).stdout.strip() == b"PONG", 10)
-        for key in range(20):
-            run(cli + ["set", "persistent:" + str(key), "value"])
-        for key in range(10):
-            run(cli + ["set", "session:" + str(key), "value", "EX", "3600"])
-        run(cli + ["-n", "1", "set", "other-db", "value", "EX", "600"])
-        run(cli + ["set", "short-lived", "value", "PX", "1"])
-        for key in range(5):
-            run(cli + ["get", "persistent:" + str(key)])
-            run(cli + ["get", "missing:" + str(key)])
-        run(cli + ["lpush", "queue", "a", "b", "c"])
-        run(cli + ["incr", "counter"])
+        # Keys with and without TTLs in two databases, one already expired, hits and misses,
+        # a list: what the Redis dashboards' keyspace, expiry and command panels show.
+        commands = ["SET persistent:%d value" % key for key in range(20)]
+        commands += ["SET session:%d value EX 3600" % key for key in range(10)]
+        commands += ["SET short-lived value PX 1", "LPUSH queue a b c", "INCR counter"]
+        commands += ["GET persistent:%d" % key for key in range(5)]
+        commands += ["GET missing:%d" % key for key in range(5)]
+        commands += ["SELECT 1", "SET other-db value EX 600"]
+        run(cli, input=("\n".join(commands) + "\n").encode())
 
     def start_http(self):
         self.http_port = free_port()
@@ -734,7 +758,11 @@ def main():
         node_port, blackbox_port, redis_exporter_port = free_port(), free_port(), free_port()
         node = processes.start("node_exporter", [
             "prometheus-node-exporter", "--web.listen-address=127.0.0.1:" + str(node_port),
-            "--collector.disable-defaults", "--collector.filesystem"])
+            "--collector.disable-defaults", "--collector.filesystem",
+            # Exactly medic's mountpoints, whatever their type (a CI container's / is overlay,
+            # which node_exporter leaves out by default).
+            "--collector.filesystem.mount-points-exclude=" + all_mountpoints_but(mountpoints),
+            "--collector.filesystem.fs-types-exclude=^$"])
         blackbox_config = os.path.join(work, "blackbox.yml")
         with open(blackbox_config, "w") as f:
             f.write(modules)
