@@ -741,8 +741,11 @@ def main():
         docker_host = os.environ.get("MEDIC_TEST_DOCKER_HOST")
         if not docker_host:
             private_podman = os.path.join(work, "podman")
+            # Idle for two minutes, the engine exits by itself: nothing outlives a killed test.
             socket_path = run(["bash", os.path.join(SOURCE_DIR, "scripts/podman-env.sh"), "start",
-                               private_podman], timeout=300).strip().splitlines()[-1]
+                               private_podman], timeout=300,
+                              env=dict(os.environ, MEDIC_PODMAN_IDLE_SECONDS="120"),
+                              ).strip().splitlines()[-1]
             docker_host = "unix://" + socket_path
         container = Container(docker_host)
 
