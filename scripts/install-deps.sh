@@ -16,10 +16,11 @@ TEST_PACKAGES=(
   libcpp-httplib-dev libbrotli-dev
   prometheus redis-server prometheus-alertmanager podman runc busybox-static
   openssl curl procps iproute2 python3 sqlite3 jq chromium docker-compose
+  # The peers medic replaces: the community dashboards test compares medic against them.
+  prometheus-node-exporter prometheus-redis-exporter prometheus-blackbox-exporter
 )
 BENCH_PACKAGES=(
-  wrk hyperfine prometheus-node-exporter prometheus-redis-exporter
-  prometheus-blackbox-exporter mtail
+  wrk hyperfine mtail
 )
 
 want=("${BUILD_PACKAGES[@]}")
