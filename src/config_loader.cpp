@@ -705,7 +705,13 @@ ProbeModule ParseProbeModule(const std::string& name, const ConfigNode& node) {
       }
     }
     if (auto f = http.Optional("ip_protocol_fallback")) module.ip_protocol_fallback = f->Bool();
-    if (auto t = http.Optional("tls_config")) module.tls_config = ParseProbeTlsConfig(*t);
+    if (auto t = http.Optional("tls_config")) {
+      module.tls_config = ParseProbeTlsConfig(*t);
+      // libcurl checks the URL's host; naming another one would need a pinned resolve.
+      if (!module.tls_config.server_name.empty()) {
+        t->Fail("server_name is supported for the tcp prober only; use the name in the URL");
+      }
+    }
     http.Finish();
   }
   if (auto v = map.Optional("tcp")) {
