@@ -41,7 +41,7 @@ TEST_CASE("scrape passes promtool check metrics and carries the self metrics") {
         1);
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="probe")") == 1);
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="process")") == 1);
-  CHECK(FindSample(scrape.body, "medic_probe_success", R"(target="nowhere")") == 0);
+  CHECK(FindSample(scrape.body, "probe_success", R"(target="nowhere")") == 0);
   CHECK(scrape.body.find("medic_filesystem_device_error{mountpoint=\"/nonexistent/mount\"") !=
         std::string::npos);
   CHECK(scrape.body.find("medic_build_info{version=\"0.1.0\"") != std::string::npos);
