@@ -738,8 +738,7 @@ std::map<std::string, ProbeModule> ParseProbeModules(const ConfigNode& node) {
   if (node.IsNull()) return modules;
   for (const auto& entry : node.yaml()) {
     const std::string name = entry.first.as<std::string>();
-    const ConfigNode module =
-        node.Child(entry.second, node.key_path() + "." + name, entry.first);
+    const ConfigNode module = node.Child(entry.second, node.key_path() + "." + name, entry.first);
     modules[name] = ParseProbeModule(name, module);
   }
   return modules;

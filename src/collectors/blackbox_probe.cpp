@@ -20,7 +20,8 @@ using Clock = std::chrono::steady_clock;
 // Health endpoints answer small bodies; stop reading a huge one rather than wait for it.
 constexpr std::size_t kMaxBodyBytes = 1 << 20;
 
-LabelPairs With(const LabelPairs& base, std::initializer_list<std::pair<std::string, std::string>> extra) {
+LabelPairs With(const LabelPairs& base,
+                std::initializer_list<std::pair<std::string, std::string>> extra) {
   LabelPairs labels = base;
   for (const auto& [name, value] : extra) labels.push_back({name, value});
   return labels;
@@ -56,9 +57,9 @@ void AddTlsFamilies(std::vector<prometheus::MetricFamily>& out, const std::strin
                     const std::vector<tls::CertificateInfo>& presented,
                     const std::vector<tls::CertificateInfo>& verified, const LabelPairs& labels) {
   const auto earliest = [](const std::vector<tls::CertificateInfo>& chain) {
-    return std::min_element(chain.begin(), chain.end(), [](const auto& a, const auto& b) {
-             return a.not_after < b.not_after;
-           })->not_after;
+    return std::min_element(chain.begin(), chain.end(),
+                            [](const auto& a, const auto& b) { return a.not_after < b.not_after; })
+        ->not_after;
   };
   if (!presented.empty()) {
     AddGauge(out, "probe_ssl_earliest_cert_expiry", "Returns last SSL chain expiry in unixtime",
@@ -95,7 +96,7 @@ void ProbeHttp(const ProbeModule& module, const std::string& target, Duration ti
   request.max_body_bytes = kMaxBodyBytes;
   request.keep_body = false;
   request.follow_redirects = !module.no_follow_redirects;
-  request.max_redirects = 10;  // Go's http.Client default, which blackbox keeps
+  request.max_redirects = 10;                 // Go's http.Client default, which blackbox keeps
   request.user_agent = "Go-http-client/1.1";  // blackbox's; some health checks allow-list it
   request.ca_file = module.tls_config.ca_file;
   request.insecure_skip_verify = module.tls_config.insecure_skip_verify;
@@ -114,13 +115,16 @@ void ProbeHttp(const ProbeModule& module, const std::string& target, Duration ti
   // Phases as blackbox sums them; each is 0 when the transfer did not get that far.
   const double connect_end = t.connect > 0 ? t.connect : t.name_lookup;
   const double tls_end = ssl && t.tls_done > 0 ? t.tls_done : connect_end;
-  auto phases = MetricFamilyBuilder::Gauge("probe_http_duration_seconds",
-                                           "Duration of http request by phase, summed over all redirects");
-  phases.Add(answered ? std::max(0.0, t.connect - t.name_lookup) : 0, With(labels, {{"phase", "connect"}}));
+  auto phases =
+      MetricFamilyBuilder::Gauge("probe_http_duration_seconds",
+                                 "Duration of http request by phase, summed over all redirects");
+  phases.Add(answered ? std::max(0.0, t.connect - t.name_lookup) : 0,
+             With(labels, {{"phase", "connect"}}));
   phases.Add(answered ? std::max(0.0, t.start_transfer - tls_end) : 0,
              With(labels, {{"phase", "processing"}}));
   phases.Add(t.name_lookup, With(labels, {{"phase", "resolve"}}));
-  phases.Add(answered && ssl ? std::max(0.0, t.tls_done - connect_end) : 0, With(labels, {{"phase", "tls"}}));
+  phases.Add(answered && ssl ? std::max(0.0, t.tls_done - connect_end) : 0,
+             With(labels, {{"phase", "tls"}}));
   phases.Add(answered ? std::max(0.0, response.total_seconds - t.start_transfer) : 0,
              With(labels, {{"phase", "transfer"}}));
   phases.MoveInto(out);
@@ -140,15 +144,24 @@ void ProbeHttp(const ProbeModule& module, const std::string& target, Duration ti
   double version = 0;
   if (answered) {
     switch (response.http_version) {
-      case CURL_HTTP_VERSION_1_0: version = 1.0; break;
-      case CURL_HTTP_VERSION_1_1: version = 1.1; break;
-      case CURL_HTTP_VERSION_2_0: version = 2.0; break;
-      case CURL_HTTP_VERSION_3: version = 3.0; break;
-      default: break;
+      case CURL_HTTP_VERSION_1_0:
+        version = 1.0;
+        break;
+      case CURL_HTTP_VERSION_1_1:
+        version = 1.1;
+        break;
+      case CURL_HTTP_VERSION_2_0:
+        version = 2.0;
+        break;
+      case CURL_HTTP_VERSION_3:
+        version = 3.0;
+        break;
+      default:
+        break;
     }
   }
-  AddGauge(out, "probe_http_version", "Returns the version of HTTP of the probe response",
-           version, labels);
+  AddGauge(out, "probe_http_version", "Returns the version of HTTP of the probe response", version,
+           labels);
   if (!response.primary_ip.empty()) {
     AddGauge(out, "probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6",
              response.primary_ip.find(':') == std::string::npos ? 4 : 6, labels);

@@ -216,15 +216,16 @@ void AddFieldMetrics(const RedisInfo& info, std::vector<prometheus::MetricFamily
 }
 
 void AddCommandStats(const RedisInfo& info, std::vector<prometheus::MetricFamily>& out) {
-  auto calls = MetricFamilyBuilder::Counter("redis_commands_total",
-                                            "Total number of calls per command");
-  auto duration = MetricFamilyBuilder::Counter(
-      "redis_commands_duration_seconds_total", "Total amount of time in seconds spent per command");
+  auto calls =
+      MetricFamilyBuilder::Counter("redis_commands_total", "Total number of calls per command");
+  auto duration = MetricFamilyBuilder::Counter("redis_commands_duration_seconds_total",
+                                               "Total amount of time in seconds spent per command");
   auto rejected =
       MetricFamilyBuilder::Counter("redis_commands_rejected_calls_total",
                                    "Total number of errors within command execution per command");
-  auto failed = MetricFamilyBuilder::Counter(
-      "redis_commands_failed_calls_total", "Total number of errors prior command execution per command");
+  auto failed =
+      MetricFamilyBuilder::Counter("redis_commands_failed_calls_total",
+                                   "Total number of errors prior command execution per command");
   prometheus::MetricFamily latency;
   latency.name = "redis_latency_percentiles_usec";
   latency.help = "A summary of latency percentile distribution per command";
@@ -268,11 +269,13 @@ void AddCommandStats(const RedisInfo& info, std::vector<prometheus::MetricFamily
   for (auto* family : {&calls, &duration, &rejected, &failed}) family->MoveInto(out);
   if (!latency.metric.empty()) out.push_back(std::move(latency));
 
-  auto errors = MetricFamilyBuilder::Counter("redis_errors_total", "Total number of errors per error type");
+  auto errors =
+      MetricFamilyBuilder::Counter("redis_errors_total", "Total number of errors per error type");
   if (const Section* errorstats = FindSection(info, "errorstats")) {
     for (const auto& [field, stats] : *errorstats) {
       if (!field.starts_with("errorstat_")) continue;
-      if (const auto count = StatValue(stats, "count")) errors.Add(*count, {{"err", field.substr(10)}});
+      if (const auto count = StatValue(stats, "count"))
+        errors.Add(*count, {{"err", field.substr(10)}});
     }
   }
   errors.MoveInto(out);

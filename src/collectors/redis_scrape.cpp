@@ -50,7 +50,8 @@ RedisSnapshot ReadSnapshot(RedisConnection& connection, RedisConnection::Deadlin
         last->element[0]->type == REDIS_REPLY_ARRAY && last->element[0]->elements >= 3) {
       const redisReply* entry = last->element[0];
       snapshot.slowlog_last_id = static_cast<double>(entry->element[0]->integer);
-      snapshot.slowlog_last_duration_seconds = static_cast<double>(entry->element[2]->integer) / 1e6;
+      snapshot.slowlog_last_duration_seconds =
+          static_cast<double>(entry->element[2]->integer) / 1e6;
     }
   }
   return snapshot;

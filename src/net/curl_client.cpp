@@ -94,7 +94,8 @@ int SessionSlot() {
 // final redirect's) is what a probe reports. Must not throw through C frames.
 void RecordHandshake(const SSL* ssl, int where, int /*ret*/) {
   if ((where & SSL_CB_HANDSHAKE_DONE) == 0) return;
-  auto* session = static_cast<CurlTlsSession*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), SessionSlot()));
+  auto* session =
+      static_cast<CurlTlsSession*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), SessionSlot()));
   if (session == nullptr) return;
   try {
     CurlTlsSession fresh;

@@ -78,7 +78,8 @@ std::string UnknownAttribute(const X509_NAME_ENTRY* entry) {
     der.push_back(static_cast<char>(length));
   } else {
     std::string bytes;
-    for (int rest = length; rest > 0; rest >>= 8) bytes.insert(bytes.begin(), static_cast<char>(rest & 0xff));
+    for (int rest = length; rest > 0; rest >>= 8)
+      bytes.insert(bytes.begin(), static_cast<char>(rest & 0xff));
     der.push_back(static_cast<char>(0x80 | bytes.size()));
     der += bytes;
   }
@@ -169,12 +170,15 @@ std::string GoNameString(const X509_NAME* name) {
   if (name == nullptr) return {};
   // Go prints the attributes it parses in this order, each type's values as one multi-valued
   // RDN joined by '+', then the ones it does not know, last first.
-  static constexpr std::pair<int, const char*> kKnown[] = {
-      {NID_serialNumber, "SERIALNUMBER"}, {NID_commonName, "CN"},
-      {NID_organizationalUnitName, "OU"}, {NID_organizationName, "O"},
-      {NID_postalCode, "POSTALCODE"},     {NID_streetAddress, "STREET"},
-      {NID_localityName, "L"},            {NID_stateOrProvinceName, "ST"},
-      {NID_countryName, "C"}};
+  static constexpr std::pair<int, const char*> kKnown[] = {{NID_serialNumber, "SERIALNUMBER"},
+                                                           {NID_commonName, "CN"},
+                                                           {NID_organizationalUnitName, "OU"},
+                                                           {NID_organizationName, "O"},
+                                                           {NID_postalCode, "POSTALCODE"},
+                                                           {NID_streetAddress, "STREET"},
+                                                           {NID_localityName, "L"},
+                                                           {NID_stateOrProvinceName, "ST"},
+                                                           {NID_countryName, "C"}};
   std::string out;
   const int count = X509_NAME_entry_count(name);
   for (const auto& [nid, label] : kKnown) {
@@ -192,8 +196,9 @@ std::string GoNameString(const X509_NAME* name) {
   for (int i = count - 1; i >= 0; --i) {
     const X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
     const int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry));
-    const bool known = std::any_of(std::begin(kKnown), std::end(kKnown),
-                                   [nid](const auto& known_entry) { return known_entry.first == nid; });
+    const bool known =
+        std::any_of(std::begin(kKnown), std::end(kKnown),
+                    [nid](const auto& known_entry) { return known_entry.first == nid; });
     if (known) continue;
     if (!out.empty()) out.push_back(',');
     out += UnknownAttribute(entry);

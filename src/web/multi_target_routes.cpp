@@ -76,8 +76,8 @@ void RegisterMultiTargetRoutes(net::HttpServer& server,
       Busy(res, limit);
       return;
     }
-    const BlackboxProbeOutcome outcome = RunBlackboxProbe(
-        module->second, target, ProbeTimeout(module->second.timeout, req), {});
+    const BlackboxProbeOutcome outcome =
+        RunBlackboxProbe(module->second, target, ProbeTimeout(module->second.timeout, req), {});
     if (!outcome.success) {
       spdlog::debug("probe {} with module {} failed: {}", target, module_name, outcome.error);
     }

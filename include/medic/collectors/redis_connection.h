@@ -37,8 +37,7 @@ RedisAddress ParseRedisAddress(const std::string& address);
 // configured username and password, so Prometheus's config need not hold the secret. rediss://
 // is refused (hiredis 0.14 has no TLS). Throws std::invalid_argument with a reason that never
 // holds the password.
-RedisSettings RedisSettingsForTarget(const std::string& target,
-                                     const RedisSettings* configured);
+RedisSettings RedisSettingsForTarget(const std::string& target, const RedisSettings* configured);
 
 // A failed step of a scrape; `io` marks a broken connection worth one immediate reconnect.
 struct RedisFailure : std::runtime_error {
