@@ -622,7 +622,7 @@ class Bench:
 
     JOB_INFO = {
         "disk": ("filesystem", "node_filesystem_size_bytes", "node_exporter (filesystem only)"),
-        "cache": ("redis", "medic_redis_up", "redis_exporter"),
+        "cache": ("redis", "redis_up", "redis_exporter"),
         "cert": ("cert", "medic_cert_not_after_timestamp_seconds", "blackbox_exporter (tcp+tls)"),
         "logs": ("logs", "medic_log_lines_total", "mtail"),
         "containers": ("container", "container_memory_usage_bytes",

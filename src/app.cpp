@@ -13,6 +13,7 @@
 #include "medic/remediation/docker_container_engine.h"
 #include "medic/version.h"
 #include "medic/web/diagnostics_routes.h"
+#include "medic/web/multi_target_routes.h"
 #include "medic/web/status_routes.h"
 
 #include <signal.h>
@@ -249,6 +250,10 @@ void App::RegisterRoutes() {
     res.SetContent(JsonText(body), "application/json");
   });
   web::RegisterDiagnosticsRoutes(*server_, [this] { return runtime()->config.data_dir; });
+  web::RegisterMultiTargetRoutes(*server_, [this] {
+    const auto current = runtime();
+    return std::shared_ptr<const Config>(current, &current->config);
+  });
   server_->Handle("GET", "/-/healthy",
                   [](const net::Request&, net::Response& res) {
                     res.SetContent("Healthy\n", "text/plain; charset=utf-8");

@@ -91,6 +91,9 @@ WebSettings ParseWeb(const ConfigNode& node) {
   if (auto v = map.Optional("max_auth_failures_per_minute")) {
     web.max_auth_failures_per_minute = static_cast<int>(v->Int(0, 100000));
   }
+  if (auto v = map.Optional("max_concurrent_probes")) {
+    web.max_concurrent_probes = static_cast<std::size_t>(v->Int(1, 1024));
+  }
   if (auto v = map.Optional("auth_throttle_exempt")) {
     web.auth_throttle_exempt = v->StringList();
     for (const auto& network : web.auth_throttle_exempt) {
@@ -675,6 +678,111 @@ ThresholdSettings ParseThresholds(const ConfigNode& node) {
   return t;
 }
 
+std::map<std::string, ProbeModule> DefaultProbeModules() {
+  std::map<std::string, ProbeModule> modules;
+  ProbeModule http;
+  http.name = "http_2xx";
+  modules[http.name] = http;
+  ProbeModule tcp;
+  tcp.name = "tcp_connect";
+  tcp.prober = ProbeModule::Prober::kTcp;
+  modules[tcp.name] = tcp;
+  ProbeModule tls = tcp;
+  tls.name = "tls_connect";
+  tls.tls = true;
+  modules[tls.name] = tls;
+  return modules;
+}
+
+ProbeTlsConfig ParseProbeTlsConfig(const ConfigNode& node) {
+  ProbeTlsConfig tls;
+  MapReader map(node);
+  if (auto v = map.Optional("insecure_skip_verify")) tls.insecure_skip_verify = v->Bool();
+  if (auto v = map.Optional("ca_file")) tls.ca_file = v->NonEmptyString();
+  if (auto v = map.Optional("server_name")) tls.server_name = v->NonEmptyString();
+  map.Finish();
+  return tls;
+}
+
+// blackbox_exporter's module syntax, strictly: a key medic does not implement (a regexp check,
+// DNS or ICMP probers, a body) is an error naming it, never silently ignored.
+ProbeModule ParseProbeModule(const std::string& name, const ConfigNode& node) {
+  ProbeModule module;
+  module.name = name;
+  MapReader map(node);
+  ConfigNode prober = map.Required("prober");
+  const std::string kind = prober.NonEmptyString();
+  if (kind == "http") {
+    module.prober = ProbeModule::Prober::kHttp;
+  } else if (kind == "tcp") {
+    module.prober = ProbeModule::Prober::kTcp;
+  } else {
+    prober.Fail("prober \"" + kind + "\" is not supported by medic (http, tcp)");
+  }
+  if (auto v = map.Optional("timeout")) module.timeout = v->DurationValue();
+  if (auto v = map.Optional("http")) {
+    if (module.prober != ProbeModule::Prober::kHttp) v->Fail("http settings need prober: http");
+    MapReader http(*v);
+    if (auto codes = http.Optional("valid_status_codes")) {
+      for (const ConfigNode& code : codes->Items()) {
+        module.valid_status_codes.push_back(static_cast<int>(code.Int(100, 599)));
+      }
+    }
+    if (auto m = http.Optional("method")) {
+      module.method = m->NonEmptyString();
+      static const std::set<std::string> kMethods{"GET", "HEAD", "POST", "PUT", "OPTIONS"};
+      if (kMethods.count(module.method) == 0) m->Fail("unsupported method " + module.method);
+    }
+    if (auto h = http.Optional("headers")) module.headers = h->StringMap();
+    if (auto f = http.Optional("fail_if_ssl")) module.fail_if_ssl = f->Bool();
+    if (auto f = http.Optional("fail_if_not_ssl")) module.fail_if_not_ssl = f->Bool();
+    if (auto f = http.Optional("no_follow_redirects")) module.no_follow_redirects = f->Bool();
+    if (auto f = http.Optional("preferred_ip_protocol")) {
+      module.preferred_ip_protocol = f->NonEmptyString();
+      if (module.preferred_ip_protocol != "ip4" && module.preferred_ip_protocol != "ip6") {
+        f->Fail("must be ip4 or ip6");
+      }
+    }
+    if (auto f = http.Optional("ip_protocol_fallback")) module.ip_protocol_fallback = f->Bool();
+    if (auto t = http.Optional("tls_config")) {
+      module.tls_config = ParseProbeTlsConfig(*t);
+      // libcurl checks the URL's host; naming another one would need a pinned resolve.
+      if (!module.tls_config.server_name.empty()) {
+        t->Fail("server_name is supported for the tcp prober only; use the name in the URL");
+      }
+    }
+    http.Finish();
+  }
+  if (auto v = map.Optional("tcp")) {
+    if (module.prober != ProbeModule::Prober::kTcp) v->Fail("tcp settings need prober: tcp");
+    MapReader tcp(*v);
+    if (auto f = tcp.Optional("tls")) module.tls = f->Bool();
+    if (auto f = tcp.Optional("preferred_ip_protocol")) {
+      module.preferred_ip_protocol = f->NonEmptyString();
+      if (module.preferred_ip_protocol != "ip4" && module.preferred_ip_protocol != "ip6") {
+        f->Fail("must be ip4 or ip6");
+      }
+    }
+    if (auto f = tcp.Optional("ip_protocol_fallback")) module.ip_protocol_fallback = f->Bool();
+    if (auto t = tcp.Optional("tls_config")) module.tls_config = ParseProbeTlsConfig(*t);
+    tcp.Finish();
+  }
+  map.Finish();
+  return module;
+}
+
+std::map<std::string, ProbeModule> ParseProbeModules(const ConfigNode& node) {
+  std::map<std::string, ProbeModule> modules;
+  if (!node.IsNull() && !node.IsMap()) node.Fail("must be a map of module name to module");
+  if (node.IsNull()) return modules;
+  for (const auto& entry : node.yaml()) {
+    const std::string name = entry.first.as<std::string>();
+    const ConfigNode module = node.Child(entry.second, node.key_path() + "." + name, entry.first);
+    modules[name] = ParseProbeModule(name, module);
+  }
+  return modules;
+}
+
 Config ParseRoot(const ConfigNode& root, const std::string& source_name) {
   Config config;
   config.source_name = source_name;
@@ -697,6 +805,8 @@ Config ParseRoot(const ConfigNode& root, const std::string& source_name) {
   }
   if (auto v = map.Optional("remediations")) config.remediations = ParseRemediations(*v, config);
   if (auto v = map.Optional("thresholds")) config.thresholds = ParseThresholds(*v);
+  config.modules = DefaultProbeModules();
+  if (auto v = map.Optional("modules")) config.modules = ParseProbeModules(*v);
   if (config.collectors.logs && config.collectors.logs->state_file.empty()) {
     config.collectors.logs->state_file = config.data_dir + "/log-offsets.json";
   }

@@ -1,5 +1,7 @@
 #include "medic/metric_family_builder.h"
 
+#include <algorithm>
+
 namespace medic {
 
 MetricFamilyBuilder::MetricFamilyBuilder(std::string name, std::string help,
@@ -51,6 +53,22 @@ prometheus::MetricFamily MetricFamilyBuilder::Build() { return std::move(family_
 
 void MetricFamilyBuilder::MoveInto(std::vector<prometheus::MetricFamily>& out) {
   if (!family_.metric.empty()) out.push_back(std::move(family_));
+}
+
+void MergeFamilies(std::vector<prometheus::MetricFamily>& into,
+                   std::vector<prometheus::MetricFamily>&& from) {
+  for (prometheus::MetricFamily& family : from) {
+    const auto same = std::find_if(into.begin(), into.end(), [&](const auto& existing) {
+      return existing.name == family.name;
+    });
+    if (same == into.end()) {
+      into.push_back(std::move(family));
+      continue;
+    }
+    for (prometheus::ClientMetric& metric : family.metric) {
+      same->metric.push_back(std::move(metric));
+    }
+  }
 }
 
 }  // namespace medic

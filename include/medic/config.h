@@ -44,6 +44,10 @@ struct WebSettings {
   // CIDR networks whose peers are never throttled (the Prometheus and Alertmanager addresses
   // when untrusted clients share them, behind NAT or a proxy).
   std::vector<std::string> auth_throttle_exempt;
+  // GET /probe and GET /scrape requests running at once; past it they are answered 503 at once
+  // rather than queued (each holds a web worker for up to its timeout). Keep it below
+  // worker_threads so /metrics and /webhook still find a worker.
+  std::size_t max_concurrent_probes = 3;
 };
 
 // The one Docker (or podman) engine every part of medic talks to: the container collector,
@@ -90,6 +94,37 @@ struct ProbeTarget {
   Duration timeout = 5s;
   std::string ca_file;
   bool insecure_skip_verify = false;
+};
+
+// A blackbox_exporter module (the subset medic supports, with blackbox's key names, so modules
+// can be pasted from blackbox.yml): GET /probe?target=…&module=NAME runs it.
+struct ProbeTlsConfig {
+  bool insecure_skip_verify = false;
+  std::string ca_file;
+  std::string server_name;  // "": the target's host
+};
+
+struct ProbeModule {
+  enum class Prober { kHttp, kTcp };
+  std::string name;
+  Prober prober = Prober::kHttp;
+  // 0: the scrape's X-Prometheus-Scrape-Timeout-Seconds less 0.5 s (blackbox's offset), or 10s
+  // without that header.
+  Duration timeout{0};
+  // http
+  std::vector<int> valid_status_codes;  // empty: any 2xx
+  std::string method = "GET";
+  std::map<std::string, std::string> headers;
+  bool fail_if_ssl = false;
+  bool fail_if_not_ssl = false;
+  bool no_follow_redirects = false;
+  // "ip4" or "ip6" (blackbox's default): the family tried first; the other one follows unless
+  // ip_protocol_fallback is false.
+  std::string preferred_ip_protocol = "ip6";
+  bool ip_protocol_fallback = true;
+  ProbeTlsConfig tls_config;
+  // tcp
+  bool tls = false;
 };
 
 struct ContainerSettings {
@@ -286,6 +321,9 @@ struct Config {
   std::map<std::string, NotifierSettings> notifiers;
   std::vector<RemediationSettings> remediations;
   ThresholdSettings thresholds;
+  // By name. Without a `modules` section: blackbox's example modules http_2xx, tcp_connect and
+  // tls_connect.
+  std::map<std::string, ProbeModule> modules;
   bool dry_run = false;
   std::size_t workers = 2;
   std::size_t queue_size = 1000;

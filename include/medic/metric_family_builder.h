@@ -32,4 +32,10 @@ class MetricFamilyBuilder {
   prometheus::MetricFamily family_;
 };
 
+// Appends `from` to `into`, a family whose name is already there joining it (its samples added,
+// the first HELP and TYPE kept): the exposition format allows each name once, and several
+// sources (probe targets, the probe and cert collectors) publish the same peer names.
+void MergeFamilies(std::vector<prometheus::MetricFamily>& into,
+                   std::vector<prometheus::MetricFamily>&& from);
+
 }  // namespace medic

@@ -1,9 +1,12 @@
 #include "medic/collectors/probe.h"
 
+#include "medic/collectors/blackbox_probe.h"
 #include "medic/metric_family_builder.h"
 #include "medic/net/curl_client.h"
 
 #include <spdlog/spdlog.h>
+
+#include <future>
 
 namespace medic {
 namespace {
@@ -59,24 +62,34 @@ std::vector<ProbeResult> RunProbes(const std::vector<ProbeTarget>& targets) {
 
 ProbeCollector::ProbeCollector(std::vector<ProbeTarget> targets) : targets_(std::move(targets)) {}
 
+ProbeModule ProbeModuleFor(const ProbeTarget& target) {
+  ProbeModule module;
+  module.name = "http_2xx";
+  module.method = target.method;
+  if (target.expected_status != 0) module.valid_status_codes = {target.expected_status};
+  module.timeout = target.timeout;
+  module.tls_config.ca_file = target.ca_file;
+  module.tls_config.insecure_skip_verify = target.insecure_skip_verify;
+  return module;
+}
+
 std::vector<prometheus::MetricFamily> ProbeCollector::Collect() {
-  const std::vector<ProbeResult> results = RunProbes(targets_);
-  auto success = MetricFamilyBuilder::Gauge("medic_probe_success",
-                                            "Whether the health probe succeeded (1) or not (0).");
-  auto duration = MetricFamilyBuilder::Gauge("medic_probe_duration_seconds",
-                                             "How long the health probe took in seconds.");
-  auto status = MetricFamilyBuilder::Gauge("medic_probe_http_status_code",
-                                           "HTTP status code of the probe's response (0: none).");
-  for (std::size_t i = 0; i < targets_.size(); ++i) {
-    const LabelPairs labels{{"target", targets_[i].name}};
-    const ProbeResult& result = results[i];
-    if (!result.success) spdlog::debug("probe {} failed: {}", targets_[i].name, result.error);
-    success.Add(result.success ? 1 : 0, labels);
-    duration.Add(result.duration_seconds, labels);
-    status.Add(result.http_status, labels);
+  // Each target waits on the network: all run at once, so N slow targets cost one timeout.
+  std::vector<std::future<BlackboxProbeOutcome>> runs;
+  runs.reserve(targets_.size());
+  for (const ProbeTarget& target : targets_) {
+    runs.push_back(std::async(std::launch::async, [&target] {
+      const ProbeModule module = ProbeModuleFor(target);
+      return RunBlackboxProbe(module, target.url, target.timeout,
+                              {{"target", target.name}, {"module", module.name}});
+    }));
   }
   std::vector<prometheus::MetricFamily> families;
-  for (auto* family : {&success, &duration, &status}) family->MoveInto(families);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    BlackboxProbeOutcome outcome = runs[i].get();
+    if (!outcome.success) spdlog::debug("probe {} failed: {}", targets_[i].name, outcome.error);
+    MergeFamilies(families, std::move(outcome.families));
+  }
   return families;
 }
 

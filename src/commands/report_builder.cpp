@@ -256,9 +256,9 @@ class Builder {
   }
 
   void RedisMemory() {
-    const auto used = source_.Current("medic_redis_memory_used_bytes");
+    const auto used = source_.Current("redis_memory_used_bytes");
     if (used.empty()) return;
-    const auto max = source_.Current("medic_redis_memory_max_bytes");
+    const auto max = source_.Current("redis_memory_max_bytes");
     auto& section = Section("Redis memory",
                             {{"instance", "redis"},
                              {"used", "used"},
@@ -397,15 +397,15 @@ class Builder {
     Values availability, average, peak;
     std::vector<ReportColumn> columns{{"target", "target"}};
     if (history_) {
-      availability = ByLabel(History("avg_over_time(medic_probe_success[$R])"), "target");
-      average = ByLabel(History("avg_over_time(medic_probe_duration_seconds[$R])"), "target");
-      peak = ByLabel(History("max_over_time(medic_probe_duration_seconds[$R])"), "target");
+      availability = ByLabel(History("avg_over_time(probe_success[$R])"), "target");
+      average = ByLabel(History("avg_over_time(probe_duration_seconds[$R])"), "target");
+      peak = ByLabel(History("max_over_time(probe_duration_seconds[$R])"), "target");
       columns.insert(columns.end(), {{"availability", "availability"},
                                      {"average_seconds", "average latency"},
                                      {"peak_seconds", "peak latency"}});
     } else {
-      availability = ByLabel(source_.Current("medic_probe_success"), "target");
-      average = ByLabel(source_.Current("medic_probe_duration_seconds"), "target");
+      availability = ByLabel(source_.Current("probe_success"), "target");
+      average = ByLabel(source_.Current("probe_duration_seconds"), "target");
       columns.insert(columns.end(), {{"up", "up"}, {"latency_seconds", "latency"}});
     }
     auto& section = Section("Health probes", columns, "No probe metrics (probe collector off?).");
@@ -458,16 +458,16 @@ class Builder {
   void Cache() {
     double hits = 0, misses = 0;
     if (history_) {
-      hits = SumAll(History("sum(increase(medic_redis_keyspace_hits_total[$R]))"));
-      misses = SumAll(History("sum(increase(medic_redis_keyspace_misses_total[$R]))"));
+      hits = SumAll(History("sum(increase(redis_keyspace_hits_total[$R]))"));
+      misses = SumAll(History("sum(increase(redis_keyspace_misses_total[$R]))"));
     } else {
-      const auto up = source_.Current("medic_redis_up");
+      const auto up = source_.Current("redis_up");
       if (up.empty()) {
         Section("Cache", {{"cache", "cache"}}, "No Redis metrics (redis collector off?).");
         return;
       }
-      hits = SumAll(source_.Current("medic_redis_keyspace_hits_total"));
-      misses = SumAll(source_.Current("medic_redis_keyspace_misses_total"));
+      hits = SumAll(source_.Current("redis_keyspace_hits_total"));
+      misses = SumAll(source_.Current("redis_keyspace_misses_total"));
     }
     auto& section = Section(
         "Cache",

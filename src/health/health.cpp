@@ -106,8 +106,8 @@ void EvaluateService(const Families& f, const ThresholdSettings& t, Builder& out
               "WARN > " + PercentThreshold(t.container_memory_warning_ratio) + " of limit");
     }
   }
-  const auto status_codes = f.ByLabel("medic_probe_http_status_code", "target");
-  for (const auto& [target, success] : f.ByLabel("medic_probe_success", "target")) {
+  const auto status_codes = f.ByLabel("probe_http_status_code", "target");
+  for (const auto& [target, success] : f.ByLabel("probe_success", "target")) {
     std::string text = success == 1 ? "up" : "down";
     if (const auto c = status_codes.find(target); c != status_codes.end() && c->second > 0) {
       text += Format(" (HTTP %.0f)", c->second);
@@ -236,15 +236,15 @@ void EvaluateBackups(const Families& f, const ThresholdSettings& t, double now, 
 }
 
 void EvaluateCache(const Families& f, const ThresholdSettings& t, Builder& out) {
-  const auto up = f.Single("medic_redis_up");
+  const auto up = f.Single("redis_up");
   if (!up) return;
   if (*up != 1) {
     out.Add(kGroupCache, "redis", State::kFail, 0, "down", "FAIL if unreachable");
     return;
   }
   out.Add(kGroupCache, "redis", State::kOk, 1, "up", "FAIL if unreachable");
-  const double hits = f.Single("medic_redis_keyspace_hits_total").value_or(0);
-  const double misses = f.Single("medic_redis_keyspace_misses_total").value_or(0);
+  const double hits = f.Single("redis_keyspace_hits_total").value_or(0);
+  const double misses = f.Single("redis_keyspace_misses_total").value_or(0);
   const std::string hit_rule = "WARN < " + PercentThreshold(t.cache_hit_ratio_warning) +
                                Format(" (from %.0f lookups)", t.cache_min_lookups);
   if (hits + misses >= t.cache_min_lookups && hits + misses > 0) {
@@ -256,8 +256,8 @@ void EvaluateCache(const Families& f, const ThresholdSettings& t, Builder& out) 
     out.Add(kGroupCache, "redis hit ratio", State::kOk, 0,
             Format("%.0f lookups, too few to judge", hits + misses), hit_rule);
   }
-  const double used = f.Single("medic_redis_memory_used_bytes").value_or(0);
-  const double max = f.Single("medic_redis_memory_max_bytes").value_or(0);
+  const double used = f.Single("redis_memory_used_bytes").value_or(0);
+  const double max = f.Single("redis_memory_max_bytes").value_or(0);
   const std::string memory_rule =
       "WARN > " + PercentThreshold(t.redis_memory_warning_ratio) + " of maxmemory";
   if (max > 0) {

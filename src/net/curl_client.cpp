@@ -1,6 +1,8 @@
 #include "medic/net/curl_client.h"
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <array>
@@ -73,6 +75,58 @@ std::size_t Receive(char* data, std::size_t size, std::size_t count, void* user)
   return bytes;
 }
 
+std::string Der(X509* certificate) {
+  unsigned char* data = nullptr;
+  const int length = i2d_X509(certificate, &data);
+  if (length <= 0 || data == nullptr) return {};
+  std::string der(reinterpret_cast<const char*>(data), static_cast<std::size_t>(length));
+  OPENSSL_free(data);
+  return der;
+}
+
+// The SSL_CTX ex_data slot that points a handshake back at its transfer's CurlTlsSession.
+int SessionSlot() {
+  static const int slot = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return slot;
+}
+
+// Runs inside OpenSSL on the transfer's thread when a handshake completes: the last one (the
+// final redirect's) is what a probe reports. Must not throw through C frames.
+void RecordHandshake(const SSL* ssl, int where, int /*ret*/) {
+  if ((where & SSL_CB_HANDSHAKE_DONE) == 0) return;
+  auto* session =
+      static_cast<CurlTlsSession*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), SessionSlot()));
+  if (session == nullptr) return;
+  try {
+    CurlTlsSession fresh;
+    fresh.established = true;
+    fresh.version = SSL_get_version(ssl);
+    if (STACK_OF(X509)* presented = SSL_get_peer_cert_chain(ssl)) {
+      for (int i = 0; i < sk_X509_num(presented); ++i) {
+        fresh.presented_der.push_back(Der(sk_X509_value(presented, i)));
+      }
+    }
+    if (SSL_get_verify_result(ssl) == X509_V_OK) {
+      if (STACK_OF(X509)* verified = SSL_get0_verified_chain(ssl)) {
+        for (int i = 0; i < sk_X509_num(verified); ++i) {
+          fresh.verified_der.push_back(Der(sk_X509_value(verified, i)));
+        }
+      }
+    }
+    *session = std::move(fresh);
+  } catch (...) {
+  }
+}
+
+// libcurl (OpenSSL backend) builds a context per connection and hands it here before the
+// handshake.
+CURLcode PrepareTlsContext(CURL* /*easy*/, void* context, void* user) {
+  auto* ssl_context = static_cast<SSL_CTX*>(context);
+  SSL_CTX_set_ex_data(ssl_context, SessionSlot(), user);
+  SSL_CTX_set_info_callback(ssl_context, RecordHandshake);
+  return CURLE_OK;
+}
+
 // Sets options and remembers the first that libcurl refused: a refused protocol restriction or
 // timeout must fail the request, not quietly send it without.
 class Options {
@@ -132,6 +186,15 @@ CURLcode Configure(Transfer& transfer) {
     options.Set(CURLOPT_SSL_VERIFYPEER, 0L);
     options.Set(CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  if (request.ip_family == CurlRequest::IpFamily::kV4) {
+    options.Set(CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V4));
+  } else if (request.ip_family == CurlRequest::IpFamily::kV6) {
+    options.Set(CURLOPT_IPRESOLVE, static_cast<long>(CURL_IPRESOLVE_V6));
+  }
+  if (request.capture_tls) {
+    options.Set(CURLOPT_SSL_CTX_FUNCTION, PrepareTlsContext);
+    options.Set(CURLOPT_SSL_CTX_DATA, static_cast<void*>(&transfer.response->tls));
+  }
   return options.failure();
 }
 
@@ -145,6 +208,28 @@ void Finish(Transfer& transfer, const std::string& loop_error) {
   CURL* easy = transfer.easy.get();
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.status);
   curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &response.total_seconds);
+  curl_easy_getinfo(easy, CURLINFO_NAMELOOKUP_TIME, &response.timings.name_lookup);
+  curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME, &response.timings.connect);
+  curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME, &response.timings.tls_done);
+  curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME, &response.timings.start_transfer);
+  curl_easy_getinfo(easy, CURLINFO_REDIRECT_TIME, &response.timings.redirect);
+  curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &response.redirects);
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &response.http_version);
+  curl_off_t content_length = -1;
+  if (curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &content_length) == CURLE_OK) {
+    response.content_length = static_cast<double>(content_length);
+  }
+  response.body_bytes = transfer.received;
+  const char* effective_url = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective_url) == CURLE_OK &&
+      effective_url != nullptr) {
+    response.effective_url = effective_url;
+  }
+  const char* primary_ip = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_PRIMARY_IP, &primary_ip) == CURLE_OK &&
+      primary_ip != nullptr) {
+    response.primary_ip = primary_ip;
+  }
   if (!transfer.done) {
     Fail(response, loop_error.empty() ? "the transfer did not finish" : loop_error);
   } else if (transfer.code == CURLE_WRITE_ERROR && response.truncated) {

@@ -118,6 +118,15 @@ std::vector<CertificateInfo> Describe(STACK_OF(X509) * chain) {
 
 }  // namespace
 
+std::string ProbeTcpConnect(const std::string& address, Duration timeout) {
+  try {
+    UniqueFd socket(ConnectBounded(SplitAddress(address), Clock::now() + timeout));
+    return {};
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+}
+
 std::string VerifyErrorReason(long code) {
   switch (code) {
     case X509_V_OK:

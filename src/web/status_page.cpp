@@ -360,11 +360,11 @@ std::string DiskSection(const StatusPageModel& model) {
 }
 
 std::string RedisSection(const StatusPageModel& model) {
-  const auto up = Single(model.families, "medic_redis_up");
+  const auto up = Single(model.families, "redis_up");
   if (!up) return "<p class=\"muted\">No Redis metrics (redis collector off).</p>\n";
   std::string html = CheckRows(model.report, health::kGroupCache);
-  const double used = Single(model.families, "medic_redis_memory_used_bytes").value_or(0);
-  const double max = Single(model.families, "medic_redis_memory_max_bytes").value_or(0);
+  const double used = Single(model.families, "redis_memory_used_bytes").value_or(0);
+  const double max = Single(model.families, "redis_memory_max_bytes").value_or(0);
   std::string memory =
       max > 0
           ? "<p>Memory " + Meter(used / max, model.thresholds.redis_memory_warning_ratio, 0.97) +
@@ -726,17 +726,17 @@ nlohmann::json StatusJson(const StatusPageModel& model) {
                      {"used_ratio", Finite(row.used_ratio)}});
   }
   body["disks"] = std::move(disks);
-  if (const auto up = Single(model.families, "medic_redis_up")) {
-    const double hits = Single(model.families, "medic_redis_keyspace_hits_total").value_or(0);
-    const double misses = Single(model.families, "medic_redis_keyspace_misses_total").value_or(0);
+  if (const auto up = Single(model.families, "redis_up")) {
+    const double hits = Single(model.families, "redis_keyspace_hits_total").value_or(0);
+    const double misses = Single(model.families, "redis_keyspace_misses_total").value_or(0);
     body["redis"] = {
         {"up", *up == 1},
         {"keyspace_hits", hits},
         {"keyspace_misses", misses},
         {"hit_ratio",
          hits + misses > 0 ? nlohmann::json(hits / (hits + misses)) : nlohmann::json()},
-        {"memory_used_bytes", Single(model.families, "medic_redis_memory_used_bytes").value_or(0)},
-        {"memory_max_bytes", Single(model.families, "medic_redis_memory_max_bytes").value_or(0)}};
+        {"memory_used_bytes", Single(model.families, "redis_memory_used_bytes").value_or(0)},
+        {"memory_max_bytes", Single(model.families, "redis_memory_max_bytes").value_or(0)}};
   } else {
     body["redis"] = nullptr;
   }

@@ -99,8 +99,8 @@ TEST_CASE("check.sh fails on a broken copy of the monitoring files and names eac
   ReplaceInFile(copy + "/alert-rules.yml", "node_filesystem_size_bytes > 0.90",
                 "node_filesystem_size_bytes > 0.99");
   // A dashboard naming a metric medic does not export:
-  ReplaceInFile(copy + "/grafana/dashboards/medic-overview.json", "medic_redis_up{",
-                "medic_redis_upp{");
+  ReplaceInFile(copy + "/grafana/dashboards/medic-overview.json", "redis_up{",
+                "redis_upp{");
   // An invalid Alertmanager setting:
   ReplaceInFile(copy + "/alertmanager.yml", "group_wait: 10s", "group_wait: soon");
 
@@ -109,7 +109,7 @@ TEST_CASE("check.sh fails on a broken copy of the monitoring files and names eac
   CHECK(result.exit_code == 1);
   CHECK(result.output.find("FAIL promtool test rules") != std::string::npos);
   CHECK(result.output.find("FAIL amtool check-config") != std::string::npos);
-  CHECK(result.output.find("unknown metric: medic_redis_upp") != std::string::npos);
+  CHECK(result.output.find("unknown metric: redis_upp") != std::string::npos);
   CHECK(result.output.find("ok   promtool check config prometheus.yml") != std::string::npos);
   CHECK(result.output.find("all monitoring checks passed") == std::string::npos);
 }

@@ -120,9 +120,9 @@ TEST_CASE("the probe collector exports success, duration and status per target")
   medic::ProbeCollector collector({Target("bot", server.Url("/health"))});
   const auto families = collector.Collect();
   REQUIRE(families.size() == 3);
-  CHECK(families[0].name == "medic_probe_success");
+  CHECK(families[0].name == "probe_success");
   CHECK(families[0].metric.at(0).gauge.value == 1);
   CHECK(families[0].metric.at(0).label.at(0).value == "bot");
-  CHECK(families[2].name == "medic_probe_http_status_code");
+  CHECK(families[2].name == "probe_http_status_code");
   CHECK(families[2].metric.at(0).gauge.value == 200);
 }

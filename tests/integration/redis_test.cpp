@@ -32,12 +32,12 @@ TEST_CASE("redis collector reads INFO from a real redis-server") {
 
   auto families = collector.Collect();
   CHECK(collector.LastError() == "");
-  CHECK(FindMetric(families, "medic_redis_up") == 1);
-  const double hits = FindMetric(families, "medic_redis_keyspace_hits_total").value_or(-1);
-  const double misses = FindMetric(families, "medic_redis_keyspace_misses_total").value_or(-1);
+  CHECK(FindMetric(families, "redis_up") == 1);
+  const double hits = FindMetric(families, "redis_keyspace_hits_total").value_or(-1);
+  const double misses = FindMetric(families, "redis_keyspace_misses_total").value_or(-1);
   CHECK(hits >= 0);
   CHECK(misses >= 0);
-  CHECK_FALSE(FindMetric(families, "medic_redis_db_keys", {{"db", "db0"}}).has_value());
+  CHECK_FALSE(FindMetric(families, "redis_db_keys", {{"db", "db0"}}).has_value());
 
   CHECK(server.Cli({"SET", "present", "1"}).find("OK") != std::string::npos);
   CHECK(server.Cli({"SET", "leased", "1", "EX", "3600"}).find("OK") != std::string::npos);
@@ -46,28 +46,28 @@ TEST_CASE("redis collector reads INFO from a real redis-server") {
   server.Cli({"GET", "absent"});
 
   families = collector.Collect();
-  CHECK(FindMetric(families, "medic_redis_up") == 1);
+  CHECK(FindMetric(families, "redis_up") == 1);
   // Our own INFO calls touch no keys, so the counters move exactly by the test's GETs.
-  CHECK(FindMetric(families, "medic_redis_keyspace_hits_total") == hits + 2);
-  CHECK(FindMetric(families, "medic_redis_keyspace_misses_total") == misses + 1);
-  CHECK(FindMetric(families, "medic_redis_db_keys", {{"db", "db0"}}) == 2);
-  CHECK(FindMetric(families, "medic_redis_db_keys_expiring", {{"db", "db0"}}) == 1);
-  CHECK(FindMetric(families, "medic_redis_memory_used_bytes").value_or(0) > 0);
-  CHECK(FindMetric(families, "medic_redis_memory_max_bytes") == 0);
-  CHECK(FindMetric(families, "medic_redis_maxmemory_policy_info", {{"policy", "noeviction"}}) == 1);
-  CHECK(FindMetric(families, "medic_redis_info", {{"mode", "standalone"}}) == 1);
-  CHECK(FindMetric(families, "medic_redis_evicted_keys_total") == 0);
-  CHECK(FindMetric(families, "medic_redis_expired_keys_total").has_value());
-  CHECK(FindMetric(families, "medic_redis_rejected_connections_total") == 0);
-  CHECK(FindMetric(families, "medic_redis_blocked_clients") == 0);
+  CHECK(FindMetric(families, "redis_keyspace_hits_total") == hits + 2);
+  CHECK(FindMetric(families, "redis_keyspace_misses_total") == misses + 1);
+  CHECK(FindMetric(families, "redis_db_keys", {{"db", "db0"}}) == 2);
+  CHECK(FindMetric(families, "redis_db_keys_expiring", {{"db", "db0"}}) == 1);
+  CHECK(FindMetric(families, "redis_memory_used_bytes").value_or(0) > 0);
+  CHECK(FindMetric(families, "redis_memory_max_bytes") == 0);
+  CHECK(FindMetric(families, "redis_instance_info", {{"maxmemory_policy", "noeviction"}}) == 1);
+  CHECK(FindMetric(families, "redis_instance_info", {{"redis_mode", "standalone"}}) == 1);
+  CHECK(FindMetric(families, "redis_evicted_keys_total") == 0);
+  CHECK(FindMetric(families, "redis_expired_keys_total").has_value());
+  CHECK(FindMetric(families, "redis_rejected_connections_total") == 0);
+  CHECK(FindMetric(families, "redis_blocked_clients") == 0);
   // The collector's kept connection is one client.
-  CHECK(FindMetric(families, "medic_redis_connected_clients").value_or(0) >= 1);
-  CHECK(FindMetric(families, "medic_redis_uptime_seconds").value_or(-1) >= 0);
+  CHECK(FindMetric(families, "redis_connected_clients").value_or(0) >= 1);
+  CHECK(FindMetric(families, "redis_uptime_in_seconds").value_or(-1) >= 0);
 
   // One kept connection: many scrapes do not pile up clients.
   for (int i = 0; i < 5; ++i) families = collector.Collect();
-  CHECK(FindMetric(families, "medic_redis_connected_clients") == 1);
-  CHECK(FindMetric(families, "medic_redis_info", {{"version", ""}}) == std::nullopt);
+  CHECK(FindMetric(families, "redis_connected_clients") == 1);
+  CHECK(FindMetric(families, "redis_instance_info", {{"redis_version", ""}}) == std::nullopt);
 }
 
 TEST_CASE("redis AUTH: right password, wrong password, none, and a username") {
@@ -77,26 +77,26 @@ TEST_CASE("redis AUTH: right password, wrong password, none, and a username") {
   auto settings = Settings(server.address());
   settings.password = password;
   medic::RedisCollector good(settings);
-  CHECK(FindMetric(good.Collect(), "medic_redis_up") == 1);
+  CHECK(FindMetric(good.Collect(), "redis_up") == 1);
 
   settings.username = "default";
   medic::RedisCollector with_user(settings);
-  CHECK(FindMetric(with_user.Collect(), "medic_redis_up") == 1);
+  CHECK(FindMetric(with_user.Collect(), "redis_up") == 1);
 
   settings.username = "";
   settings.password = "wrong-" + password;
   medic::RedisCollector wrong(settings);
   const auto families = wrong.Collect();
-  CHECK(FindMetric(families, "medic_redis_up") == 1 - 1);
+  CHECK(FindMetric(families, "redis_up") == 1 - 1);
   CHECK(families.size() == 1);  // only up: no fake zero counters
   INFO("error: " << wrong.LastError());
   CHECK(wrong.LastError().find("auth failed") != std::string::npos);
   CHECK(wrong.LastError().find(password) == std::string::npos);
   // Repeated scrapes keep failing cleanly.
-  CHECK(FindMetric(wrong.Collect(), "medic_redis_up") == 0);
+  CHECK(FindMetric(wrong.Collect(), "redis_up") == 0);
 
   medic::RedisCollector anonymous(Settings(server.address()));
-  CHECK(FindMetric(anonymous.Collect(), "medic_redis_up") == 0);
+  CHECK(FindMetric(anonymous.Collect(), "redis_up") == 0);
   INFO("error: " << anonymous.LastError());
   CHECK(anonymous.LastError().find("auth failed") != std::string::npos);
 }
@@ -104,25 +104,25 @@ TEST_CASE("redis AUTH: right password, wrong password, none, and a username") {
 TEST_CASE("redis killed mid-test: up 0 within the timeout, back to 1 after restart") {
   medic::test::RedisServer server;
   medic::RedisCollector collector(Settings(server.address(), 1s));
-  REQUIRE(FindMetric(collector.Collect(), "medic_redis_up") == 1);
+  REQUIRE(FindMetric(collector.Collect(), "redis_up") == 1);
 
   server.Kill();
   auto started = std::chrono::steady_clock::now();
-  CHECK(FindMetric(collector.Collect(), "medic_redis_up") == 0);
+  CHECK(FindMetric(collector.Collect(), "redis_up") == 0);
   CHECK(Elapsed(started) < 1500ms);
   INFO("error: " << collector.LastError());
   CHECK_FALSE(collector.LastError().empty());
-  CHECK(FindMetric(collector.Collect(), "medic_redis_up") == 0);
+  CHECK(FindMetric(collector.Collect(), "redis_up") == 0);
 
   server.Start();  // same port
   // The very first scrape after the restart reconnects.
-  CHECK(FindMetric(collector.Collect(), "medic_redis_up") == 1);
+  CHECK(FindMetric(collector.Collect(), "redis_up") == 1);
   CHECK(collector.LastError() == "");
 
   // A restart between two scrapes leaves a dead kept connection: the next scrape redials.
   server.Kill();
   server.Start();
-  CHECK(FindMetric(collector.Collect(), "medic_redis_up") == 1);
+  CHECK(FindMetric(collector.Collect(), "redis_up") == 1);
 }
 
 TEST_CASE("a server that accepts and never answers costs one timeout") {
@@ -131,7 +131,7 @@ TEST_CASE("a server that accepts and never answers costs one timeout") {
       Settings("127.0.0.1:" + std::to_string(black_hole.port()), 800ms));
   for (int i = 0; i < 2; ++i) {
     const auto started = std::chrono::steady_clock::now();
-    CHECK(FindMetric(collector.Collect(), "medic_redis_up") == 0);
+    CHECK(FindMetric(collector.Collect(), "redis_up") == 0);
     const auto elapsed = Elapsed(started);
     CHECK(elapsed >= 700ms);
     CHECK(elapsed < 1500ms);
@@ -153,6 +153,6 @@ TEST_CASE("redis address forms and bad addresses") {
   // A unix socket path with nothing behind it: up 0, no crash.
   medic::test::TempDir dir;
   medic::RedisCollector collector(Settings(dir.Join("missing.sock")));
-  CHECK(FindMetric(collector.Collect(), "medic_redis_up") == 0);
+  CHECK(FindMetric(collector.Collect(), "redis_up") == 0);
   CHECK(collector.LastError().find("connect to") != std::string::npos);
 }

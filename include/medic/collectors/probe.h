@@ -18,8 +18,14 @@ struct ProbeResult {
 // own timeout. Results are in the order of `targets`.
 std::vector<ProbeResult> RunProbes(const std::vector<ProbeTarget>& targets);
 
-// HTTP health probes; replaces `curl -f https://…/health` and blackbox_exporter's http module
-// for these targets.
+// The module a configured probe target runs: blackbox's http_2xx with the target's method,
+// expected status, timeout and TLS settings.
+ProbeModule ProbeModuleFor(const ProbeTarget& target);
+
+// The HTTP health probes of medic's config, with blackbox_exporter's names (RunBlackboxProbe)
+// and the labels {target="<name>", module="http_2xx"} on every series: on /metrics Prometheus
+// cannot set `instance` per target as a blackbox job's relabelling does. Replaces `curl -f
+// https://…/health` and blackbox's http module for these targets.
 class ProbeCollector : public Collector {
  public:
   explicit ProbeCollector(std::vector<ProbeTarget> targets);

@@ -33,6 +33,28 @@ struct CurlRequest {
   std::string user_agent = "medic/" MEDIC_VERSION;
   std::string ca_file;                // "": the system trust store
   bool insecure_skip_verify = false;  // no certificate or host name check
+  // Which address family a name resolves to: blackbox's preferred_ip_protocol without fallback.
+  enum class IpFamily { kAny, kV4, kV6 };
+  IpFamily ip_family = IpFamily::kAny;
+  // Record the final TLS handshake (CurlResponse::tls): version and chains, for probes.
+  bool capture_tls = false;
+};
+
+// The TLS session of the last connection of a transfer (the final redirect's).
+struct CurlTlsSession {
+  bool established = false;
+  std::string version;                     // OpenSSL's "TLSv1.3"
+  std::vector<std::string> presented_der;  // as the server sent it, leaf first
+  std::vector<std::string> verified_der;   // leaf to trust anchor; empty unless verified
+};
+
+// Where the time of a transfer went, in seconds since its start (libcurl's *_TIME infos).
+struct CurlTimings {
+  double name_lookup = 0;
+  double connect = 0;
+  double tls_done = 0;  // APPCONNECT: 0 without TLS
+  double start_transfer = 0;
+  double redirect = 0;  // all redirect steps before the final transfer
 };
 
 struct CurlResponse {
@@ -48,6 +70,14 @@ struct CurlResponse {
   // after 0 ms: Couldn't connect to server"); may name the host and port.
   std::string error_detail;
   double total_seconds = 0;  // the whole call, as libcurl measured it
+  CurlTimings timings;
+  long redirects = 0;
+  long http_version = 0;     // CURL_HTTP_VERSION_1_0 / _1_1 / _2_0 / _3, 0 before an answer
+  double content_length = -1;  // Content-Length of the answer, -1 when absent
+  std::size_t body_bytes = 0;  // received (counted even when not kept)
+  std::string effective_url;   // after redirects
+  std::string primary_ip;      // the address connected to last
+  CurlTlsSession tls;          // when CurlRequest::capture_tls
 };
 
 // Performs every request concurrently on the calling thread (one libcurl multi loop), each

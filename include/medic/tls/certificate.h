@@ -16,7 +16,17 @@ struct CertificateInfo {
   std::string serial;     // upper-case hex, as `openssl x509 -serial` prints it
   double not_before = 0;  // Unix seconds
   double not_after = 0;
+  // As blackbox_exporter (Go's crypto/x509) labels probe_ssl_last_chain_info: pkix.Name's
+  // String() ("CN=leaf.test,O=medic": most specific first), the SHA-256 of the DER in lower-case
+  // hex, and the DNS subject alternative names joined with ",".
+  std::string go_subject;
+  std::string go_issuer;
+  std::string fingerprint_sha256;
+  std::string dns_names;
 };
+
+// pkix.Name.String() of Go's crypto/x509 for `name`.
+std::string GoNameString(const X509_NAME* name);
 
 CertificateInfo DescribeCertificate(X509* certificate);
 

@@ -30,6 +30,10 @@ SslCtxPtr NewProbeContext(const std::string& ca_file);
 // (or the host when it is a name). Never throws for network or TLS failures.
 TlsProbeResult ProbeTls(const CertEndpoint& endpoint, SSL_CTX* context);
 
+// Opens a TCP connection to host:port within `timeout` and closes it: "" on success, else why
+// not (resolve, refused, timed out). blackbox's tcp prober without TLS.
+std::string ProbeTcpConnect(const std::string& address, Duration timeout);
+
 // "expired", "not yet valid", "self-signed", "unknown CA", "hostname mismatch", or OpenSSL's
 // own text for rarer errors.
 std::string VerifyErrorReason(long code);

@@ -94,12 +94,12 @@ TEST_CASE("nothing to check is OK with a reason; all OK says so") {
   CHECK(report.overall == State::kOk);
   CHECK(report.reason == "nothing to check: no collector produced health metrics");
   std::vector<prometheus::MetricFamily> f;
-  medic::MetricFamilyBuilder::Gauge("medic_redis_up", "").Add(0).MoveInto(f);
+  medic::MetricFamilyBuilder::Gauge("redis_up", "").Add(0).MoveInto(f);
   report = medic::health::Evaluate(f, {}, 0);
   CHECK(report.overall == State::kFail);
   CHECK(report.reason == "1 failing: redis down");
   f.clear();
-  medic::MetricFamilyBuilder::Gauge("medic_probe_success", "")
+  medic::MetricFamilyBuilder::Gauge("probe_success", "")
       .Add(1, {{"target", "x"}})
       .MoveInto(f);
   report = medic::health::Evaluate(f, {}, 0);

@@ -36,8 +36,8 @@ inline std::vector<prometheus::MetricFamily> SampleFamilies(const std::string& h
   MetricFamilyBuilder::Gauge("container_spec_memory_limit_bytes", "")
       .Add(512 * 1048576.0, {{"name", bot}, {"image", "bot:1"}, {"id", "abc"}})
       .MoveInto(f);
-  MetricFamilyBuilder::Gauge("medic_probe_success", "").Add(1, {{"target", "health"}}).MoveInto(f);
-  MetricFamilyBuilder::Gauge("medic_probe_http_status_code", "")
+  MetricFamilyBuilder::Gauge("probe_success", "").Add(1, {{"target", "health"}}).MoveInto(f);
+  MetricFamilyBuilder::Gauge("probe_http_status_code", "")
       .Add(200, {{"target", "health"}})
       .MoveInto(f);
   MetricFamilyBuilder::Counter("medic_log_matches_total", "")
@@ -82,11 +82,11 @@ inline std::vector<prometheus::MetricFamily> SampleFamilies(const std::string& h
       .Add(1, {{"name", "db"}})
       .Add(1, {{"name", "uploads"}})
       .MoveInto(f);
-  MetricFamilyBuilder::Gauge("medic_redis_up", "").Add(1).MoveInto(f);
-  MetricFamilyBuilder::Counter("medic_redis_keyspace_hits_total", "").Add(700).MoveInto(f);
-  MetricFamilyBuilder::Counter("medic_redis_keyspace_misses_total", "").Add(300).MoveInto(f);
-  MetricFamilyBuilder::Gauge("medic_redis_memory_used_bytes", "").Add(50 * 1048576.0).MoveInto(f);
-  MetricFamilyBuilder::Gauge("medic_redis_memory_max_bytes", "").Add(100 * 1048576.0).MoveInto(f);
+  MetricFamilyBuilder::Gauge("redis_up", "").Add(1).MoveInto(f);
+  MetricFamilyBuilder::Counter("redis_keyspace_hits_total", "").Add(700).MoveInto(f);
+  MetricFamilyBuilder::Counter("redis_keyspace_misses_total", "").Add(300).MoveInto(f);
+  MetricFamilyBuilder::Gauge("redis_memory_used_bytes", "").Add(50 * 1048576.0).MoveInto(f);
+  MetricFamilyBuilder::Gauge("redis_memory_max_bytes", "").Add(100 * 1048576.0).MoveInto(f);
   MetricFamilyBuilder::Gauge("medic_scrape_collector_success", "")
       .Add(1, {{"collector", "filesystem"}})
       .Add(0, {{"collector", "cert"}})
