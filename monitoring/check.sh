@@ -161,7 +161,7 @@ metric_names() {
   {
     grep -v '^ *#' "$dir/alert-rules.yml"
     cat "$work/exprs.txt" 2>/dev/null
-  } | grep -oE '\b(medic|container|process|http)_[a-zA-Z0-9_]+' | sort -u >"$work/used.txt"
+  } | grep -oE '\b(medic|container|machine|process|http|node|probe|redis)_[a-zA-Z0-9_]+' | sort -u >"$work/used.txt"
   for name in $(cat "$work/used.txt"); do
     grep -qx "$name" "$dir/known-metrics.txt" || { echo "unknown metric: $name"; status=1; }
   done

@@ -18,7 +18,15 @@ struct FieldMetric {
 };
 
 // redis_exporter 1.45's metricMapGauges and metricMapCounters for Redis (Tile38 and KeyDB
-// fields left out), plus the fields 1.45 exports that older maps lacked. Order matters only for
+// fields left out), plus the fields 1.45 exports that older maps lacked. Left out as well: the
+// 13 names `promtool check metrics` refuses (abbreviated units: redis_{rdb_last,
+// rdb_current}_bgsave_duration_sec, redis_{aof_last,aof_current}_rewrite_duration_sec; counters
+// without _total: redis_total_{error_replies,reads_processed,writes_processed},
+// redis_unexpected_error_replies, redis_dump_payload_sanitizations,
+// redis_io_threaded_{reads,writes}_processed; gauges with _total:
+// redis_migrate_cached_sockets_total, redis_expired_time_cap_reached_total). medic's output
+// must pass the lint, and none of the public dashboards and rules in tests/fixtures/community
+// reads them. Order matters only for
 // readability; the exposition is sorted by the serializer's caller.
 constexpr FieldMetric kFieldMetrics[] = {
     // Server
@@ -66,12 +74,10 @@ constexpr FieldMetric kFieldMetrics[] = {
     {"mem_not_counted_for_evict", "mem_not_counted_for_eviction_bytes", Kind::kGauge},
     {"lazyfree_pending_objects", "lazyfree_pending_objects", Kind::kGauge},
     {"active_defrag_running", "active_defrag_running", Kind::kGauge},
-    {"migrate_cached_sockets", "migrate_cached_sockets_total", Kind::kGauge},
     {"active_defrag_hits", "defrag_hits", Kind::kGauge},
     {"active_defrag_misses", "defrag_misses", Kind::kGauge},
     {"active_defrag_key_hits", "defrag_key_hits", Kind::kGauge},
     {"active_defrag_key_misses", "defrag_key_misses", Kind::kGauge},
-    {"expired_time_cap_reached_count", "expired_time_cap_reached_total", Kind::kGauge},
     {"number_of_cached_scripts", "number_of_cached_scripts", Kind::kGauge},
     // Persistence
     {"loading", "loading_dump_file", Kind::kGauge},
@@ -79,14 +85,10 @@ constexpr FieldMetric kFieldMetrics[] = {
     {"rdb_bgsave_in_progress", "rdb_bgsave_in_progress", Kind::kGauge},
     {"rdb_last_save_time", "rdb_last_save_timestamp_seconds", Kind::kGauge},
     {"rdb_last_bgsave_status", "rdb_last_bgsave_status", Kind::kGauge},
-    {"rdb_last_bgsave_time_sec", "rdb_last_bgsave_duration_sec", Kind::kGauge},
-    {"rdb_current_bgsave_time_sec", "rdb_current_bgsave_duration_sec", Kind::kGauge},
     {"rdb_last_cow_size", "rdb_last_cow_size_bytes", Kind::kGauge},
     {"aof_enabled", "aof_enabled", Kind::kGauge},
     {"aof_rewrite_in_progress", "aof_rewrite_in_progress", Kind::kGauge},
     {"aof_rewrite_scheduled", "aof_rewrite_scheduled", Kind::kGauge},
-    {"aof_last_rewrite_time_sec", "aof_last_rewrite_duration_sec", Kind::kGauge},
-    {"aof_current_rewrite_time_sec", "aof_current_rewrite_duration_sec", Kind::kGauge},
     {"aof_last_cow_size", "aof_last_cow_size_bytes", Kind::kGauge},
     {"aof_current_size", "aof_current_size_bytes", Kind::kGauge},
     {"aof_base_size", "aof_base_size_bytes", Kind::kGauge},
@@ -114,13 +116,6 @@ constexpr FieldMetric kFieldMetrics[] = {
     {"evicted_keys", "evicted_keys_total", Kind::kCounter},
     {"keyspace_hits", "keyspace_hits_total", Kind::kCounter},
     {"keyspace_misses", "keyspace_misses_total", Kind::kCounter},
-    {"total_error_replies", "total_error_replies", Kind::kCounter},
-    {"unexpected_error_replies", "unexpected_error_replies", Kind::kCounter},
-    {"dump_payload_sanitizations", "dump_payload_sanitizations", Kind::kCounter},
-    {"total_reads_processed", "total_reads_processed", Kind::kCounter},
-    {"total_writes_processed", "total_writes_processed", Kind::kCounter},
-    {"io_threaded_reads_processed", "io_threaded_reads_processed", Kind::kCounter},
-    {"io_threaded_writes_processed", "io_threaded_writes_processed", Kind::kCounter},
     // Replication
     {"connected_slaves", "connected_slaves", Kind::kGauge},
     {"repl_backlog_size", "replication_backlog_bytes", Kind::kGauge},

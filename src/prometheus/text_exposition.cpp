@@ -33,6 +33,20 @@ void AppendDouble(std::string& out, double value) {
   }
 }
 
+// A bucket bound or quantile as the label text queries match ("99.9", not %.16g's
+// "99.90000000000001"): the shortest text that reads back as the same double, as Go's
+// strconv.FormatFloat(v, 'g', -1, 64) writes it for client_golang's exporters.
+void AppendLabelDouble(std::string& out, double value) {
+  if (!std::isfinite(value)) {
+    AppendDouble(out, value);
+    return;
+  }
+  std::array<char, 32> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                    std::chars_format::general);
+  out.append(buffer.data(), result.ptr);
+}
+
 template <typename Integer>
 void AppendInteger(std::string& out, Integer value) {
   std::array<char, 24> buffer{};
@@ -100,7 +114,7 @@ void AppendHead(std::string& out, const MetricFamily& family, const ClientMetric
       if (extra->infinite_text) {
         out += "+Inf";
       } else {
-        AppendDouble(out, extra->value);
+        AppendLabelDouble(out, extra->value);
       }
       out += '"';
     }

@@ -41,7 +41,7 @@ TEST_CASE("scrape passes promtool check metrics and carries the self metrics") {
         1);
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="probe")") == 1);
   CHECK(FindSample(scrape.body, "medic_scrape_collector_success", R"(collector="process")") == 1);
-  CHECK(FindSample(scrape.body, "probe_success", R"(target="nowhere")") == 0);
+  CHECK(FindSample(scrape.body, "probe_success", R"(target="nowhere",module="http_2xx")") == 0);
   // Labelled with the filesystem the path would be on, as written in the config.
   CHECK(scrape.body.find(",mountpoint=\"/nonexistent/mount\"} 1\n") != std::string::npos);
   CHECK(scrape.body.find("\nnode_filesystem_device_error{device=") != std::string::npos);

@@ -132,6 +132,23 @@ TEST_CASE("exposition text: histograms (with and without the +Inf bucket) and su
   CHECK(text.find("medic_summary{quantile=\"0.99\"} Nan\n") != std::string::npos);
 }
 
+TEST_CASE("exposition text: quantiles and bounds as label text that queries match, like Go's") {
+  auto summary = Family("redis_latency_percentiles_usec", MetricType::Summary);
+  ClientMetric quantiles;
+  quantiles.summary.quantile = {{50, 1.003}, {99.9, 3.007}, {0.1, 1}};
+  summary.metric.push_back(quantiles);
+  auto histogram = Family("medic_seconds", MetricType::Histogram);
+  ClientMetric buckets;
+  buckets.histogram.bucket = {{1, 0.3}, {2, 1e6}, {3, kInf}};
+  histogram.metric.push_back(buckets);
+  const std::string text = medic::SerializeTextExposition({summary, histogram});
+  CHECK(text.find("redis_latency_percentiles_usec{quantile=\"99.9\"} 3.007\n") != std::string::npos);
+  CHECK(text.find("redis_latency_percentiles_usec{quantile=\"50\"} 1.003\n") != std::string::npos);
+  CHECK(text.find("redis_latency_percentiles_usec{quantile=\"0.1\"} 1\n") != std::string::npos);
+  CHECK(text.find("medic_seconds_bucket{le=\"0.3\"} 1\n") != std::string::npos);
+  CHECK(text.find("medic_seconds_bucket{le=\"1e+06\"} 2\n") != std::string::npos);
+}
+
 TEST_CASE("exposition text: random values and labels match prometheus-cpp, bytes made UTF-8") {
   std::mt19937_64 random(20261129);
   std::uniform_int_distribution<int> exponent(-320, 308);
