@@ -406,8 +406,9 @@ std::string FleetHostName(const ConfigNode& node) {
   const std::string name = node.NonEmptyString();
   static const RE2 kHostName(R"([A-Za-z0-9_.:%-]+)");
   if (name.size() > 253 || !RE2::FullMatch(name, kHostName)) {
-    node.Fail("\"" + name.substr(0, 64) +
-              "\" is not a host name or address (letters, digits, . - _ : %; no port, no brackets)");
+    node.Fail(
+        "\"" + name.substr(0, 64) +
+        "\" is not a host name or address (letters, digits, . - _ : %; no port, no brackets)");
   }
   return name;
 }
@@ -458,8 +459,9 @@ FleetSettings ParseFleet(const ConfigNode& node) {
   if (auto v = map.Optional("replica_window")) {
     settings.replica_window = v->DurationValue();
     if (settings.replica_window > std::chrono::hours(1)) {
-      v->Fail("at most 1h: replicas evaluate seconds apart, a longer window folds separate "
-              "outages");
+      v->Fail(
+          "at most 1h: replicas evaluate seconds apart, a longer window folds separate "
+          "outages");
     }
   }
   map.Finish();

@@ -247,8 +247,8 @@ struct FleetSettings {
   // What an alert without the host label means to this medic. Ignored by default: with one
   // receiver for every medic, acting would make every medic act on one incident.
   enum class WithoutHostLabel { kIgnore, kAct };
-  std::string host;                    // this medic's name; the loader defaults it to hostname
-  std::vector<std::string> aliases;    // more names of this host (FQDN, address)
+  std::string host;                     // this medic's name; the loader defaults it to hostname
+  std::vector<std::string> aliases;     // more names of this host (FQDN, address)
   std::string host_label = "instance";  // compared without its :port, case-insensitively
   WithoutHostLabel without_host_label = WithoutHostLabel::kIgnore;
   // Labels that tell Prometheus replicas apart; alerts equal without them, whose startsAt lie

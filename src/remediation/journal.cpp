@@ -412,8 +412,8 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
     std::string key;
     std::string alertname;
     std::string json;
-    std::string replica_group;           // folding only
-    std::optional<double> starts_unix;   // folding only
+    std::string replica_group;          // folding only
+    std::optional<double> starts_unix;  // folding only
   };
   std::vector<AlertRow> rows;
   rows.reserve(notification.alerts.size());
@@ -538,9 +538,8 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
               if (state == JobState::kRunning) {
                 // Told once per incident: medic is already on it.
                 job.notice_added = InsertNotice(
-                    db,
-                    {0, plan.remediation, plan.target, key, "skipped_duplicate", row.alertname,
-                     "attempt " + std::to_string(last_attempt) + " is running", now, ""});
+                    db, {0, plan.remediation, plan.target, key, "skipped_duplicate", row.alertname,
+                         "attempt " + std::to_string(last_attempt) + " is running", now, ""});
               }
               result.jobs.push_back(std::move(job));
               continue;

@@ -206,10 +206,10 @@ StepOutcome StepRunner::Restart(const StepSettings& step, JobContext& context) {
     const nlohmann::json state =
         inspect.is_object() ? inspect.value("State", nlohmann::json::object()) : nlohmann::json();
     const bool running = state.is_object() && state.value("Running", false);
-    const auto started = state.is_object() && state.contains("StartedAt") &&
-                                 state["StartedAt"].is_string()
-                             ? docker::ParseTimestamp(state["StartedAt"].get<std::string>())
-                             : std::nullopt;
+    const auto started =
+        state.is_object() && state.contains("StartedAt") && state["StartedAt"].is_string()
+            ? docker::ParseTimestamp(state["StartedAt"].get<std::string>())
+            : std::nullopt;
     if (running && started && *started >= *interrupted_at) {
       return {StepState::kSucceeded,
               "not restarted again: " + context.job->target + " started at " +

@@ -64,8 +64,7 @@ void WebhookHandler::SetFleet(const std::optional<FleetSettings>& fleet) {
         "webhook: fleet: acting on alerts whose {} names {}; alerts without it are {}; replicas "
         "folded without labels [{}] within {}",
         fleet->host_label, names,
-        fleet->without_host_label == FleetSettings::WithoutHostLabel::kAct ? "acted on"
-                                                                           : "ignored",
+        fleet->without_host_label == FleetSettings::WithoutHostLabel::kAct ? "acted on" : "ignored",
         [&] {
           std::string labels;
           for (const auto& label : fleet->ignore_labels) {

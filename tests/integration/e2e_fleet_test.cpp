@@ -108,27 +108,26 @@ struct Fleet {
                      "\"]\n  labels: {instance: " + host.name + "}\n";
       // host-1's restart waits 4 s for its bot to stop: long enough to kill medic inside it.
       const std::string stop_timeout = host.index == 1 ? "4s" : "1s";
-      host.config =
-          "data_dir: " + dir.Join("medic-" + std::to_string(host.index)) + "\n" +
-          "docker: {host: \"" + DockerHost() + "\", timeout: 10s}\n" +
-          "webhook: {bearer_token_file: " + dir.Join("token") + "}\n" +
-          "fleet: {host: " + host.name + "}\n" + "targets: [" + host.bot->name() + "]\n" +
-          "remediations:\n"
-          "  - name: service-down\n"
-          "    match: {alertname: ServiceDown, severity: critical}\n"
-          "    target: " +
-          host.bot->name() +
-          "\n"
-          "    silent: true\n"
-          "    cooldown: 0s\n"
-          "    retry_backoff: 2s\n"
-          "    steps:\n"
-          "      - restart: {timeout: " +
-          stop_timeout +
-          "}\n"
-          "      - verify: {url: \"http://127.0.0.1:" +
-          std::to_string(host.bot_port) +
-          "/health\", attempts: 60, interval: 500ms, timeout: 1s}\n";
+      host.config = "data_dir: " + dir.Join("medic-" + std::to_string(host.index)) + "\n" +
+                    "docker: {host: \"" + DockerHost() + "\", timeout: 10s}\n" +
+                    "webhook: {bearer_token_file: " + dir.Join("token") + "}\n" +
+                    "fleet: {host: " + host.name + "}\n" + "targets: [" + host.bot->name() + "]\n" +
+                    "remediations:\n"
+                    "  - name: service-down\n"
+                    "    match: {alertname: ServiceDown, severity: critical}\n"
+                    "    target: " +
+                    host.bot->name() +
+                    "\n"
+                    "    silent: true\n"
+                    "    cooldown: 0s\n"
+                    "    retry_backoff: 2s\n"
+                    "    steps:\n"
+                    "      - restart: {timeout: " +
+                    stop_timeout +
+                    "}\n"
+                    "      - verify: {url: \"http://127.0.0.1:" +
+                    std::to_string(host.bot_port) +
+                    "/health\", attempts: 60, interval: 500ms, timeout: 1s}\n";
       host.StartMedic();
     }
     dir.Write("review-bot.yml", bot_targets);
@@ -147,12 +146,11 @@ struct Fleet {
     const int gossip[2] = {FreePort(), FreePort()};
     for (int i = 0; i < 2; ++i) {
       alertmanagers.push_back(std::make_unique<Alertmanager>(
-          am_config,
-          std::vector<std::string>{
-              "--cluster.listen-address=127.0.0.1:" + std::to_string(gossip[i]),
-              "--cluster.peer=127.0.0.1:" + std::to_string(gossip[1 - i]),
-              "--cluster.peer-timeout=0s", "--cluster.gossip-interval=100ms",
-              "--cluster.pushpull-interval=1s", "--cluster.settle-timeout=1s"}));
+          am_config, std::vector<std::string>{
+                         "--cluster.listen-address=127.0.0.1:" + std::to_string(gossip[i]),
+                         "--cluster.peer=127.0.0.1:" + std::to_string(gossip[1 - i]),
+                         "--cluster.peer-timeout=0s", "--cluster.gossip-interval=100ms",
+                         "--cluster.pushpull-interval=1s", "--cluster.settle-timeout=1s"}));
     }
 
     // The shipped Prometheus config, both replicas, without the relabelling that would drop
@@ -172,13 +170,14 @@ struct Fleet {
                         "      regex: replica|prometheus_replica\n",
                         "");
       const std::string alertmanager_targets =
-          "\"127.0.0.1:" + std::to_string(alertmanagers[0]->port()) + "\", \"127.0.0.1:" +
-          std::to_string(alertmanagers[1]->port()) + "\"";
+          "\"127.0.0.1:" + std::to_string(alertmanagers[0]->port()) +
+          "\", \"127.0.0.1:" + std::to_string(alertmanagers[1]->port()) + "\"";
       config = Replaced(config, "\"alertmanager-1:9093\", \"alertmanager-2:9093\"",
                         alertmanager_targets);
       config = Replaced(config, "\"alertmanager-1:9093\", \"alertmanager-2:9093\"",
                         alertmanager_targets);
-      config = Replaced(config, "files: [targets/medic.yml]", "files: [" + dir.Join("medic.yml") + "]");
+      config =
+          Replaced(config, "files: [targets/medic.yml]", "files: [" + dir.Join("medic.yml") + "]");
       config = Replaced(config, "files: [targets/review-bot.yml]",
                         "files: [" + dir.Join("review-bot.yml") + "]");
       replicas.push_back(std::make_unique<PrometheusServer>(

@@ -160,8 +160,7 @@ TEST_CASE("check.sh checks the fleet files: syntax, target labels, one medic URL
   CHECK(result.output.find("ServiceDown: expected receivers medic,human, got medic") !=
         std::string::npos);
   CHECK(result.output.find("the medic receiver's URLs name hosts [host-1 host-2 host-3], "
-                           "targets/medic.yml [host-1 host-2 host-3 host-4]") !=
-        std::string::npos);
+                           "targets/medic.yml [host-1 host-2 host-3 host-4]") != std::string::npos);
   CHECK(result.output.find("ok   promtool check config prometheus.yml") != std::string::npos);
 }
 

@@ -74,10 +74,10 @@ Alertmanager::Alertmanager(const std::string& config_yaml, std::vector<std::stri
     : port_(FreePort()) {
   dir_.Write("alertmanager.yml", config_yaml);
   std::filesystem::create_directories(dir_.Join("data"));
-  std::vector<std::string> argv{
-      "/usr/bin/prometheus-alertmanager", "--config.file=" + dir_.Join("alertmanager.yml"),
-      "--storage.path=" + dir_.Join("data"),
-      "--web.listen-address=127.0.0.1:" + std::to_string(port_)};
+  std::vector<std::string> argv{"/usr/bin/prometheus-alertmanager",
+                                "--config.file=" + dir_.Join("alertmanager.yml"),
+                                "--storage.path=" + dir_.Join("data"),
+                                "--web.listen-address=127.0.0.1:" + std::to_string(port_)};
   for (auto& flag : cluster_flags) argv.push_back(std::move(flag));
   process_ = std::make_unique<Subprocess>(
       argv,

@@ -433,8 +433,7 @@ TEST_CASE("fleet: absent acts on every alert; present defaults host to the hostn
       "medic.yml");
   REQUIRE(full.fleet);
   CHECK(full.fleet->host == "host-2");
-  CHECK(full.fleet->aliases ==
-        std::vector<std::string>{"host-2.example.com", "10.0.0.2", "::1"});
+  CHECK(full.fleet->aliases == std::vector<std::string>{"host-2.example.com", "10.0.0.2", "::1"});
   CHECK(full.fleet->host_label == "node");
   CHECK(full.fleet->without_host_label == medic::FleetSettings::WithoutHostLabel::kAct);
   CHECK(full.fleet->ignore_labels == std::vector<std::string>{"replica", "cluster"});
@@ -448,8 +447,7 @@ TEST_CASE("fleet: a bad key, host, label or window names the key and the line") 
   CHECK(port.find("no port") != std::string::npos);
   CHECK(ErrorOf("fleet: {host: \"[::1]\"}\n").find("fleet.host:") != std::string::npos);
   CHECK(ErrorOf("fleet: {aliases: [\"a b\"]}\n").find("fleet.aliases") != std::string::npos);
-  CHECK(ErrorOf("fleet: {host_label: \"1bad\"}\n").find("fleet.host_label:") !=
-        std::string::npos);
+  CHECK(ErrorOf("fleet: {host_label: \"1bad\"}\n").find("fleet.host_label:") != std::string::npos);
   CHECK(ErrorOf("fleet: {without_host_label: maybe}\n").find("must be ignore or act") !=
         std::string::npos);
   CHECK(ErrorOf("fleet: {ignore_labels: [instance]}\n").find("alerts of different hosts") !=

@@ -69,8 +69,9 @@ TEST_CASE("fleet reloads whole: host, aliases, labels and window need no restart
   const auto with_fleet = LoadConfigText(kBase + "fleet: {host: host-1}\n", "a.yml");
   CHECK(SettingsNeedingRestart(started, with_fleet).empty());
   const auto renamed = LoadConfigText(
-      kBase + "fleet:\n  host: host-9\n  aliases: [host-9.example.com]\n  host_label: node\n"
-              "  ignore_labels: [replica]\n  replica_window: 30s\n",
+      kBase +
+          "fleet:\n  host: host-9\n  aliases: [host-9.example.com]\n  host_label: node\n"
+          "  ignore_labels: [replica]\n  replica_window: 30s\n",
       "a.yml");
   CHECK(SettingsNeedingRestart(with_fleet, renamed).empty());
   CHECK(SettingsNeedingRestart(renamed, started).empty());

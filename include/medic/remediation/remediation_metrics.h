@@ -74,7 +74,7 @@ class RemediationMetrics : public Collector {
   double truncated_alerts_ = 0;
   double capped_alerts_ = 0;
   std::map<std::string, double> ignored_alerts_;  // by reason, both at 0 from start-up
-  std::function<JournalUsage()> journal_usage_;  // guarded by mutex_
+  std::function<JournalUsage()> journal_usage_;   // guarded by mutex_
 };
 
 }  // namespace medic::remediation

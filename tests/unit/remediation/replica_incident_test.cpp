@@ -149,8 +149,7 @@ TEST_CASE("one replica resolves while the other still fires: still one run") {
                   ReplicaAlert("b", "2026-11-29T03:00:06Z")}) ==
         std::vector<IntakeOutcome>{kQueued, kDuplicate});
   f.Heal();
-  CHECK(f.Intake({ReplicaAlert("a", "2026-11-29T03:00:00Z", "resolved",
-                               "2026-11-29T03:01:30Z"),
+  CHECK(f.Intake({ReplicaAlert("a", "2026-11-29T03:00:00Z", "resolved", "2026-11-29T03:01:30Z"),
                   ReplicaAlert("b", "2026-11-29T03:00:06Z")}) ==
         std::vector<IntakeOutcome>{kDuplicate});
   CHECK(f.Intake({ReplicaAlert("b", "2026-11-29T03:00:06Z")}) ==

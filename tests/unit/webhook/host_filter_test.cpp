@@ -70,6 +70,5 @@ TEST_CASE("host_label names another label: instance then means nothing") {
   const HostFilter filter(settings);
   CHECK(filter.Classify({{"instance", "host-2:9469"}}) == Verdict::kNoHostLabel);
   CHECK(filter.Classify({{"instance", "host-1:9469"}, {"node", "host-2"}}) == Verdict::kOwn);
-  CHECK(filter.Classify({{"instance", "host-2:9469"}, {"node", "host-1"}}) ==
-        Verdict::kOtherHost);
+  CHECK(filter.Classify({{"instance", "host-2:9469"}, {"node", "host-1"}}) == Verdict::kOtherHost);
 }
