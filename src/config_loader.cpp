@@ -3,6 +3,7 @@
 #include "medic/collectors/backup.h"
 #include "medic/logs/rule_matcher.h"
 #include "medic/web/ip_network.h"
+#include "medic/webhook/host_filter.h"
 
 #include <re2/re2.h>
 
@@ -405,7 +406,9 @@ JournalSettings ParseJournal(const ConfigNode& node, JournalSettings defaults) {
 std::string FleetHostName(const ConfigNode& node) {
   const std::string name = node.NonEmptyString();
   static const RE2 kHostName(R"([A-Za-z0-9_.:%-]+)");
-  if (name.size() > 253 || !RE2::FullMatch(name, kHostName)) {
+  // "host-2:9469" would never equal a label's host part, which is compared without its port.
+  if (name.size() > 253 || !RE2::FullMatch(name, kHostName) ||
+      webhook::HostWithoutPort(name) != name) {
     node.Fail(
         "\"" + name.substr(0, 64) +
         "\" is not a host name or address (letters, digits, . - _ : %; no port, no brackets)");
