@@ -31,4 +31,6 @@ python3 "$root/bench/auth_flood_bench.py" --medic "$MEDIC_BINARY" --root "$root"
 # 10,000 idle, 500 slowloris and 300 stalled TLS connections while scraping and healing, beside
 # node_exporter on the same flood.
 python3 "$root/bench/connection_flood_bench.py" --medic "$MEDIC_BINARY" --root "$root"
+# A fleet's broadcast: 20 medics behind one Alertmanager receiver, 1,000 alerts for 20 hosts.
+python3 "$root/bench/fleet_bench.py" --medic "$MEDIC_BINARY" --root "$root"
 echo "bench: whole run ${SECONDS} s (budget: 600 s; includes the build unless MEDIC_BINARY is set)"

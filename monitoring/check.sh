@@ -8,6 +8,9 @@
 #      tests/routes.txt names for it
 #   6. every Grafana panel expression parses (as recording rules through promtool)
 #   7. every metric named by a rule or a panel is in known-metrics.txt
+#   8. fleet/: promtool check config prometheus.yml (its file_sd target files too), amtool
+#      check-config alertmanager.yml, the remediable alerts reach every medic and a human, and
+#      the medic receiver lists exactly the hosts of targets/medic.yml
 # Usage: monitoring/check.sh [MONITORING_DIR] (default: the directory of this script).
 # Needs promtool (prometheus), amtool (prometheus-alertmanager) and jq.
 set -uo pipefail
@@ -55,13 +58,13 @@ step "every alert has a firing and a silent test case" coverage
 step "promtool check config prometheus.yml" promtool check config "$dir/prometheus.yml"
 # Alertmanager reads its secrets from files; check a copy whose two secret paths (each written
 # once in alertmanager.yml) point at temporary files that exist.
-alertmanager_config() {
-  local config="$work/alertmanager.yml" path
-  cp "$dir/alertmanager.yml" "$config"
+alertmanager_config() {  # alertmanager_config [FILE]: default alertmanager.yml
+  local source="${1:-$dir/alertmanager.yml}" config="$work/alertmanager-checked.yml" path
+  cp "$source" "$config"
   printf 'check-token\n' >"$work/medic-webhook-token"
   printf 'http://127.0.0.1:1/slack\n' >"$work/slack-webhook-url"
   for path in /run/secrets/medic-webhook-token /run/secrets/slack-webhook-url; do
-    [ "$(grep -cF "$path" "$config")" -eq 1 ] || { echo "alertmanager.yml: $path must appear exactly once"; return 1; }
+    [ "$(grep -cF "$path" "$config")" -eq 1 ] || { echo "$source: $path must appear exactly once"; return 1; }
     sed -i "s|$path|$work/${path##*/}|" "$config"
   done
   amtool check-config "$config"
@@ -168,6 +171,36 @@ metric_names() {
   return $status
 }
 step "rules and panels use only known metric names" metric_names
+
+# The fleet set-up (monitoring/fleet/): many hosts, HA Prometheus and Alertmanager.
+fleet_prometheus() {
+  promtool check config "$dir/fleet/prometheus.yml" || return 1
+  # promtool does not read file_sd files: each must be a list of groups whose instance label
+  # names a host.
+  local file
+  for file in "$dir"/fleet/targets/*.yml; do
+    promtool check config <(printf 'scrape_configs:\n  - job_name: x\n    file_sd_configs: [{files: [%s]}]\n' "$file") >/dev/null || return 1
+    [ "$(grep -c 'targets:' "$file")" -eq "$(grep -c 'instance:' "$file")" ] || { echo "$file: every target group needs labels: {instance: HOST}"; return 1; }
+  done
+}
+step "promtool check config fleet/prometheus.yml" fleet_prometheus
+step "amtool check-config fleet/alertmanager.yml" alertmanager_config "$dir/fleet/alertmanager.yml"
+fleet_routes() {
+  local status=0 name got
+  for name in ServiceDown HighErrorRate HighMemoryUsage; do
+    got="$(amtool config routes test --config.file="$dir/fleet/alertmanager.yml" "alertname=$name" instance=host-2 </dev/null 2>/dev/null | head -1)"
+    [ "$got" = "medic,human" ] || { echo "$name: expected receivers medic,human, got ${got:-nothing}"; status=1; }
+  done
+  got="$(amtool config routes test --config.file="$dir/fleet/alertmanager.yml" alertname=CertificateExpiringSoon instance=host-2 </dev/null 2>/dev/null | head -1)"
+  [ "$got" = "human" ] || { echo "CertificateExpiringSoon: expected receivers human, got ${got:-nothing}"; status=1; }
+  # One medic URL per host that Prometheus scrapes a medic on, and no other.
+  local hosts urls
+  hosts="$(sed -n 's/.*instance: *\([A-Za-z0-9_.-]*\).*/\1/p' "$dir/fleet/targets/medic.yml" | sort)"
+  urls="$(sed -n 's|.*- url: *https\{0,1\}://\([A-Za-z0-9_.-]*\):[0-9]*/webhook.*|\1|p' "$dir/fleet/alertmanager.yml" | sort)"
+  [ -n "$hosts" ] && [ "$hosts" = "$urls" ] || { echo "the medic receiver's URLs name hosts [$(echo $urls)], targets/medic.yml [$(echo $hosts)]"; status=1; }
+  return $status
+}
+step "fleet: remediable alerts reach every medic and a human" fleet_routes
 
 if [ "$failures" -ne 0 ]; then
   echo "check.sh: $failures check(s) failed" >&2

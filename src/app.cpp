@@ -118,6 +118,7 @@ App::ReloadOutcome App::Reload() {
     }
     outcome.needs_restart = SettingsNeedingRestart(started_config_, config);
     const std::optional<WebhookSettings> webhook_settings = config.webhook;
+    const std::optional<FleetSettings> fleet_settings = config.fleet;
     const std::string web_config_file = config.web.config_file;
     // Everything that can fail is built before anything is swapped: a bad file changes nothing.
     auto next = BuildRuntime(std::move(config));
@@ -128,7 +129,7 @@ App::ReloadOutcome App::Reload() {
       throw std::runtime_error(web_config_file + ": " + error.what());
     }
     for (const auto& setting : web_not_applied) outcome.needs_restart.push_back(setting);
-    if (webhook_ && webhook_settings) webhook_->Reconfigure(*webhook_settings);
+    if (webhook_ && webhook_settings) webhook_->Reconfigure(*webhook_settings, fleet_settings);
     {
       std::lock_guard lock(runtime_mutex_);
       runtime_ = std::move(next);

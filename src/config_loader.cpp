@@ -3,9 +3,13 @@
 #include "medic/collectors/backup.h"
 #include "medic/logs/rule_matcher.h"
 #include "medic/web/ip_network.h"
+#include "medic/webhook/host_filter.h"
 
 #include <re2/re2.h>
 
+#include <unistd.h>
+
+#include <climits>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -24,6 +28,12 @@ collectors:
   filesystem:
     mountpoints: [/]
 )";
+
+std::string LocalHostName() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0) return "";
+  return name;
+}
 
 void CheckListenAddress(const ConfigNode& node, const std::string& address) {
   const auto colon = address.rfind(':');
@@ -433,6 +443,76 @@ JournalSettings ParseJournal(const ConfigNode& node, JournalSettings defaults) {
   return settings;
 }
 
+// A host name as alerts carry it: no port, no spaces, no brackets (an IPv6 address is written
+// bare: ::1).
+std::string FleetHostName(const ConfigNode& node) {
+  const std::string name = node.NonEmptyString();
+  static const RE2 kHostName(R"([A-Za-z0-9_.:%-]+)");
+  // "host-2:9469" would never equal a label's host part, which is compared without its port.
+  if (name.size() > 253 || !RE2::FullMatch(name, kHostName) ||
+      webhook::HostWithoutPort(name) != name) {
+    node.Fail(
+        "\"" + name.substr(0, 64) +
+        "\" is not a host name or address (letters, digits, . - _ : %; no port, no brackets)");
+  }
+  return name;
+}
+
+std::string LabelName(const ConfigNode& node) {
+  const std::string name = node.NonEmptyString();
+  static const RE2 kLabelName("[a-zA-Z_][a-zA-Z0-9_]*");
+  if (!RE2::FullMatch(name, kLabelName)) node.Fail("label names match [a-zA-Z_][a-zA-Z0-9_]*");
+  return name;
+}
+
+FleetSettings ParseFleet(const ConfigNode& node) {
+  FleetSettings settings;
+  MapReader map(node);
+  if (auto v = map.Optional("host")) {
+    settings.host = FleetHostName(*v);
+  } else {
+    settings.host = LocalHostName();
+    if (settings.host.empty()) {
+      node.Fail("cannot read this machine's hostname; set fleet.host to the name alerts carry");
+    }
+  }
+  if (auto v = map.Optional("aliases")) {
+    for (const ConfigNode& item : v->Items()) settings.aliases.push_back(FleetHostName(item));
+  }
+  if (auto v = map.Optional("host_label")) settings.host_label = LabelName(*v);
+  if (auto v = map.Optional("without_host_label")) {
+    const std::string choice = v->NonEmptyString();
+    if (choice == "ignore") {
+      settings.without_host_label = FleetSettings::WithoutHostLabel::kIgnore;
+    } else if (choice == "act") {
+      settings.without_host_label = FleetSettings::WithoutHostLabel::kAct;
+    } else {
+      v->Fail("must be ignore or act, got \"" + choice.substr(0, 32) + "\"");
+    }
+  }
+  if (auto v = map.Optional("ignore_labels")) {
+    settings.ignore_labels.clear();
+    for (const ConfigNode& item : v->Items()) {
+      const std::string label = LabelName(item);
+      if (label == settings.host_label) {
+        item.Fail("\"" + label + "\" is fleet.host_label: alerts of different hosts would fold");
+      }
+      if (label == "alertname") item.Fail("alertname cannot be ignored: it names the incident");
+      settings.ignore_labels.push_back(label);
+    }
+  }
+  if (auto v = map.Optional("replica_window")) {
+    settings.replica_window = v->DurationValue();
+    if (settings.replica_window > std::chrono::hours(1)) {
+      v->Fail(
+          "at most 1h: replicas evaluate seconds apart, a longer window folds separate "
+          "outages");
+    }
+  }
+  map.Finish();
+  return settings;
+}
+
 std::map<std::string, NotifierSettings> ParseNotifiers(const ConfigNode& node) {
   std::map<std::string, NotifierSettings> notifiers;
   if (node.IsNull()) return notifiers;
@@ -796,6 +876,7 @@ Config ParseRoot(const ConfigNode& root, const std::string& source_name) {
   config.journal.path = config.data_dir + "/journal.db";
   if (auto v = map.Optional("journal")) config.journal = ParseJournal(*v, config.journal);
   if (auto v = map.Optional("webhook")) config.webhook = ParseWebhook(*v);
+  if (auto v = map.Optional("fleet")) config.fleet = ParseFleet(*v);
   if (auto v = map.Optional("targets")) config.targets = v->StringList();
   if (auto v = map.Optional("notifiers")) config.notifiers = ParseNotifiers(*v);
   if (auto v = map.Optional("dry_run")) config.dry_run = v->Bool();

@@ -94,6 +94,10 @@ std::vector<std::string> SettingsNeedingRestart(const Config& started, const Con
     differences.Compare("workers", started.workers, next.workers);
     differences.Compare("queue_size", started.queue_size, next.queue_size);
   }
+  // `fleet` is deliberately absent: every key of it (host, aliases, host_label,
+  // without_host_label, ignore_labels, replica_window) is applied by WebhookService::Reconfigure
+  // to the next request, and the section may come and go. Renaming a host or folding other
+  // labels changes which alerts are this medic's from then on; journaled work stays as it is.
   return differences.Take();
 }
 

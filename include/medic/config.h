@@ -307,6 +307,24 @@ struct ThresholdSettings {
   Duration disk_fill_horizon = std::chrono::hours(24 * 30);
 };
 
+// Many hosts, one medic beside each, one Alertmanager receiver listing every medic: each medic
+// acts only on the alerts about its own host, and folds the copies two Prometheus replicas
+// raise of one incident into one. Every key reloads without a restart.
+struct FleetSettings {
+  // What an alert without the host label means to this medic. Ignored by default: with one
+  // receiver for every medic, acting would make every medic act on one incident.
+  enum class WithoutHostLabel { kIgnore, kAct };
+  std::string host;                     // this medic's name; the loader defaults it to hostname
+  std::vector<std::string> aliases;     // more names of this host (FQDN, address)
+  std::string host_label = "instance";  // compared without its :port, case-insensitively
+  WithoutHostLabel without_host_label = WithoutHostLabel::kIgnore;
+  // Labels that tell Prometheus replicas apart; alerts equal without them, whose startsAt lie
+  // within replica_window of each other, are one incident.
+  std::vector<std::string> ignore_labels{"replica", "prometheus_replica"};
+  Duration replica_window = 2min;
+  bool operator==(const FleetSettings&) const = default;
+};
+
 struct Config {
   std::string source_name = "<embedded default>";  // file path or "<embedded default>"
   // Each top-level section as written (YAML re-emitted), for telling what a reload changed.
@@ -315,6 +333,7 @@ struct Config {
   DockerSettings docker;
   CollectorSettings collectors;
   std::optional<WebhookSettings> webhook;
+  std::optional<FleetSettings> fleet;  // absent: act on every alert, fold no replicas
   JournalSettings journal;
   std::string data_dir = "/var/lib/medic";
   std::vector<std::string> targets;  // the only containers a remediation may touch

@@ -90,13 +90,14 @@ void RemediationEngine::Stop() {
   if (notices_.joinable()) notices_.join();
 }
 
-IntakeResult RemediationEngine::Accept(const Notification& notification, const std::string& peer) {
+IntakeResult RemediationEngine::Accept(const Notification& notification, const std::string& peer,
+                                       const ReplicaFolding& folding) {
   std::vector<std::vector<PlannedJob>> plans;
   plans.reserve(notification.alerts.size());
   for (const auto& alert : notification.alerts) plans.push_back(router_.Plan(alert));
   IntakeResult result;
   try {
-    result = journal_.RecordNotification(notification, plans, peer, queue_capacity_);
+    result = journal_.RecordNotification(notification, plans, peer, queue_capacity_, folding);
   } catch (const QueueFullError&) {
     throw;
   } catch (...) {
@@ -451,6 +452,10 @@ void RemediationEngine::RunJob(JobRecord job) {
       spdlog::info("remediation job {} paused before step {} {}: medic is stopping", job.id, index,
                    kind);
       return;
+    }
+    if (index == job.next_step && job.attempts > 1 && step.kind == StepSettings::Kind::kRestart) {
+      // Resumed after a crash: did the restart it was in reach the engine?
+      context.interrupted_at = journal_.InterruptedStepStart(job.id, index);
     }
     Persist([&] { journal_.RecordStepStart(job.id, index, kind); });
     StepOutcome outcome = runner_.Run(step, context);

@@ -120,11 +120,17 @@ constexpr const char* kJobColumnsAdded[][2] = {
     {"not_before", "REAL"},
     {"max_attempts", "INTEGER NOT NULL DEFAULT 1"},
     {"retry_backoff", "REAL NOT NULL DEFAULT 30"},
+    // Replica folding (replica_incident.h): the alert's labels without the replica labels, its
+    // startsAt, and when a resolve of the incident said it ended.
+    {"replica_group", "TEXT NOT NULL DEFAULT ''"},
+    {"starts_unix", "REAL"},
+    {"incident_ended_at", "REAL"},
 };
 constexpr const char* kIncidentIndexes = R"sql(
 DROP INDEX IF EXISTS jobs_idempotency;
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_incident_attempt ON jobs(remediation, idempotency_key, attempt);
 CREATE INDEX IF NOT EXISTS jobs_remediation_target ON jobs(remediation, target, finished_at);
+CREATE INDEX IF NOT EXISTS jobs_replica_group ON jobs(replica_group, starts_unix);
 )sql";
 
 constexpr const char* kJobColumns =
@@ -398,18 +404,26 @@ void Journal::WriterLoop() {
 
 IntakeResult Journal::RecordNotification(const Notification& notification,
                                          const std::vector<std::vector<PlannedJob>>& plans,
-                                         const std::string& peer, std::size_t queue_capacity) {
+                                         const std::string& peer, std::size_t queue_capacity,
+                                         const ReplicaFolding& folding) {
   // Everything that does not need the database is computed here, on the caller's thread, so
   // concurrent requests do it in parallel instead of one after another on the writer thread.
   struct AlertRow {
     std::string key;
     std::string alertname;
     std::string json;
+    std::string replica_group;          // folding only
+    std::optional<double> starts_unix;  // folding only
   };
   std::vector<AlertRow> rows;
   rows.reserve(notification.alerts.size());
   for (const auto& alert : notification.alerts) {
-    rows.push_back({alert.IdempotencyKey(), alert.AlertName(), alert.ToJsonText()});
+    AlertRow row{alert.IdempotencyKey(), alert.AlertName(), alert.ToJsonText(), {}, {}};
+    if (folding.enabled) {
+      row.replica_group = ReplicaGroupKey(alert.labels, folding.ignore_labels);
+      row.starts_unix = AlertTimeSeconds(alert.starts_at);
+    }
+    rows.push_back(std::move(row));
   }
   const std::int64_t alert_count = static_cast<std::int64_t>(notification.alerts.size());
 
@@ -466,19 +480,49 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
             "RETURNING remediation");
         cancel.Bind(1, now).Bind(2, alert.fingerprint);
         while (cancel.Step()) result.cancelled_remediations.push_back(cancel.Text(0));
+        if (folding.enabled && row.starts_unix) {
+          // The incident ended here: an alert of its group that starts later is a new one.
+          const double ended = AlertTimeSeconds(alert.ends_at).value_or(now);
+          db.Cached(
+                "UPDATE jobs SET incident_ended_at=? WHERE replica_group=? AND "
+                "incident_ended_at IS NULL AND ABS(starts_unix - ?) <= ?")
+              .Bind(1, ended)
+              .Bind(2, row.replica_group)
+              .Bind(3, *row.starts_unix)
+              .Bind(4, folding.window_seconds)
+              .Run();
+        }
       }
       if (i >= plans.size()) continue;
       for (const auto& plan : plans[i]) {
         IntakeJob job{plan.remediation, plan.target, IntakeOutcome::kQueued, 0};
         int attempt = 1;
         std::optional<double> not_before;
+        // The incident this delivery belongs to: its own, or a replica's it folds into.
+        std::string key = row.key;
+        if (folding.enabled && row.starts_unix && plan.refused_reason.empty()) {
+          auto& replica = db.Cached(
+              "SELECT idempotency_key FROM jobs WHERE remediation=? AND replica_group=? AND "
+              "fingerprint<>? AND state<>'refused' AND ABS(starts_unix - ?) <= ? AND "
+              "(incident_ended_at IS NULL OR incident_ended_at >= ?) "
+              "ORDER BY ABS(starts_unix - ?), id DESC LIMIT 1");
+          replica.Bind(1, plan.remediation)
+              .Bind(2, row.replica_group)
+              .Bind(3, alert.fingerprint)
+              .Bind(4, *row.starts_unix)
+              .Bind(5, folding.window_seconds)
+              .Bind(6, *row.starts_unix)
+              .Bind(7, *row.starts_unix);
+          if (replica.Step()) key = replica.Text(0);
+          replica.Reset();
+        }
         if (plan.refused_reason.empty()) {
           // The incident's latest attempt decides what this delivery means: a repeat of work
           // in progress or done, or a new attempt at an incident that is still open.
           auto& latest = db.Cached(
               "SELECT id, state, attempt, COALESCE(finished_at, 0), retry_backoff FROM jobs "
               "WHERE remediation=? AND idempotency_key=? ORDER BY attempt DESC LIMIT 1");
-          latest.Bind(1, plan.remediation).Bind(2, row.key);
+          latest.Bind(1, plan.remediation).Bind(2, key);
           if (latest.Step()) {
             const std::int64_t latest_id = latest.Int(0);
             const JobState state = ParseJobState(latest.Text(1));
@@ -494,9 +538,8 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
               if (state == JobState::kRunning) {
                 // Told once per incident: medic is already on it.
                 job.notice_added = InsertNotice(
-                    db,
-                    {0, plan.remediation, plan.target, row.key, "skipped_duplicate", row.alertname,
-                     "attempt " + std::to_string(last_attempt) + " is running", now, ""});
+                    db, {0, plan.remediation, plan.target, key, "skipped_duplicate", row.alertname,
+                         "attempt " + std::to_string(last_attempt) + " is running", now, ""});
               }
               result.jobs.push_back(std::move(job));
               continue;
@@ -512,14 +555,14 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
         auto& insert_job = db.Cached(
             "INSERT OR IGNORE INTO jobs(alert_id, remediation, target, idempotency_key, "
             "fingerprint, alertname, alert_json, state, result, detail, dry_run, created_at, "
-            "finished_at, attempt, not_before, max_attempts, retry_backoff) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            "finished_at, attempt, not_before, max_attempts, retry_backoff, replica_group, "
+            "starts_unix) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         // Refused jobs get a per-alert key so they are recorded every time without
         // blocking a later, valid job for the same alert.
         insert_job.Bind(1, alert_id)
             .Bind(2, plan.remediation)
             .Bind(3, plan.target)
-            .Bind(4, refused ? row.key + "|refused|" + std::to_string(alert_id) : row.key)
+            .Bind(4, refused ? row.key + "|refused|" + std::to_string(alert_id) : key)
             .Bind(5, alert.fingerprint)
             .Bind(6, row.alertname)
             .Bind(7, row.json)
@@ -540,6 +583,12 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
           insert_job.BindNull(15);
         }
         insert_job.Bind(16, std::max(1, plan.max_attempts)).Bind(17, plan.retry_backoff_seconds);
+        insert_job.Bind(18, row.replica_group);
+        if (row.starts_unix) {
+          insert_job.Bind(19, *row.starts_unix);
+        } else {
+          insert_job.BindNull(19);
+        }
         insert_job.Run();
         job.attempt = attempt;
         if (refused) {
@@ -740,6 +789,17 @@ std::vector<Journal::StepRecord> Journal::Steps(std::int64_t job_id) {
   });
 }
 
+std::optional<double> Journal::InterruptedStepStart(std::int64_t job_id, int step_index) {
+  return Read<std::optional<double>>([&](SqliteDatabase& db) -> std::optional<double> {
+    auto select = db.Prepare(
+        "SELECT started_at FROM job_steps WHERE job_id=? AND step_index=? AND "
+        "state='interrupted' ORDER BY id DESC LIMIT 1");
+    select.Bind(1, job_id).Bind(2, step_index);
+    if (!select.Step()) return std::nullopt;
+    return select.Real(0);
+  });
+}
+
 void Journal::Postpone(std::int64_t job_id, double not_before, JobResult reason,
                        const std::string& detail) {
   Write([&](SqliteDatabase& db) {
@@ -761,10 +821,11 @@ std::int64_t Journal::ScheduleRetry(const JobRecord& job, double not_before) {
     db.Prepare(
           "INSERT OR IGNORE INTO jobs(alert_id, remediation, target, idempotency_key, "
           "fingerprint, alertname, alert_json, state, result, detail, dry_run, created_at, "
-          "attempt, not_before, max_attempts, retry_backoff) "
+          "attempt, not_before, max_attempts, retry_backoff, replica_group, starts_unix, "
+          "incident_ended_at) "
           "SELECT alert_id, remediation, target, idempotency_key, fingerprint, alertname, "
-          "alert_json, 'queued', '', ?, dry_run, ?, attempt + 1, ?, max_attempts, retry_backoff "
-          "FROM jobs WHERE id=?")
+          "alert_json, 'queued', '', ?, dry_run, ?, attempt + 1, ?, max_attempts, retry_backoff, "
+          "replica_group, starts_unix, incident_ended_at FROM jobs WHERE id=?")
         .Bind(1, "retry of job " + std::to_string(job.id))
         .Bind(2, UnixNow())
         .Bind(3, not_before)

@@ -29,6 +29,10 @@ const std::vector<int>& RemediationMetrics::ResponseCodes() {
 
 RemediationMetrics::RemediationMetrics(const Config& config) {
   for (int code : ResponseCodes()) requests_[code] = 0;
+  // Exported with or without fleet:, so a rule on them works before the first foreign alert
+  // and across a reload that adds the section.
+  ignored_alerts_["other_host"] = 0;
+  ignored_alerts_["no_host_label"] = 0;
   for (const auto& remediation : config.remediations) {
     for (const auto& result : Results()) remediations_[{remediation.name, result}] = 0;
     durations_[remediation.name].counts.assign(DurationBuckets().size() + 1, 0);
@@ -141,6 +145,17 @@ void RemediationMetrics::CountCappedAlerts(std::size_t count) {
   capped_alerts_ += static_cast<double>(count);
 }
 
+void RemediationMetrics::CountIgnoredAlerts(const std::string& reason, std::size_t count) {
+  std::lock_guard lock(mutex_);
+  ignored_alerts_[reason] += static_cast<double>(count);
+}
+
+double RemediationMetrics::IgnoredAlertCount(const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  const auto found = ignored_alerts_.find(reason);
+  return found == ignored_alerts_.end() ? 0 : found->second;
+}
+
 void RemediationMetrics::WatchJournal(std::function<JournalUsage()> usage) {
   std::lock_guard lock(mutex_);
   journal_usage_ = std::move(usage);
@@ -178,6 +193,13 @@ std::vector<prometheus::MetricFamily> RemediationMetrics::Collect() {
     alerts.Add(value, {{"alertname", key.first}, {"status", key.second}});
   }
   std::move(alerts).MoveInto(families);
+
+  auto ignored = MetricFamilyBuilder::Counter(
+      "medic_alerts_ignored_total",
+      "Alerts answered 200 but not journaled (fleet:): other_host names another host, "
+      "no_host_label carries no fleet.host_label and without_host_label is ignore.");
+  for (const auto& [reason, value] : ignored_alerts_) ignored.Add(value, {{"reason", reason}});
+  std::move(ignored).MoveInto(families);
 
   auto remediations = MetricFamilyBuilder::Counter("medic_remediations_total",
                                                    "Remediation jobs by remediation and result.");

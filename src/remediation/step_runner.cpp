@@ -1,6 +1,7 @@
 #include "medic/remediation/step_runner.h"
 #include "medic/json_text.h"
 
+#include "medic/docker/decode.h"
 #include "medic/human_format.h"
 #include "medic/net/curl_client.h"
 #include "medic/remediation/diagnostics.h"
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace medic::remediation {
 
@@ -96,7 +98,7 @@ std::string StepStateName(StepState state) {
 }
 
 bool StepIsRepeatable(const std::string& kind) {
-  return kind == "verify" || kind == "diagnostics" || kind == "prune";
+  return kind == "verify" || kind == "diagnostics" || kind == "prune" || kind == "restart";
 }
 
 std::map<std::string, std::string> AlertEnvironment(const nlohmann::json& alert,
@@ -196,6 +198,25 @@ StepOutcome StepRunner::Run(const StepSettings& step, JobContext& context) {
 }
 
 StepOutcome StepRunner::Restart(const StepSettings& step, JobContext& context) {
+  if (const auto interrupted_at = std::exchange(context.interrupted_at, std::nullopt)) {
+    // A crash cut the restart short: the engine may have finished it on its own. Restarting
+    // again would be a second restart for one incident.
+    const auto inspect =
+        nlohmann::json::parse(Engine().InspectJson(context.job->target), nullptr, false);
+    const nlohmann::json state =
+        inspect.is_object() ? inspect.value("State", nlohmann::json::object()) : nlohmann::json();
+    const bool running = state.is_object() && state.value("Running", false);
+    const auto started =
+        state.is_object() && state.contains("StartedAt") && state["StartedAt"].is_string()
+            ? docker::ParseTimestamp(state["StartedAt"].get<std::string>())
+            : std::nullopt;
+    if (running && started && *started >= *interrupted_at) {
+      return {StepState::kSucceeded,
+              "not restarted again: " + context.job->target + " started at " +
+                  human::Time(*started) + ", after the restart begun at " +
+                  human::Time(*interrupted_at) + " that medic's stop cut short"};
+    }
+  }
   Engine().Restart(context.job->target, step.timeout);
   return {StepState::kSucceeded,
           "restarted " + context.job->target + " (t=" + FormatDuration(step.timeout) + ")"};

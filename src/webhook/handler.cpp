@@ -1,6 +1,7 @@
 #include "medic/webhook/handler.h"
 
 #include "medic/alert/alert_size.h"
+#include "medic/duration.h"
 #include "medic/json_text.h"
 #include "medic/net/field_text.h"
 #include "medic/remediation/journal.h"
@@ -30,7 +31,8 @@ WebhookHandler::WebhookHandler(const WebhookSettings& settings,
                                remediation::RemediationEngine& engine,
                                remediation::RemediationMetrics& metrics,
                                std::shared_ptr<web::LoginThrottle> login_throttle,
-                               std::size_t max_alert_bytes)
+                               std::size_t max_alert_bytes,
+                               const std::optional<FleetSettings>& fleet)
     : settings_(settings),
       authenticator_(settings),
       login_throttle_(login_throttle ? std::move(login_throttle)
@@ -43,10 +45,80 @@ WebhookHandler::WebhookHandler(const WebhookSettings& settings,
         "webhook: no bearer_token_file or basic_auth configured; every webhook request will be "
         "refused with 401 until a credential is set");
   }
+  SetFleet(fleet);
 }
 
-void WebhookHandler::Reconfigure(const WebhookSettings& settings) {
+void WebhookHandler::Reconfigure(const WebhookSettings& settings,
+                                 const std::optional<FleetSettings>& fleet) {
   authenticator_.Reconfigure(settings);
+  SetFleet(fleet);
+}
+
+void WebhookHandler::SetFleet(const std::optional<FleetSettings>& fleet) {
+  auto policy = std::make_shared<FleetPolicy>();
+  if (fleet) {
+    policy->hosts.emplace(*fleet);
+    std::string names;
+    for (const auto& name : policy->hosts->names()) names += (names.empty() ? "" : ", ") + name;
+    spdlog::info(
+        "webhook: fleet: acting on alerts whose {} names {}; alerts without it are {}; replicas "
+        "folded without labels [{}] within {}",
+        fleet->host_label, names,
+        fleet->without_host_label == FleetSettings::WithoutHostLabel::kAct ? "acted on" : "ignored",
+        [&] {
+          std::string labels;
+          for (const auto& label : fleet->ignore_labels) {
+            labels += (labels.empty() ? "" : ", ") + label;
+          }
+          return labels;
+        }(),
+        FormatDuration(fleet->replica_window));
+  }
+  policy->folding = remediation::ReplicaFolding::From(fleet);
+  std::lock_guard lock(fleet_mutex_);
+  fleet_ = std::move(policy);
+}
+
+std::shared_ptr<const WebhookHandler::FleetPolicy> WebhookHandler::Fleet() const {
+  std::lock_guard lock(fleet_mutex_);
+  return fleet_;
+}
+
+std::size_t WebhookHandler::KeepOwnAlerts(const FleetPolicy& fleet, Notification& notification) {
+  if (!fleet.hosts) return 0;
+  std::size_t other_host = 0;
+  std::size_t no_label = 0;
+  std::string unlabelled_alertname;
+  auto& alerts = notification.alerts;
+  alerts.erase(std::remove_if(alerts.begin(), alerts.end(),
+                              [&](const Alert& alert) {
+                                const auto verdict = fleet.hosts->Classify(alert.labels);
+                                if (fleet.hosts->Acts(verdict)) return false;
+                                if (verdict == HostFilter::Verdict::kOtherHost) {
+                                  ++other_host;
+                                } else {
+                                  ++no_label;
+                                  if (unlabelled_alertname.empty()) {
+                                    unlabelled_alertname = alert.AlertName();
+                                  }
+                                }
+                                return true;
+                              }),
+               alerts.end());
+  if (other_host > 0) metrics_.CountIgnoredAlerts("other_host", other_host);
+  if (no_label > 0) {
+    metrics_.CountIgnoredAlerts("no_host_label", no_label);
+    // An operator must learn why a rule's alerts never heal; sampled, any sender can cause it.
+    std::uint64_t held_back = 0;
+    if (no_host_label_log_.Allow(held_back)) {
+      spdlog::warn(
+          "webhook: ignored {} alert(s) without the label {} (e.g. {}; {} more such since the "
+          "last line): with fleet: every medic gets them, so none acts; give the rule that "
+          "label or set fleet.without_host_label: act on the one medic that should",
+          no_label, fleet.hosts->host_label(), unlabelled_alertname.substr(0, 128), held_back);
+    }
+  }
+  return other_host + no_label;
 }
 
 void WebhookHandler::Reply(net::Response& response, int code, const nlohmann::json& body) {
@@ -103,6 +175,13 @@ void WebhookHandler::Handle(const net::Request& request, net::Response& response
     Reply(response, 400, {{"error", error.what()}});
     return;
   }
+  const auto fleet = Fleet();
+  const std::size_t ignored = KeepOwnAlerts(*fleet, notification);
+  if (notification.alerts.empty()) {
+    // Nothing of this host's: nothing to persist, so nothing a retry could help with.
+    Reply(response, 200, {{"status", "ignored"}, {"alerts", 0}, {"ignored", ignored}});
+    return;
+  }
   const std::size_t capped = CapNotificationSize(notification, max_alert_bytes_);
   if (capped > 0) {
     metrics_.CountCappedAlerts(capped);
@@ -114,7 +193,7 @@ void WebhookHandler::Handle(const net::Request& request, net::Response& response
                  notification.truncated_alerts, notification.group_key);
   }
   try {
-    const auto result = engine_.Accept(notification, Peer(request));
+    const auto result = engine_.Accept(notification, Peer(request), fleet->folding);
     std::size_t queued = 0;
     for (const auto& job : result.jobs) {
       if (job.outcome == remediation::IntakeOutcome::kQueued) ++queued;
@@ -123,6 +202,7 @@ void WebhookHandler::Handle(const net::Request& request, net::Response& response
           {{"status", "accepted"},
            {"notification_id", result.notification_id},
            {"alerts", notification.alerts.size()},
+           {"ignored", ignored},
            {"jobs_queued", queued},
            {"jobs_cancelled", result.cancelled_remediations.size()}});
   } catch (const remediation::JournalFullError& error) {

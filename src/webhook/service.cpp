@@ -22,7 +22,7 @@ WebhookService::WebhookService(const Config& config, Options options)
       std::make_unique<remediation::RemediationEngine>(config, *journal_, *metrics_, *runner_);
   handler_ = std::make_unique<WebhookHandler>(config.webhook.value_or(WebhookSettings{}), *engine_,
                                               *metrics_, std::move(options.login_throttle),
-                                              config.journal.max_alert_bytes);
+                                              config.journal.max_alert_bytes, config.fleet);
 }
 
 WebhookService::~WebhookService() {

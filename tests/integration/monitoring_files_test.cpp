@@ -137,6 +137,33 @@ TEST_CASE("check.sh fails when an alert would not reach its receivers or has no 
   CHECK(result.output.find("alertname=CertificateExpiringSoon") == std::string::npos);
 }
 
+TEST_CASE("check.sh checks the fleet files: syntax, target labels, one medic URL per host") {
+  medic::test::TempDir dir;
+  const std::string copy = dir.Join("monitoring");
+  std::filesystem::copy(kMonitoringDir, copy, std::filesystem::copy_options::recursive);
+  // A fourth host scraped but missing from the medic receiver: its alerts would reach no medic.
+  std::ofstream(copy + "/fleet/targets/medic.yml", std::ios::app)
+      << "- targets: [\"host-4:9469\"]\n  labels: {instance: host-4}\n";
+  // A bot target group without the host label: its alerts would name no medic's host.
+  ReplaceInFile(copy + "/fleet/targets/review-bot.yml", "  labels: {instance: host-3}\n", "");
+  // Remediable alerts that stop at the medics: no human hears of them.
+  ReplaceInFile(copy + "/fleet/alertmanager.yml", "\n      continue: true\n",
+                "\n      continue: false\n");
+
+  const auto result = RunCheck(copy);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("FAIL promtool check config fleet/prometheus.yml") != std::string::npos);
+  CHECK(result.output.find("review-bot.yml: every target group needs labels: {instance: HOST}") !=
+        std::string::npos);
+  CHECK(result.output.find("ok   amtool check-config fleet/alertmanager.yml") != std::string::npos);
+  CHECK(result.output.find("ServiceDown: expected receivers medic,human, got medic") !=
+        std::string::npos);
+  CHECK(result.output.find("the medic receiver's URLs name hosts [host-1 host-2 host-3], "
+                           "targets/medic.yml [host-1 host-2 host-3 host-4]") != std::string::npos);
+  CHECK(result.output.find("ok   promtool check config prometheus.yml") != std::string::npos);
+}
+
 TEST_CASE("docker-compose accepts deploy/docker-compose.yml; Alertmanager gets its secrets") {
   medic::test::TempDir dir;
   const std::string normalized = dir.Join("compose.yml");

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <stdexcept>
 
@@ -66,14 +67,20 @@ Alertmanager::Alertmanager(int medic_port, const std::string& token_file)
           "            credentials_file: " +
           token_file + "\n") {}
 
-Alertmanager::Alertmanager(const std::string& config_yaml) : port_(FreePort()) {
+Alertmanager::Alertmanager(const std::string& config_yaml)
+    : Alertmanager(config_yaml, {"--cluster.listen-address="}) {}
+
+Alertmanager::Alertmanager(const std::string& config_yaml, std::vector<std::string> cluster_flags)
+    : port_(FreePort()) {
   dir_.Write("alertmanager.yml", config_yaml);
   std::filesystem::create_directories(dir_.Join("data"));
+  std::vector<std::string> argv{"/usr/bin/prometheus-alertmanager",
+                                "--config.file=" + dir_.Join("alertmanager.yml"),
+                                "--storage.path=" + dir_.Join("data"),
+                                "--web.listen-address=127.0.0.1:" + std::to_string(port_)};
+  for (auto& flag : cluster_flags) argv.push_back(std::move(flag));
   process_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{
-          "/usr/bin/prometheus-alertmanager", "--config.file=" + dir_.Join("alertmanager.yml"),
-          "--storage.path=" + dir_.Join("data"),
-          "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--cluster.listen-address="},
+      argv,
       Subprocess::Options{.stdout_path = dir_.Join("am.log"), .stderr_path = dir_.Join("am.log")});
   const bool ready = WaitFor([&] { return HttpGet(port_, "/-/ready").status == 200; }, 60s);
   if (!ready) throw std::runtime_error("alertmanager not ready:\n" + Log());
@@ -107,5 +114,14 @@ json Alertmanager::Alerts(const std::string& alertname) const {
 }
 
 std::string Alertmanager::Log() const { return ReadFile(dir_.Join("am.log")); }
+
+void Alertmanager::Kill() { process_->Stop(SIGKILL, 10s); }
+
+double Alertmanager::Notifications(const std::string& integration) const {
+  const auto metrics = HttpGet(port_, "/metrics");
+  return FindSample(metrics.body, "alertmanager_notifications_total",
+                    "integration=\"" + integration + "\"")
+      .value_or(0);
+}
 
 }  // namespace medic::test

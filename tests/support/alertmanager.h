@@ -36,7 +36,7 @@ class NotificationReceiver {
   std::vector<std::string> bodies_;
 };
 
-// prometheus-alertmanager with its own storage, clustering off.
+// prometheus-alertmanager with its own storage; clustering off unless cluster flags are given.
 class Alertmanager {
  public:
   // The usual test route: everything to medic's /webhook with a bearer credentials_file,
@@ -44,6 +44,9 @@ class Alertmanager {
   Alertmanager(int medic_port, const std::string& token_file);
   // Any alertmanager.yml.
   explicit Alertmanager(const std::string& config_yaml);
+  // A member of a cluster: `cluster_flags` are --cluster.* flags (listen address, peers,
+  // timings) on 127.0.0.1 ports.
+  Alertmanager(const std::string& config_yaml, std::vector<std::string> cluster_flags);
   ~Alertmanager();
   Alertmanager(const Alertmanager&) = delete;
   Alertmanager& operator=(const Alertmanager&) = delete;
@@ -55,6 +58,10 @@ class Alertmanager {
   // Active alerts named `alertname` (GET /api/v2/alerts).
   nlohmann::json Alerts(const std::string& alertname) const;
   std::string Log() const;
+  // SIGKILL, as a crashed member: no goodbye to its peers.
+  void Kill();
+  // alertmanager_notifications_total{integration} from its own /metrics (0 when absent).
+  double Notifications(const std::string& integration) const;
 
  private:
   TempDir dir_;

@@ -268,8 +268,8 @@ std::optional<double> FindSample(const std::string& exposition, const std::strin
 }
 
 MedicProcess::MedicProcess(const std::string& config_yaml, std::vector<std::string> extra_args,
-                           std::map<std::string, std::string> env) {
-  port_ = FreePort();
+                           std::map<std::string, std::string> env, int port) {
+  port_ = port != 0 ? port : FreePort();
   config_path_ = dir_.Join("medic.yml");
   log_path_ = dir_.Join("medic.log");
   dir_.Write("medic.yml", config_yaml);

@@ -109,8 +109,10 @@ std::optional<double> FindSample(const std::string& exposition, const std::strin
 // /-/ready answers. Stops it (SIGTERM) on destruction.
 class MedicProcess {
  public:
+  // `port` 0: a free one. A port of one's own lets a restarted medic take its predecessor's
+  // address (Alertmanager's receiver names it).
   MedicProcess(const std::string& config_yaml, std::vector<std::string> extra_args = {},
-               std::map<std::string, std::string> env = {});
+               std::map<std::string, std::string> env = {}, int port = 0);
   ~MedicProcess();
   int port() const { return port_; }
   const std::string& config_path() const { return config_path_; }

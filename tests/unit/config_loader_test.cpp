@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 
 using medic::ConfigError;
@@ -450,4 +452,49 @@ TEST_CASE("container: cAdvisor options with their defaults, and bad values name 
         "medic.yml:2:25: collectors.container.id_label: must be container_id or cgroup_path");
   CHECK(ErrorOf("collectors:\n  container: {proc_root: proc}\n")
             .find("collectors.container.proc_root: must be an absolute path") != std::string::npos);
+
+TEST_CASE("fleet: absent acts on every alert; present defaults host to the hostname") {
+  CHECK_FALSE(LoadConfigText("web: {}\n", "medic.yml").fleet);
+  const medic::Config config = LoadConfigText("fleet: {}\n", "medic.yml");
+  REQUIRE(config.fleet);
+  char hostname[256] = {};
+  REQUIRE(::gethostname(hostname, sizeof(hostname) - 1) == 0);
+  CHECK(config.fleet->host == hostname);
+  CHECK(config.fleet->host_label == "instance");
+  CHECK(config.fleet->aliases.empty());
+  CHECK(config.fleet->ignore_labels == std::vector<std::string>{"replica", "prometheus_replica"});
+  CHECK(config.fleet->replica_window == std::chrono::minutes(2));
+  CHECK(config.fleet->without_host_label == medic::FleetSettings::WithoutHostLabel::kIgnore);
+
+  const medic::Config full = LoadConfigText(
+      "fleet:\n  host: host-2\n  aliases: [host-2.example.com, 10.0.0.2, \"::1\"]\n"
+      "  host_label: node\n  without_host_label: act\n  ignore_labels: [replica, cluster]\n"
+      "  replica_window: 30s\n",
+      "medic.yml");
+  REQUIRE(full.fleet);
+  CHECK(full.fleet->host == "host-2");
+  CHECK(full.fleet->aliases == std::vector<std::string>{"host-2.example.com", "10.0.0.2", "::1"});
+  CHECK(full.fleet->host_label == "node");
+  CHECK(full.fleet->without_host_label == medic::FleetSettings::WithoutHostLabel::kAct);
+  CHECK(full.fleet->ignore_labels == std::vector<std::string>{"replica", "cluster"});
+  CHECK(full.fleet->replica_window == std::chrono::seconds(30));
+}
+
+TEST_CASE("fleet: a bad key, host, label or window names the key and the line") {
+  const std::string port = ErrorOf("web: {}\nfleet:\n  host: \"host-2:9469\"\n");
+  CHECK(port.rfind("medic.yml:3:", 0) == 0);
+  CHECK(port.find("fleet.host:") != std::string::npos);
+  CHECK(port.find("no port") != std::string::npos);
+  CHECK(ErrorOf("fleet: {host: \"[::1]\"}\n").find("fleet.host:") != std::string::npos);
+  CHECK(ErrorOf("fleet: {aliases: [\"a b\"]}\n").find("fleet.aliases") != std::string::npos);
+  CHECK(ErrorOf("fleet: {host_label: \"1bad\"}\n").find("fleet.host_label:") != std::string::npos);
+  CHECK(ErrorOf("fleet: {without_host_label: maybe}\n").find("must be ignore or act") !=
+        std::string::npos);
+  CHECK(ErrorOf("fleet: {ignore_labels: [instance]}\n").find("alerts of different hosts") !=
+        std::string::npos);
+  CHECK(ErrorOf("fleet: {ignore_labels: [alertname]}\n").find("alertname cannot be ignored") !=
+        std::string::npos);
+  CHECK(ErrorOf("fleet: {replica_window: 2h}\n").find("fleet.replica_window: at most 1h") !=
+        std::string::npos);
+  CHECK(ErrorOf("fleet: {hostname: x}\n").find("fleet.hostname") != std::string::npos);
 }

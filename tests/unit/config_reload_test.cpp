@@ -63,3 +63,16 @@ TEST_CASE("what a reload cannot change is named by its key") {
       started, LoadConfigText(Replace(kBase, "path: /webhook", "path: /hook"), "a.yml"));
   CHECK(Names(path, "webhook.path"));
 }
+
+TEST_CASE("fleet reloads whole: host, aliases, labels and window need no restart") {
+  const auto started = LoadConfigText(kBase, "a.yml");
+  const auto with_fleet = LoadConfigText(kBase + "fleet: {host: host-1}\n", "a.yml");
+  CHECK(SettingsNeedingRestart(started, with_fleet).empty());
+  const auto renamed = LoadConfigText(
+      kBase +
+          "fleet:\n  host: host-9\n  aliases: [host-9.example.com]\n  host_label: node\n"
+          "  ignore_labels: [replica]\n  replica_window: 30s\n",
+      "a.yml");
+  CHECK(SettingsNeedingRestart(with_fleet, renamed).empty());
+  CHECK(SettingsNeedingRestart(renamed, started).empty());
+}

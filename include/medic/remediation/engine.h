@@ -44,7 +44,9 @@ class RemediationEngine {
 
   // Journals the notification and its planned jobs (durable on return) and wakes the
   // workers. Throws QueueFullError or SqliteError; nothing runs in the caller's thread.
-  IntakeResult Accept(const Notification& notification, const std::string& peer);
+  // `folding`: how replicas' copies of one incident are told apart (fleet:, reloadable).
+  IntakeResult Accept(const Notification& notification, const std::string& peer,
+                      const ReplicaFolding& folding = {});
 
   std::size_t QueueCapacity() const { return queue_capacity_; }
   // Workers waiting for a wake-up with nothing to claim.

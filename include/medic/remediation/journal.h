@@ -3,6 +3,7 @@
 #include "medic/alert/alert.h"
 #include "medic/config.h"
 #include "medic/remediation/job_state.h"
+#include "medic/remediation/replica_incident.h"
 #include "medic/remediation/sqlite.h"
 
 #include <nlohmann/json.hpp>
@@ -153,11 +154,14 @@ class Journal {
   // Journals a notification, its alerts and the jobs planned for each alert (plans[i] belongs
   // to notification.alerts[i]) in one transaction. A (remediation, idempotency key) pair that
   // already has a job becomes kDuplicate. Resolved alerts cancel queued jobs of the same
-  // fingerprint. Throws QueueFullError (nothing written) if the queued jobs would exceed
-  // `queue_capacity`, SqliteError if persisting failed.
+  // fingerprint. With `folding` on, an alert a Prometheus replica raised of an incident the
+  // journal already has (replica_incident.h) joins that incident instead of starting one.
+  // Throws QueueFullError (nothing written) if the queued jobs would exceed `queue_capacity`,
+  // SqliteError if persisting failed.
   IntakeResult RecordNotification(const Notification& notification,
                                   const std::vector<std::vector<PlannedJob>>& plans,
-                                  const std::string& peer, std::size_t queue_capacity);
+                                  const std::string& peer, std::size_t queue_capacity,
+                                  const ReplicaFolding& folding = {});
 
   // At start-up, before any worker runs: a job caught mid-step whose step is not safe to
   // repeat becomes "interrupted"; every other unfinished job is queued again at the step it
@@ -195,6 +199,9 @@ class Journal {
   };
   // Finished steps of a job in order (for resuming a job and for its notification).
   std::vector<StepRecord> Steps(std::int64_t job_id);
+  // When step `step_index` of the job last began, if a crash cut that run short (recovery
+  // marked it interrupted): unix seconds.
+  std::optional<double> InterruptedStepStart(std::int64_t job_id, int step_index);
 
   // Runs of (remediation, target) since `since` (unix seconds) that acted: a step other than
   // verify and notify succeeded. Dry runs, skips and runs that reached nothing do not count,

@@ -42,6 +42,9 @@ class RemediationMetrics : public Collector {
   void CountTruncatedAlerts(std::int64_t count);
   // Alerts cut to journal.max_alert_bytes on intake.
   void CountCappedAlerts(std::size_t count);
+  // Alerts answered but not journaled (fleet:): `reason` is "other_host" or "no_host_label".
+  void CountIgnoredAlerts(const std::string& reason, std::size_t count);
+  double IgnoredAlertCount(const std::string& reason);
   // Where the journal's size is read from at each scrape (cleared before the journal goes).
   void WatchJournal(std::function<JournalUsage()> usage);
 
@@ -70,7 +73,8 @@ class RemediationMetrics : public Collector {
   double journal_writes_ = 0;
   double truncated_alerts_ = 0;
   double capped_alerts_ = 0;
-  std::function<JournalUsage()> journal_usage_;  // guarded by mutex_
+  std::map<std::string, double> ignored_alerts_;  // by reason, both at 0 from start-up
+  std::function<JournalUsage()> journal_usage_;   // guarded by mutex_
 };
 
 }  // namespace medic::remediation

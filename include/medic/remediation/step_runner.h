@@ -28,6 +28,9 @@ struct JobContext {
   std::vector<std::pair<std::string, std::string>> step_outcomes;  // kind -> state
   std::string bundle_path;
   const StepSettings* last_verify = nullptr;  // escalate re-verifies with it
+  // The step the job resumes at began before a crash cut it short (unix seconds of its start):
+  // a restart then first asks the engine whether that restart went through.
+  std::optional<double> interrupted_at;
 };
 
 // kInterrupted: medic is shutting down and the step stopped waiting; it has not finished and
@@ -48,8 +51,9 @@ struct NoticeDelivery {
 
 std::string StepKindName(StepSettings::Kind kind);
 std::string StepStateName(StepState state);
-// Whether a step caught mid-way by a crash may simply run again on resume. Restart, escalate,
-// exec and notify have effects outside medic that must not happen twice.
+// Whether a step caught mid-way by a crash may run again on resume. Escalate, exec and notify
+// have effects outside medic that must not happen twice. A restart resumes: it first checks
+// whether the container started after the interrupted restart began, and restarts only if not.
 bool StepIsRepeatable(const std::string& kind);
 
 // Restart, escalate and prune cannot do anything without the container engine. Diagnostics

@@ -39,8 +39,10 @@ class WebhookService {
   void HandleWebhook(const net::Request& request, net::Response& response);
   void HandleHistory(const net::Request& request, net::Response& response);
   void HandleCircuitReset(const net::Request& request, net::Response& response);
-  // A reload: new webhook credentials apply to the next request.
-  void Reconfigure(const WebhookSettings& settings) { handler_->Reconfigure(settings); }
+  // A reload: new webhook credentials and fleet settings apply to the next request.
+  void Reconfigure(const WebhookSettings& settings, const std::optional<FleetSettings>& fleet) {
+    handler_->Reconfigure(settings, fleet);
+  }
 
   std::shared_ptr<remediation::RemediationMetrics> metrics() const { return metrics_; }
   remediation::Journal& journal() { return *journal_; }

@@ -481,3 +481,79 @@ TEST_CASE("history API parameters") {
   CHECK(response.status == 200);
   CHECK(json::parse(response.body)["remediations"].is_array());
 }
+
+TEST_CASE("fleet: only this host's alerts are journaled and run; the rest answered and counted") {
+  Fixture f([](Config& config) {
+    config.fleet = FleetSettings{};
+    config.fleet->host = "host-2";
+  });
+  const auto labels = [](const std::string& instance) {
+    json set = {{"alertname", "ServiceDown"}, {"severity", "critical"}};
+    if (!instance.empty()) set["instance"] = instance;
+    return set;
+  };
+  const std::string starts = "2026-11-29T03:00:00Z";
+  // Exported before the first foreign alert.
+  CHECK(f.Exposition().find("medic_alerts_ignored_total{reason=\"other_host\"} 0") !=
+        std::string::npos);
+  CHECK(f.Exposition().find("medic_alerts_ignored_total{reason=\"no_host_label\"} 0") !=
+        std::string::npos);
+
+  // Another host's group: 200, nothing journaled at all.
+  const auto foreign = f.Post(Payload({AlertJson("x1", "firing", starts, labels("host-1:8000")),
+                                       AlertJson("x2", "firing", starts, labels("host-1:8000"))}));
+  CHECK(foreign.status == 200);
+  CHECK(json::parse(foreign.body)["ignored"] == 2);
+  CHECK(json::parse(foreign.body)["status"] == "ignored");
+  CHECK(f.service->journal().History(100, 0).empty());
+  CHECK(f.service->metrics()->IgnoredAlertCount("other_host") == 2);
+
+  // A mixed group: only host-2's alert is journaled and run; one without instance is ignored.
+  const auto mixed = f.Post(Payload({AlertJson("own", "firing", starts, labels("HOST-2:9469")),
+                                     AlertJson("x3", "firing", starts, labels("host-3:8000")),
+                                     AlertJson("nolabel", "firing", starts, labels(""))}));
+  CHECK(mixed.status == 200);
+  CHECK(json::parse(mixed.body)["alerts"] == 1);
+  CHECK(json::parse(mixed.body)["ignored"] == 2);
+  REQUIRE(WaitFor([&] { return f.Runs() == std::vector<std::string>{"own"}; }, 30s));
+  CHECK(f.service->journal().History(100, 0).size() == 1);
+  CHECK(f.service->metrics()->IgnoredAlertCount("other_host") == 3);
+  CHECK(f.service->metrics()->IgnoredAlertCount("no_host_label") == 1);
+  CHECK(f.Exposition().find("medic_alerts_ignored_total{reason=\"other_host\"} 3") !=
+        std::string::npos);
+
+  // A reload renames the host and lets this medic take label-less alerts: from the next request.
+  FleetSettings renamed;
+  renamed.host = "host-3";
+  renamed.without_host_label = FleetSettings::WithoutHostLabel::kAct;
+  f.service->Reconfigure(*f.config.webhook, renamed);
+  CHECK(f.Post(Payload({AlertJson("x3", "firing", starts, labels("host-3:8000")),
+                        AlertJson("nolabel", "firing", starts, labels(""))}))
+            .status == 200);
+  REQUIRE(WaitFor([&] { return f.Runs().size() == 3; }, 30s));
+  CHECK(f.service->metrics()->IgnoredAlertCount("no_host_label") == 1);
+}
+
+TEST_CASE("fleet: two Prometheus replicas' copies of one incident run once") {
+  Fixture f([](Config& config) {
+    config.fleet = FleetSettings{};
+    config.fleet->host = "host-2";
+  });
+  const auto replica = [](const std::string& name) {
+    return json{{"alertname", "ServiceDown"},
+                {"severity", "critical"},
+                {"instance", "host-2:8000"},
+                {"replica", name}};
+  };
+  CHECK(f.Post(Payload({AlertJson("fa", "firing", "2026-11-29T03:00:00.120Z", replica("a"))}))
+            .status == 200);
+  CHECK(f.Post(Payload({AlertJson("fa", "firing", "2026-11-29T03:00:00.120Z", replica("a")),
+                        AlertJson("fb", "firing", "2026-11-29T03:00:03.870Z", replica("b"))}))
+            .status == 200);
+  REQUIRE(WaitFor([&] { return f.Count("success") == 1; }, 30s));
+  CHECK(f.Post(Payload({AlertJson("fb", "firing", "2026-11-29T03:00:03.870Z", replica("b"))}))
+            .status == 200);
+  REQUIRE(WaitFor([&] { return f.Idle(); }, 30s));
+  CHECK(f.Runs() == std::vector<std::string>{"fa"});
+  CHECK(f.Count("skipped_duplicate") >= 2);
+}
