@@ -452,6 +452,7 @@ TEST_CASE("container: cAdvisor options with their defaults, and bad values name 
         "medic.yml:2:25: collectors.container.id_label: must be container_id or cgroup_path");
   CHECK(ErrorOf("collectors:\n  container: {proc_root: proc}\n")
             .find("collectors.container.proc_root: must be an absolute path") != std::string::npos);
+}
 
 TEST_CASE("fleet: absent acts on every alert; present defaults host to the hostname") {
   CHECK_FALSE(LoadConfigText("web: {}\n", "medic.yml").fleet);
