@@ -151,7 +151,9 @@ std::shared_ptr<const CollectedScrape> CollectorRegistry::Scrape() const {
     durations.Add(outcome.duration_seconds, {{"collector", entry.name}});
     successes.Add(outcome.success ? 1 : 0, {{"collector", entry.name}});
     if (outcome.success) {
-      for (auto& family : outcome.families) families.push_back(std::move(family));
+      // Collectors may share a family (probe_success from the probe and cert collectors): one
+      // family per name, or the exposition is invalid.
+      MergeFamilies(families, std::move(outcome.families));
     }
   }
   durations.MoveInto(families);

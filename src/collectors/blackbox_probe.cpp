@@ -211,12 +211,19 @@ void ProbeTcp(const ProbeModule& module, const std::string& target, Duration tim
     outcome.error = error.what();
     return;
   }
-  const tls::TlsProbeResult result = tls::ProbeTls(endpoint, context.get());
+  AddTlsHandshakeOutcome(tls::ProbeTls(endpoint, context.get()),
+                         module.tls_config.insecure_skip_verify, labels, outcome);
+}
+
+}  // namespace
+
+void AddTlsHandshakeOutcome(const tls::TlsProbeResult& result, bool insecure_skip_verify,
+                            const LabelPairs& labels, BlackboxProbeOutcome& outcome) {
   if (!result.handshake_ok) {
     outcome.error = result.error;
     return;
   }
-  if (!result.verify_ok && !module.tls_config.insecure_skip_verify) {
+  if (!result.verify_ok && !insecure_skip_verify) {
     // Like Go's crypto/tls: an unverified chain fails the handshake, so blackbox reports none
     // of the certificate families.
     outcome.error = "certificate verification failed: " + result.verify_reason;
@@ -228,7 +235,13 @@ void ProbeTcp(const ProbeModule& module, const std::string& target, Duration tim
   outcome.success = true;
 }
 
-}  // namespace
+void AddProbeResult(BlackboxProbeOutcome& outcome, double duration_seconds,
+                    const LabelPairs& labels) {
+  AddGauge(outcome.families, "probe_success", "Displays whether or not the probe was a success",
+           outcome.success ? 1 : 0, labels);
+  AddGauge(outcome.families, "probe_duration_seconds",
+           "Returns how long the probe took to complete in seconds", duration_seconds, labels);
+}
 
 BlackboxProbeOutcome RunBlackboxProbe(const ProbeModule& module, const std::string& target,
                                       Duration timeout, const LabelPairs& labels) {
@@ -240,11 +253,7 @@ BlackboxProbeOutcome RunBlackboxProbe(const ProbeModule& module, const std::stri
   } else {
     ProbeTcp(module, target, timeout, labels, outcome);
   }
-  AddGauge(outcome.families, "probe_success", "Displays whether or not the probe was a success",
-           outcome.success ? 1 : 0, labels);
-  AddGauge(outcome.families, "probe_duration_seconds",
-           "Returns how long the probe took to complete in seconds",
-           std::chrono::duration<double>(Clock::now() - started).count(), labels);
+  AddProbeResult(outcome, std::chrono::duration<double>(Clock::now() - started).count(), labels);
   return outcome;
 }
 

@@ -1,5 +1,6 @@
 #include "medic/collectors/cert.h"
 
+#include "medic/collectors/blackbox_probe.h"
 #include "medic/metric_family_builder.h"
 #include "medic/sigpipe_guard.h"
 #include "medic/tls/certificate.h"
@@ -127,6 +128,7 @@ std::vector<prometheus::MetricFamily> CertCollector::Collect() {
   }
 
   Families families;
+  std::vector<prometheus::MetricFamily> blackbox;
   // Files are read on this thread while the endpoints are in flight.
   for (const std::string& configured : settings_.files) {
     std::vector<std::string> paths;
@@ -162,6 +164,13 @@ std::vector<prometheus::MetricFamily> CertCollector::Collect() {
     const std::string& target = settings_.endpoints[i].name;
     const LabelPairs labels{{"target", target}};
     Remember(target, result.error);
+    // What blackbox_exporter's tcp prober with tls: true (its tls_connect module) reports for
+    // this endpoint, so dashboards and rules written for blackbox work on medic's endpoints.
+    const LabelPairs blackbox_labels{{"target", target}, {"module", "tls_connect"}};
+    BlackboxProbeOutcome outcome;
+    AddTlsHandshakeOutcome(result, false, blackbox_labels, outcome);
+    AddProbeResult(outcome, result.duration_seconds, blackbox_labels);
+    MergeFamilies(blackbox, std::move(outcome.families));
     families.success.Add(result.handshake_ok ? 1 : 0, labels);
     families.duration.Add(result.duration_seconds, labels);
     if (!result.handshake_ok) continue;
@@ -174,7 +183,9 @@ std::vector<prometheus::MetricFamily> CertCollector::Collect() {
       families.verify_error.Add(1, {{"target", target}, {"reason", result.verify_reason}});
     }
   }
-  return std::move(families).Build();
+  std::vector<prometheus::MetricFamily> out = std::move(families).Build();
+  MergeFamilies(out, std::move(blackbox));
+  return out;
 }
 
 std::string CertCollector::LastError() const {

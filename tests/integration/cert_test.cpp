@@ -131,6 +131,26 @@ TEST_CASE("cert collector against real openssl s_server endpoints") {
   CHECK(errors.at("bad-ca-file").find("cannot load CA") != std::string::npos);
   CHECK(errors.count("good") == 0);
 
+  // blackbox_exporter's tls_connect view of the same endpoints: the certificate families only
+  // where the chain verified (Go's TLS fails the handshake otherwise), probe_success 0 else.
+  auto blackbox = [&](const std::string& name, const std::string& target,
+                      std::map<std::string, std::string> labels = {}) {
+    labels["target"] = target;
+    labels["module"] = "tls_connect";
+    return FindMetric(families, name, labels);
+  };
+  CHECK(blackbox("probe_success", "good") == 1);
+  CHECK(blackbox("probe_ssl_earliest_cert_expiry", "good") == NotAfter(pki.intermediate()));
+  CHECK(blackbox("probe_ssl_last_chain_expiry_timestamp_seconds", "good") ==
+        NotAfter(pki.intermediate()));
+  CHECK(blackbox("probe_tls_version_info", "good", {{"version", "TLS 1.3"}}) == 1);
+  CHECK(blackbox("probe_duration_seconds", "good").value_or(0) > 0);
+  for (const std::string target : {"expired", "wrong-host", "self-signed", "closed"}) {
+    CAPTURE(target);
+    CHECK(blackbox("probe_success", target) == 0);
+    CHECK_FALSE(blackbox("probe_ssl_earliest_cert_expiry", target).has_value());
+  }
+
   // The collector stays usable: a second scrape gives the same verdicts.
   const auto again = collector.Collect();
   CHECK(FindMetric(again, "medic_cert_verify_ok", {{"target", "good"}}) == 1);

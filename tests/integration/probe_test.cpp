@@ -1,6 +1,7 @@
 // ctest-labels: tsan
 #include "medic/collectors/probe.h"
 
+#include "support/metric_lookup.h"
 #include "support/test_support.h"
 
 #include <arpa/inet.h>
@@ -119,10 +120,14 @@ TEST_CASE("the probe collector exports success, duration and status per target")
   LocalServer server;
   medic::ProbeCollector collector({Target("bot", server.Url("/health"))});
   const auto families = collector.Collect();
-  REQUIRE(families.size() == 3);
-  CHECK(families[0].name == "probe_success");
-  CHECK(families[0].metric.at(0).gauge.value == 1);
-  CHECK(families[0].metric.at(0).label.at(0).value == "bot");
-  CHECK(families[2].name == "probe_http_status_code");
-  CHECK(families[2].metric.at(0).gauge.value == 200);
+  const std::map<std::string, std::string> bot{{"target", "bot"}, {"module", "http_2xx"}};
+  CHECK(medic::test::FindMetric(families, "probe_success", bot) == 1);
+  CHECK(medic::test::FindMetric(families, "probe_http_status_code", bot) == 200);
+  CHECK(medic::test::FindMetric(families, "probe_duration_seconds", bot) > 0);
+  CHECK(medic::test::FindMetric(families, "probe_http_ssl", bot) == 0);
+  for (const char* phase : {"resolve", "connect", "tls", "processing", "transfer"}) {
+    auto with_phase = bot;
+    with_phase["phase"] = phase;
+    CHECK(medic::test::FindMetric(families, "probe_http_duration_seconds", with_phase) >= 0);
+  }
 }

@@ -2,6 +2,7 @@
 
 #include "medic/config.h"
 #include "medic/metric_family_builder.h"
+#include "medic/tls/tls_probe.h"
 
 #include <prometheus/metric_family.h>
 
@@ -25,5 +26,14 @@ struct BlackboxProbeOutcome {
 // Never throws for a failed probe.
 BlackboxProbeOutcome RunBlackboxProbe(const ProbeModule& module, const std::string& target,
                                       Duration timeout, const LabelPairs& labels);
+
+// blackbox's tcp prober with tls: true, from a handshake already made (the cert collector's):
+// the certificate families only when the chain verified (or verification is skipped), as Go's
+// crypto/tls fails the handshake otherwise; sets success and error.
+void AddTlsHandshakeOutcome(const tls::TlsProbeResult& result, bool insecure_skip_verify,
+                            const LabelPairs& labels, BlackboxProbeOutcome& outcome);
+// probe_success and probe_duration_seconds, which every prober ends with.
+void AddProbeResult(BlackboxProbeOutcome& outcome, double duration_seconds,
+                    const LabelPairs& labels);
 
 }  // namespace medic
