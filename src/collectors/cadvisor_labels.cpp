@@ -12,8 +12,8 @@ std::string ContainerLabelName(std::string_view key) {
   std::string name = "container_label_";
   name.reserve(name.size() + key.size());
   for (const char c : key) {
-    const bool valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       c == '_';
+    const bool valid =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     name += valid ? c : '_';
   }
   return name;
@@ -30,9 +30,11 @@ LabelPairs CadvisorLabels(const ContainerSettings& settings,
   if (settings.label_allowlist.empty()) return labels;
   std::set<std::string> taken;
   for (const auto& [key, value] : details.labels) {  // std::map: key order
-    const bool allowed = std::any_of(
-        settings.label_allowlist.begin(), settings.label_allowlist.end(),
-        [&key](const std::string& pattern) { return ::fnmatch(pattern.c_str(), key.c_str(), 0) == 0; });
+    const bool allowed =
+        std::any_of(settings.label_allowlist.begin(), settings.label_allowlist.end(),
+                    [&key](const std::string& pattern) {
+                      return ::fnmatch(pattern.c_str(), key.c_str(), 0) == 0;
+                    });
     if (!allowed || value.empty()) continue;
     std::string name = ContainerLabelName(key);
     if (!taken.insert(name).second) continue;

@@ -174,9 +174,8 @@ void ReadV1(const CgroupMembership& membership, const std::string& root,
 void ReadV2(const std::string& path, const std::string& root, const std::string& sys_root,
             CgroupStats& stats) {
   // Pure v2 mounts the hierarchy at the root; hybrid systems under "unified".
-  const std::string base = std::filesystem::exists(root + "/cgroup.controllers")
-                               ? root
-                               : root + "/unified";
+  const std::string base =
+      std::filesystem::exists(root + "/cgroup.controllers") ? root : root + "/unified";
   const std::string directory = base + (path == "/" ? "" : path);
   if (!std::filesystem::is_directory(directory)) return;
   if (!stats.memory_usage) stats.memory_usage = ReadUnsigned(directory + "/memory.current");

@@ -27,7 +27,8 @@ std::optional<double> Either(const std::optional<EngineFigure>& from_engine,
   return std::nullopt;
 }
 
-void AddIfKnown(MetricFamilyBuilder& family, std::optional<double> value, const LabelPairs& labels) {
+void AddIfKnown(MetricFamilyBuilder& family, std::optional<double> value,
+                const LabelPairs& labels) {
   if (value) family.Add(*value, labels);
 }
 
@@ -51,23 +52,25 @@ struct ContainerFamilies {
       "medic_container_health_status",
       "Docker HEALTHCHECK status (1 for the current status), for containers that have one.");
   MetricFamilyBuilder memory_usage = MetricFamilyBuilder::Gauge(
-      "container_memory_usage_bytes", "Current memory usage in bytes, including all memory regardless of when it was accessed");
-  MetricFamilyBuilder working_set = MetricFamilyBuilder::Gauge(
-      "container_memory_working_set_bytes", "Current working set in bytes.");
+      "container_memory_usage_bytes",
+      "Current memory usage in bytes, including all memory regardless of when it was accessed");
+  MetricFamilyBuilder working_set = MetricFamilyBuilder::Gauge("container_memory_working_set_bytes",
+                                                               "Current working set in bytes.");
   MetricFamilyBuilder rss =
       MetricFamilyBuilder::Gauge("container_memory_rss", "Size of RSS in bytes.");
-  MetricFamilyBuilder cache = MetricFamilyBuilder::Gauge(
-      "container_memory_cache", "Number of bytes of page cache memory.");
+  MetricFamilyBuilder cache =
+      MetricFamilyBuilder::Gauge("container_memory_cache", "Number of bytes of page cache memory.");
   MetricFamilyBuilder swap =
       MetricFamilyBuilder::Gauge("container_memory_swap", "Container swap usage in bytes.");
   MetricFamilyBuilder mapped_file = MetricFamilyBuilder::Gauge(
       "container_memory_mapped_file", "Size of memory mapped files in bytes.");
   MetricFamilyBuilder max_usage = MetricFamilyBuilder::Gauge(
       "container_memory_max_usage_bytes", "Maximum memory usage recorded in bytes");
-  MetricFamilyBuilder memory_limit = MetricFamilyBuilder::Gauge(
-      "container_spec_memory_limit_bytes", "Memory limit for the container.");
-  MetricFamilyBuilder memory_reservation = MetricFamilyBuilder::Gauge(
-      "container_spec_memory_reservation_limit_bytes", "Memory reservation limit for the container.");
+  MetricFamilyBuilder memory_limit = MetricFamilyBuilder::Gauge("container_spec_memory_limit_bytes",
+                                                                "Memory limit for the container.");
+  MetricFamilyBuilder memory_reservation =
+      MetricFamilyBuilder::Gauge("container_spec_memory_reservation_limit_bytes",
+                                 "Memory reservation limit for the container.");
   MetricFamilyBuilder memory_swap_limit = MetricFamilyBuilder::Gauge(
       "container_spec_memory_swap_limit_bytes", "Memory swap limit for the container.");
   MetricFamilyBuilder cpu_quota =
@@ -86,17 +89,17 @@ struct ContainerFamilies {
       "container_cpu_cfs_periods_total", "Number of elapsed enforcement period intervals.");
   MetricFamilyBuilder cfs_throttled_periods = MetricFamilyBuilder::Counter(
       "container_cpu_cfs_throttled_periods_total", "Number of throttled period intervals.");
-  MetricFamilyBuilder cfs_throttled_seconds = MetricFamilyBuilder::Counter(
-      "container_cpu_cfs_throttled_seconds_total",
-      "Total time duration the container has been throttled.");
+  MetricFamilyBuilder cfs_throttled_seconds =
+      MetricFamilyBuilder::Counter("container_cpu_cfs_throttled_seconds_total",
+                                   "Total time duration the container has been throttled.");
   MetricFamilyBuilder start_time = MetricFamilyBuilder::Gauge(
       "container_start_time_seconds", "Start time of the container since unix epoch in seconds.");
   MetricFamilyBuilder last_seen = MetricFamilyBuilder::Gauge(
       "container_last_seen", "Last time a container was seen by the exporter");
-  MetricFamilyBuilder fs_reads = MetricFamilyBuilder::Counter(
-      "container_fs_reads_bytes_total", "Cumulative count of bytes read");
-  MetricFamilyBuilder fs_writes = MetricFamilyBuilder::Counter(
-      "container_fs_writes_bytes_total", "Cumulative count of bytes written");
+  MetricFamilyBuilder fs_reads = MetricFamilyBuilder::Counter("container_fs_reads_bytes_total",
+                                                              "Cumulative count of bytes read");
+  MetricFamilyBuilder fs_writes = MetricFamilyBuilder::Counter("container_fs_writes_bytes_total",
+                                                               "Cumulative count of bytes written");
   MetricFamilyBuilder fs_usage = MetricFamilyBuilder::Gauge(
       "container_fs_usage_bytes",
       "Number of bytes that are consumed by the container on this filesystem.");
@@ -104,32 +107,32 @@ struct ContainerFamilies {
       "container_network_receive_bytes_total", "Cumulative count of bytes received");
   MetricFamilyBuilder rx_packets = MetricFamilyBuilder::Counter(
       "container_network_receive_packets_total", "Cumulative count of packets received");
-  MetricFamilyBuilder rx_errors = MetricFamilyBuilder::Counter(
-      "container_network_receive_errors_total",
-      "Cumulative count of errors encountered while receiving");
-  MetricFamilyBuilder rx_dropped = MetricFamilyBuilder::Counter(
-      "container_network_receive_packets_dropped_total",
-      "Cumulative count of packets dropped while receiving");
+  MetricFamilyBuilder rx_errors =
+      MetricFamilyBuilder::Counter("container_network_receive_errors_total",
+                                   "Cumulative count of errors encountered while receiving");
+  MetricFamilyBuilder rx_dropped =
+      MetricFamilyBuilder::Counter("container_network_receive_packets_dropped_total",
+                                   "Cumulative count of packets dropped while receiving");
   MetricFamilyBuilder tx_bytes = MetricFamilyBuilder::Counter(
       "container_network_transmit_bytes_total", "Cumulative count of bytes transmitted");
   MetricFamilyBuilder tx_packets = MetricFamilyBuilder::Counter(
       "container_network_transmit_packets_total", "Cumulative count of packets transmitted");
-  MetricFamilyBuilder tx_errors = MetricFamilyBuilder::Counter(
-      "container_network_transmit_errors_total",
-      "Cumulative count of errors encountered while transmitting");
-  MetricFamilyBuilder tx_dropped = MetricFamilyBuilder::Counter(
-      "container_network_transmit_packets_dropped_total",
-      "Cumulative count of packets dropped while transmitting");
+  MetricFamilyBuilder tx_errors =
+      MetricFamilyBuilder::Counter("container_network_transmit_errors_total",
+                                   "Cumulative count of errors encountered while transmitting");
+  MetricFamilyBuilder tx_dropped =
+      MetricFamilyBuilder::Counter("container_network_transmit_packets_dropped_total",
+                                   "Cumulative count of packets dropped while transmitting");
   MetricFamilyBuilder machine_cores =
       MetricFamilyBuilder::Gauge("machine_cpu_cores", "Number of logical CPU cores.");
-  MetricFamilyBuilder machine_memory =
-      MetricFamilyBuilder::Gauge("machine_memory_bytes", "Amount of memory installed on the machine.");
+  MetricFamilyBuilder machine_memory = MetricFamilyBuilder::Gauge(
+      "machine_memory_bytes", "Amount of memory installed on the machine.");
 
   void AddContainer(const ContainerSettings& settings, const ContainerObservation& observation,
                     const docker::DiskUsage* disk_usage) {
     const std::string& name = observation.summary.name;
-    const bool is_running = observation.details ? observation.details->running
-                                                : observation.summary.state == "running";
+    const bool is_running =
+        observation.details ? observation.details->running : observation.summary.state == "running";
     const std::string& state =
         observation.details ? observation.details->state : observation.summary.state;
     running.Add(is_running ? 1 : 0, {{"name", name}});
@@ -168,10 +171,12 @@ struct ContainerFamilies {
     std::optional<double> working = has_stats ? [&]() -> std::optional<double> {
       if (auto bytes = docker::WorkingSetBytes(stats)) return static_cast<double>(*bytes);
       return std::nullopt;
-    }() : std::nullopt;
+    }()
+        : std::nullopt;
     if (!working && cgroup.memory_usage) {
       const std::uint64_t inactive = cgroup.memory_inactive_file.value_or(0);
-      working = static_cast<double>(*cgroup.memory_usage > inactive ? *cgroup.memory_usage - inactive : 0);
+      working = static_cast<double>(
+          *cgroup.memory_usage > inactive ? *cgroup.memory_usage - inactive : 0);
     }
     AddIfKnown(working_set, working, labels);
     AddIfKnown(rss, Either(stats.memory_rss, cgroup.memory_rss), labels);
@@ -198,12 +203,12 @@ struct ContainerFamilies {
     constexpr double kDefaultPeriodUs = 100000;
     if (details.cpu_quota_us > 0) {
       cpu_quota.Add(static_cast<double>(details.cpu_quota_us), labels);
-      cpu_period.Add(details.cpu_period_us > 0 ? static_cast<double>(details.cpu_period_us)
-                                                : kDefaultPeriodUs,
-                     labels);
+      cpu_period.Add(
+          details.cpu_period_us > 0 ? static_cast<double>(details.cpu_period_us) : kDefaultPeriodUs,
+          labels);
     }
-    cpu_shares.Add(details.cpu_shares > 0 ? static_cast<double>(details.cpu_shares) : kDefaultShares,
-                   labels);
+    cpu_shares.Add(
+        details.cpu_shares > 0 ? static_cast<double>(details.cpu_shares) : kDefaultShares, labels);
     memory_reservation.Add(static_cast<double>(details.memory_reservation), labels);
     memory_swap_limit.Add(static_cast<double>(details.memory_swap), labels);
   }
@@ -254,9 +259,8 @@ struct ContainerFamilies {
     AddIfKnown(memory_usage, AsDouble(figures.memory_usage), labels);
     if (figures.memory_usage) {
       const std::uint64_t inactive = figures.memory_inactive_file.value_or(0);
-      working_set.Add(static_cast<double>(*figures.memory_usage > inactive
-                                              ? *figures.memory_usage - inactive
-                                              : 0),
+      working_set.Add(static_cast<double>(
+                          *figures.memory_usage > inactive ? *figures.memory_usage - inactive : 0),
                       labels);
     }
     AddIfKnown(rss, AsDouble(figures.memory_rss), labels);
@@ -274,15 +278,45 @@ struct ContainerFamilies {
   }
 
   void MoveInto(std::vector<prometheus::MetricFamily>& families) && {
-    for (MetricFamilyBuilder* builder :
-         {&running,     &state_info,    &restarts,     &oom_killed,    &health,
-          &memory_usage, &working_set,  &rss,          &cache,         &swap,
-          &mapped_file, &max_usage,     &memory_limit, &memory_reservation, &memory_swap_limit,
-          &cpu_quota,   &cpu_period,    &cpu_shares,   &cpu,           &cpu_user,
-          &cpu_system,  &cfs_periods,   &cfs_throttled_periods, &cfs_throttled_seconds,
-          &start_time,  &last_seen,     &fs_reads,     &fs_writes,     &fs_usage,
-          &rx_bytes,    &rx_packets,    &rx_errors,    &rx_dropped,    &tx_bytes,
-          &tx_packets,  &tx_errors,     &tx_dropped,   &machine_cores, &machine_memory}) {
+    for (MetricFamilyBuilder* builder : {&running,
+                                         &state_info,
+                                         &restarts,
+                                         &oom_killed,
+                                         &health,
+                                         &memory_usage,
+                                         &working_set,
+                                         &rss,
+                                         &cache,
+                                         &swap,
+                                         &mapped_file,
+                                         &max_usage,
+                                         &memory_limit,
+                                         &memory_reservation,
+                                         &memory_swap_limit,
+                                         &cpu_quota,
+                                         &cpu_period,
+                                         &cpu_shares,
+                                         &cpu,
+                                         &cpu_user,
+                                         &cpu_system,
+                                         &cfs_periods,
+                                         &cfs_throttled_periods,
+                                         &cfs_throttled_seconds,
+                                         &start_time,
+                                         &last_seen,
+                                         &fs_reads,
+                                         &fs_writes,
+                                         &fs_usage,
+                                         &rx_bytes,
+                                         &rx_packets,
+                                         &rx_errors,
+                                         &rx_dropped,
+                                         &tx_bytes,
+                                         &tx_packets,
+                                         &tx_errors,
+                                         &tx_dropped,
+                                         &machine_cores,
+                                         &machine_memory}) {
       builder->MoveInto(families);
     }
   }
@@ -356,8 +390,7 @@ std::vector<prometheus::MetricFamily> ContainerCollector::Collect() {
     figures.AddContainer(settings_, observation, disk_usage ? &*disk_usage : nullptr);
   }
   if (settings_.host_series) {
-    figures.AddHost(
-        ReadHostStats(settings_.proc_root, settings_.cgroup_root, settings_.sys_root));
+    figures.AddHost(ReadHostStats(settings_.proc_root, settings_.cgroup_root, settings_.sys_root));
   }
   if (snapshot->info) figures.AddMachine(*snapshot->info);
   std::move(figures).MoveInto(families);

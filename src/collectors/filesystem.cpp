@@ -12,8 +12,8 @@
 #include <fstream>
 #include <future>
 #include <map>
-#include <thread>
 #include <sstream>
+#include <thread>
 
 namespace medic {
 namespace {
@@ -89,9 +89,9 @@ std::optional<struct statvfs> FilesystemCollector::AwaitStat(
   std::lock_guard lock(stuck_->mutex);
   if (answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready) return answer.get();
   stuck_->paths.insert(path);
-  spdlog::warn("filesystem: statvfs({}) has not answered within {} ms; skipping it until it does",
-               path,
-               std::chrono::duration_cast<std::chrono::milliseconds>(settings_.mount_timeout).count());
+  spdlog::warn(
+      "filesystem: statvfs({}) has not answered within {} ms; skipping it until it does", path,
+      std::chrono::duration_cast<std::chrono::milliseconds>(settings_.mount_timeout).count());
   return std::nullopt;
 }
 
@@ -104,8 +104,7 @@ std::vector<prometheus::MetricFamily> FilesystemCollector::Collect() {
 
   // node_exporter's names, labels, help texts and semantics, so that its dashboards and rules
   // work unchanged.
-  auto size = MetricFamilyBuilder::Gauge("node_filesystem_size_bytes",
-                                         "Filesystem size in bytes.");
+  auto size = MetricFamilyBuilder::Gauge("node_filesystem_size_bytes", "Filesystem size in bytes.");
   auto avail = MetricFamilyBuilder::Gauge("node_filesystem_avail_bytes",
                                           "Filesystem space available to non-root users in bytes.");
   auto free =
@@ -116,7 +115,8 @@ std::vector<prometheus::MetricFamily> FilesystemCollector::Collect() {
   auto readonly =
       MetricFamilyBuilder::Gauge("node_filesystem_readonly", "Filesystem read-only status.");
   auto device_error = MetricFamilyBuilder::Gauge(
-      "node_filesystem_device_error", "Whether an error occurred while getting statistics for the given device.");
+      "node_filesystem_device_error",
+      "Whether an error occurred while getting statistics for the given device.");
 
   const std::vector<WatchedMount> watched = MountsToWatch(settings_, mounts);
   std::vector<std::optional<std::future<std::optional<struct statvfs>>>> answers;

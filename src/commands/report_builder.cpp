@@ -205,8 +205,7 @@ class Builder {
       // days to full: where predict_linear's least-squares fit of the available bytes over the
       // range reaches 0 (its value now and its slope, from the same fit).
       slope = ByLabel(History("deriv(node_filesystem_avail_bytes[$R])"), "mountpoint");
-      fitted =
-          ByLabel(History("predict_linear(node_filesystem_avail_bytes[$R], 0)"), "mountpoint");
+      fitted = ByLabel(History("predict_linear(node_filesystem_avail_bytes[$R], 0)"), "mountpoint");
       columns.push_back({"peak_used", "peak used"});
       columns.push_back({"growth_per_day", "growth per day"});
       columns.push_back({"days_to_full", "days to full"});

@@ -230,7 +230,8 @@ VersionInfo DecodeVersion(std::string_view body) {
 EngineInfo DecodeEngineInfo(std::string_view body) {
   const json document = Parse(body, "info");
   RequireObject(document, "info");
-  return EngineInfo{.cpus = Unsigned(document, "NCPU"), .memory_bytes = Unsigned(document, "MemTotal")};
+  return EngineInfo{.cpus = Unsigned(document, "NCPU"),
+                    .memory_bytes = Unsigned(document, "MemTotal")};
 }
 
 std::vector<ContainerSummary> DecodeContainerList(std::string_view body) {
@@ -302,7 +303,8 @@ ContainerDetails DecodeContainerDetails(std::string_view body) {
     // a quota per the default 100 ms period.
     constexpr std::int64_t kDefaultPeriodUs = 100000;
     if (const std::int64_t nano = non_negative("NanoCpus"); nano > 0 && details.cpu_quota_us == 0) {
-      const std::int64_t period = details.cpu_period_us > 0 ? details.cpu_period_us : kDefaultPeriodUs;
+      const std::int64_t period =
+          details.cpu_period_us > 0 ? details.cpu_period_us : kDefaultPeriodUs;
       details.cpu_quota_us = nano * period / 1000000000;
       details.cpu_period_us = period;
     }

@@ -32,28 +32,38 @@ TEST_CASE("every collector on: the scrape passes promtool check metrics") {
   dir.Write("app.log", "GET / 401 Unauthorized from 10.0.0.1\nGET / 200\n");
   dir.Write("token", "secret-token\n");
 
-  const std::string config =
-      "data_dir: " + dir.Join("data") + "\n" +
-      "docker: {host: \"" + medic::test::DockerHost() + "\"}\n" +
-      "collectors:\n"
-      "  filesystem: {mountpoints: [/], all_mounts: true}\n"
-      "  backup:\n"
-      "    - {name: db, path: " + dir.Join("backups") + ", glob: \"*/*\", set: [db, config]}\n"
-      "  probe:\n"
-      "    - {name: self, url: \"http://127.0.0.1:9/health\", timeout: 1s}\n"
-      "  container: {names: [" + container.name() + "], host_series: true, refresh_interval: 1s}\n"
-      "  cert:\n"
-      "    endpoints: [{name: tls, address: \"" + tls.address() + "\", server_name: localhost, ca_file: " +
-      pki.ca() + "}]\n"
-      "    files: [" + leaf + "]\n"
-      "  redis: {address: \"" + redis.address() + "\"}\n"
-      "  logs:\n"
-      "    sources: [{name: app, path: " + dir.Join("app.log") + ", from: beginning}]\n"
-      "webhook: {bearer_token_file: " + dir.Join("token") + "}\n" +
-      "targets: [" + container.name() + "]\n" +
-      "remediations:\n"
-      "  - {name: diag, match: {alertname: HighErrorRate}, target: " + container.name() +
-      ", steps: [diagnostics], silent: true}\n";
+  const std::string config = "data_dir: " + dir.Join("data") + "\n" + "docker: {host: \"" +
+                             medic::test::DockerHost() + "\"}\n" +
+                             "collectors:\n"
+                             "  filesystem: {mountpoints: [/], all_mounts: true}\n"
+                             "  backup:\n"
+                             "    - {name: db, path: " +
+                             dir.Join("backups") +
+                             ", glob: \"*/*\", set: [db, config]}\n"
+                             "  probe:\n"
+                             "    - {name: self, url: \"http://127.0.0.1:9/health\", timeout: 1s}\n"
+                             "  container: {names: [" +
+                             container.name() +
+                             "], host_series: true, refresh_interval: 1s}\n"
+                             "  cert:\n"
+                             "    endpoints: [{name: tls, address: \"" +
+                             tls.address() + "\", server_name: localhost, ca_file: " + pki.ca() +
+                             "}]\n"
+                             "    files: [" +
+                             leaf +
+                             "]\n"
+                             "  redis: {address: \"" +
+                             redis.address() +
+                             "\"}\n"
+                             "  logs:\n"
+                             "    sources: [{name: app, path: " +
+                             dir.Join("app.log") +
+                             ", from: beginning}]\n"
+                             "webhook: {bearer_token_file: " +
+                             dir.Join("token") + "}\n" + "targets: [" + container.name() + "]\n" +
+                             "remediations:\n"
+                             "  - {name: diag, match: {alertname: HighErrorRate}, target: " +
+                             container.name() + ", steps: [diagnostics], silent: true}\n";
   MedicProcess medic(config);
   const auto posted = HttpPost(medic.port(), "/webhook",
                                medic::test::WebhookPayload({{"alertname", "HighErrorRate"}}, "f1"),

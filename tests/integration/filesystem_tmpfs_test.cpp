@@ -15,7 +15,8 @@ double Sample(const std::vector<prometheus::MetricFamily>& families, const std::
   for (const auto& family : families) {
     if (family.name != name) continue;
     for (const auto& metric : family.metric) {
-      if (metric.label.at(2).value == mountpoint) return metric.gauge.value;  // device, fstype, mountpoint
+      if (metric.label.at(2).value == mountpoint)
+        return metric.gauge.value;  // device, fstype, mountpoint
     }
   }
   FAIL("missing " << name);

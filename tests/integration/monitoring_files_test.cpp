@@ -99,8 +99,7 @@ TEST_CASE("check.sh fails on a broken copy of the monitoring files and names eac
   ReplaceInFile(copy + "/alert-rules.yml", "node_filesystem_size_bytes > 0.90",
                 "node_filesystem_size_bytes > 0.99");
   // A dashboard naming a metric medic does not export:
-  ReplaceInFile(copy + "/grafana/dashboards/medic-overview.json", "redis_up{",
-                "redis_upp{");
+  ReplaceInFile(copy + "/grafana/dashboards/medic-overview.json", "redis_up{", "redis_upp{");
   // An invalid Alertmanager setting:
   ReplaceInFile(copy + "/alertmanager.yml", "group_wait: 10s", "group_wait: soon");
 

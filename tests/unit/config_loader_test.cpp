@@ -180,7 +180,8 @@ TEST_CASE("an unknown key is rejected with its path, line and column") {
   CHECK(error ==
         "medic.yml:3:3: web.listen_adress: unknown key \"listen_adress\" (allowed here: "
         "auth_throttle_exempt, config_file, idle_timeout, listen_address, "
-        "max_auth_failures_per_minute, max_concurrent_probes, max_connections, max_connections_per_peer, "
+        "max_auth_failures_per_minute, max_concurrent_probes, max_connections, "
+        "max_connections_per_peer, "
         "max_header_bytes, max_header_fields, max_request_body_bytes, max_requests_per_peer, "
         "read_timeout, "
         "shutdown_timeout, status_max_age, telemetry_path, tls_handshake_timeout, worker_threads, "

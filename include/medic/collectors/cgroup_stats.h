@@ -15,7 +15,7 @@ struct CgroupMembership {
   std::map<std::string, std::string> v1;  // "memory" -> "/docker/<id>"; "cpu,cpuacct" split
   // The hierarchy's own name per controller ("cpu,cpuacct"), for systems that mount it so.
   std::map<std::string, std::string> v1_hierarchy;
-  std::optional<std::string> unified;     // the "0::<path>" line
+  std::optional<std::string> unified;  // the "0::<path>" line
 
   // The name cAdvisor gives the container (its `id` label): the v1 memory (else cpu)
   // controller's path, else the unified one; "" when neither is known.

@@ -25,7 +25,7 @@ struct ContainerObservation {
   // Read from cgroupfs beside `stats` while the container runs (see ContainerSettings).
   std::optional<CgroupStats> cgroup;
   std::string cgroup_path;  // cAdvisor's id for it; "" when unknown
-  double seen_at = 0;  // unix seconds when `stats` (else `details`) were taken
+  double seen_at = 0;       // unix seconds when `stats` (else `details`) were taken
 };
 
 // What the engine looked like at the end of one refresh.

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <future>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 

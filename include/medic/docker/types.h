@@ -45,7 +45,7 @@ struct ContainerDetails {
   std::optional<std::string>
       health_status;  // "starting|healthy|unhealthy"; absent without HEALTHCHECK
   bool tty = false;
-  std::int64_t memory_limit = 0;  // HostConfig.Memory; 0 means unlimited
+  std::int64_t memory_limit = 0;        // HostConfig.Memory; 0 means unlimited
   std::int64_t memory_reservation = 0;  // HostConfig.MemoryReservation; 0: none
   std::int64_t memory_swap = 0;         // HostConfig.MemorySwap (memory + swap); 0/-1: none
   // CPU: HostConfig.CpuQuota/CpuPeriod (µs), else NanoCpus (`--cpus`) as a quota per the
@@ -71,20 +71,20 @@ struct NetworkStats {
 // GET /containers/{id}/stats?stream=false&one-shot=true.
 struct ContainerStats {
   bool empty = false;  // podman answers 200 with an empty body for a stopped container
-  std::optional<std::uint64_t> cpu_total_ns;         // cpu_stats.cpu_usage.total_usage
-  std::optional<std::uint64_t> cpu_user_ns;          // … usage_in_usermode
-  std::optional<std::uint64_t> cpu_system_ns;        // … usage_in_kernelmode
-  std::optional<std::uint64_t> cfs_periods;          // cpu_stats.throttling_data.periods
+  std::optional<std::uint64_t> cpu_total_ns;           // cpu_stats.cpu_usage.total_usage
+  std::optional<std::uint64_t> cpu_user_ns;            // … usage_in_usermode
+  std::optional<std::uint64_t> cpu_system_ns;          // … usage_in_kernelmode
+  std::optional<std::uint64_t> cfs_periods;            // cpu_stats.throttling_data.periods
   std::optional<std::uint64_t> cfs_throttled_periods;  // … throttled_periods
   std::optional<std::uint64_t> cfs_throttled_ns;       // … throttled_time
-  std::optional<std::uint64_t> memory_max_usage;  // memory_stats.max_usage (cgroup v1 Docker)
-  std::optional<std::uint64_t> memory_rss;        // memory_stats.stats total_rss (v1) / anon (v2)
-  std::optional<std::uint64_t> memory_cache;      // … total_cache (v1) / file (v2)
-  std::optional<std::uint64_t> memory_swap;       // … total_swap (v1)
+  std::optional<std::uint64_t> memory_max_usage;       // memory_stats.max_usage (cgroup v1 Docker)
+  std::optional<std::uint64_t> memory_rss;          // memory_stats.stats total_rss (v1) / anon (v2)
+  std::optional<std::uint64_t> memory_cache;        // … total_cache (v1) / file (v2)
+  std::optional<std::uint64_t> memory_swap;         // … total_swap (v1)
   std::optional<std::uint64_t> memory_mapped_file;  // … total_mapped_file (v1) / file_mapped
-  std::optional<std::uint64_t> memory_usage;         // memory_stats.usage
-  std::optional<std::uint64_t> memory_limit;         // memory_stats.limit (host RAM if unlimited)
-  std::optional<std::uint64_t> inactive_file;        // memory_stats.stats.inactive_file (cgroup v2)
+  std::optional<std::uint64_t> memory_usage;        // memory_stats.usage
+  std::optional<std::uint64_t> memory_limit;        // memory_stats.limit (host RAM if unlimited)
+  std::optional<std::uint64_t> inactive_file;       // memory_stats.stats.inactive_file (cgroup v2)
   std::optional<std::uint64_t> total_inactive_file;  // memory_stats.stats.total_inactive_file (v1)
   std::optional<std::uint64_t> pids;
   std::optional<std::uint64_t> fs_read_bytes;   // blkio io_service_bytes_recursive, op Read

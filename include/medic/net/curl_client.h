@@ -72,7 +72,7 @@ struct CurlResponse {
   double total_seconds = 0;  // the whole call, as libcurl measured it
   CurlTimings timings;
   long redirects = 0;
-  long http_version = 0;     // CURL_HTTP_VERSION_1_0 / _1_1 / _2_0 / _3, 0 before an answer
+  long http_version = 0;       // CURL_HTTP_VERSION_1_0 / _1_1 / _2_0 / _3, 0 before an answer
   double content_length = -1;  // Content-Length of the answer, -1 when absent
   std::size_t body_bytes = 0;  // received (counted even when not kept)
   std::string effective_url;   // after redirects

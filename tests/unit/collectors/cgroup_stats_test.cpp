@@ -20,7 +20,8 @@ void WriteFile(const std::string& path, const std::string& content) {
 
 }  // namespace
 
-TEST_CASE("/proc/<pid>/cgroup: v1 controllers (joined ones split), the unified line, systemd's skipped") {
+TEST_CASE(
+    "/proc/<pid>/cgroup: v1 controllers (joined ones split), the unified line, systemd's skipped") {
   const CgroupMembership membership = ParseProcCgroup(
       "12:pids:/docker/abc\n"
       "4:cpu,cpuacct:/docker/abc\n"
@@ -89,13 +90,15 @@ TEST_CASE("cgroup v2: one directory, microseconds, io.stat; absent files stay ab
   WriteFile(root + "/cgroup.controllers", "cpu io memory pids\n");
   const std::string container = root + "/system.slice/docker-abc.scope";
   WriteFile(container + "/memory.current", "52428800\n");
-  WriteFile(container + "/memory.stat", "anon 30000000\nfile 20000000\nfile_mapped 100\n"
-                                        "inactive_file 2097152\n");
+  WriteFile(container + "/memory.stat",
+            "anon 30000000\nfile 20000000\nfile_mapped 100\n"
+            "inactive_file 2097152\n");
   WriteFile(container + "/memory.swap.current", "0\n");
   WriteFile(container + "/cpu.stat",
             "usage_usec 123456\nuser_usec 100000\nsystem_usec 23456\nnr_periods 3\n"
             "nr_throttled 1\nthrottled_usec 5000\n");
-  WriteFile(container + "/io.stat", "253:0 rbytes=65536 wbytes=131072 rios=4 wios=8 dbytes=0 dios=0\n");
+  WriteFile(container + "/io.stat",
+            "253:0 rbytes=65536 wbytes=131072 rios=4 wios=8 dbytes=0 dios=0\n");
   const CgroupStats stats = ReadCgroupStats(ParseProcCgroup("0::/system.slice/docker-abc.scope\n"),
                                             root, dir.Join("sys"));
   CHECK(stats.memory_usage == 52428800u);
@@ -151,15 +154,18 @@ TEST_CASE("/proc/net/dev: counters per interface, without loopback and container
 
 TEST_CASE("the host: root cgroup figures, /proc standing in for what the root has not") {
   medic::test::TempDir dir;
-  WriteFile(dir.Join("proc/meminfo"), "MemTotal: 1000 kB\nMemFree: 400 kB\nCached: 100 kB\n"
-                                      "Inactive(file): 50 kB\nAnonPages: 300 kB\n");
+  WriteFile(dir.Join("proc/meminfo"),
+            "MemTotal: 1000 kB\nMemFree: 400 kB\nCached: 100 kB\n"
+            "Inactive(file): 50 kB\nAnonPages: 300 kB\n");
   const long ticks = ::sysconf(_SC_CLK_TCK);
   WriteFile(dir.Join("proc/stat"), "cpu  " + std::to_string(10 * ticks) + " 0 " +
-                                       std::to_string(5 * ticks) + " 100 0 0 0 0 0 0\ncpu0 1 2 3\n");
+                                       std::to_string(5 * ticks) +
+                                       " 100 0 0 0 0 0 0\ncpu0 1 2 3\n");
   WriteFile(dir.Join("proc/net/dev"), "h\nh\n  eth0: 1 2 3 4 0 0 0 0 5 6 7 8 0 0 0 0\n");
   // Pure v2: the root has cpu.stat but no memory.current.
   WriteFile(dir.Join("cgroup/cgroup.controllers"), "cpu memory\n");
-  WriteFile(dir.Join("cgroup/cpu.stat"), "usage_usec 20000000\nuser_usec 12000000\nsystem_usec 8000000\n");
+  WriteFile(dir.Join("cgroup/cpu.stat"),
+            "usage_usec 20000000\nuser_usec 12000000\nsystem_usec 8000000\n");
   const HostStats host = ReadHostStats(dir.Join("proc"), dir.Join("cgroup"), dir.Join("sys"));
   CHECK(host.cgroup.memory_usage == 600u * 1024);
   CHECK(host.cgroup.memory_inactive_file == 50u * 1024);

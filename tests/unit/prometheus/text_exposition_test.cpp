@@ -142,7 +142,8 @@ TEST_CASE("exposition text: quantiles and bounds as label text that queries matc
   buckets.histogram.bucket = {{1, 0.3}, {2, 1e6}, {3, kInf}};
   histogram.metric.push_back(buckets);
   const std::string text = medic::SerializeTextExposition({summary, histogram});
-  CHECK(text.find("redis_latency_percentiles_usec{quantile=\"99.9\"} 3.007\n") != std::string::npos);
+  CHECK(text.find("redis_latency_percentiles_usec{quantile=\"99.9\"} 3.007\n") !=
+        std::string::npos);
   CHECK(text.find("redis_latency_percentiles_usec{quantile=\"50\"} 1.003\n") != std::string::npos);
   CHECK(text.find("redis_latency_percentiles_usec{quantile=\"0.1\"} 1\n") != std::string::npos);
   CHECK(text.find("medic_seconds_bucket{le=\"0.3\"} 1\n") != std::string::npos);
