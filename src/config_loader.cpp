@@ -446,7 +446,7 @@ JournalSettings ParseJournal(const ConfigNode& node, JournalSettings defaults) {
 // A host name as alerts carry it: no port, no spaces, no brackets (an IPv6 address is written
 // bare: ::1).
 std::string FleetHostName(const ConfigNode& node) {
-  const std::string name = node.NonEmptyString();
+  std::string name = node.NonEmptyString();
   static const RE2 kHostName(R"([A-Za-z0-9_.:%-]+)");
   // "host-2:9469" would never equal a label's host part, which is compared without its port.
   if (name.size() > 253 || !RE2::FullMatch(name, kHostName) ||
@@ -459,7 +459,7 @@ std::string FleetHostName(const ConfigNode& node) {
 }
 
 std::string LabelName(const ConfigNode& node) {
-  const std::string name = node.NonEmptyString();
+  std::string name = node.NonEmptyString();
   static const RE2 kLabelName("[a-zA-Z_][a-zA-Z0-9_]*");
   if (!RE2::FullMatch(name, kLabelName)) node.Fail("label names match [a-zA-Z_][a-zA-Z0-9_]*");
   return name;

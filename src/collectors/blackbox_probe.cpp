@@ -105,7 +105,11 @@ void ProbeHttp(const ProbeModule& module, const std::string& target, Duration ti
     request.ip_family = module.preferred_ip_protocol == "ip4" ? net::CurlRequest::IpFamily::kV4
                                                               : net::CurlRequest::IpFamily::kV6;
   }
-  for (const auto& [name, value] : module.headers) request.headers.push_back(name + ": " + value);
+  for (const auto& [name, value] : module.headers) {
+    std::string header = name;
+    header.append(": ").append(value);
+    request.headers.push_back(std::move(header));
+  }
   const net::CurlResponse response = net::Perform(request);
 
   auto& out = outcome.families;

@@ -29,7 +29,8 @@ LabelPairs CadvisorLabels(const ContainerSettings& settings,
                     {"name", details.name}};
   if (settings.label_allowlist.empty()) return labels;
   std::set<std::string> taken;
-  for (const auto& [key, value] : details.labels) {  // std::map: key order
+  for (const auto& [label_key, value] : details.labels) {  // std::map: key order
+    const std::string& key = label_key;  // a structured binding cannot be captured in C++20
     const bool allowed =
         std::any_of(settings.label_allowlist.begin(), settings.label_allowlist.end(),
                     [&key](const std::string& pattern) {

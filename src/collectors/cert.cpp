@@ -191,7 +191,8 @@ std::vector<prometheus::MetricFamily> CertCollector::Collect() {
 std::string CertCollector::LastError() const {
   std::string joined;
   for (const auto& [target, error] : LastErrors()) {
-    joined += (joined.empty() ? "" : "; ") + target + ": " + error;
+    if (!joined.empty()) joined += "; ";
+    joined.append(target).append(": ").append(error);
   }
   return joined;
 }

@@ -29,8 +29,9 @@ void ReadCgroup(const ContainerSettings& settings, ContainerObservation& observa
   observation.cgroup.reset();
   observation.cgroup_path.clear();
   if (settings.cgroup_root.empty() || !observation.details || !observation.details->pid) return;
-  const auto text = ReadTextFile(
-      settings.proc_root + "/" + std::to_string(*observation.details->pid) + "/cgroup", 64 * 1024);
+  const auto text =
+      ReadTextFile(settings.proc_root + "/" + std::to_string(*observation.details->pid) + "/cgroup",
+                   std::size_t{64} * 1024);
   if (!text) return;  // another pid namespace, or the process just exited
   const CgroupMembership membership = ParseProcCgroup(*text);
   observation.cgroup_path = membership.Path();

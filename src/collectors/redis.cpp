@@ -7,7 +7,7 @@
 
 namespace medic {
 
-RedisCollector::RedisCollector(RedisSettings settings)
+RedisCollector::RedisCollector(const RedisSettings& settings)
     : connection_(settings), timeout_(settings.timeout) {}
 
 std::string RedisCollector::LastError() const {

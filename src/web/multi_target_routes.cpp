@@ -55,7 +55,7 @@ Duration ProbeTimeout(Duration configured, const net::Request& request) {
 }
 
 void RegisterMultiTargetRoutes(net::HttpServer& server,
-                               std::function<std::shared_ptr<const Config>()> config) {
+                               const std::function<std::shared_ptr<const Config>()>& config) {
   auto gate = std::make_shared<ProbeGate>();
   server.Handle("GET", "/probe", [gate, config](const net::Request& req, net::Response& res) {
     const auto current = config();

@@ -16,7 +16,7 @@ namespace medic {
 // servers are scraped on demand through GET /scrape?target=redis://… (web/multi_target_routes).
 class RedisCollector : public Collector {
  public:
-  explicit RedisCollector(RedisSettings settings);
+  explicit RedisCollector(const RedisSettings& settings);
   std::string_view Name() const override { return "redis"; }
   std::vector<prometheus::MetricFamily> Collect() override;
 

@@ -46,6 +46,6 @@ Duration ProbeTimeout(Duration configured, const net::Request& request);
 // like /metrics and share one ProbeGate of web.max_concurrent_probes. `config` returns the
 // running configuration, so a reload changes modules and bounds for the next request.
 void RegisterMultiTargetRoutes(net::HttpServer& server,
-                               std::function<std::shared_ptr<const Config>()> config);
+                               const std::function<std::shared_ptr<const Config>()>& config);
 
 }  // namespace medic::web
