@@ -43,6 +43,7 @@ net::ServerLimits ServerLimitsFrom(const WebSettings& web) {
   limits.max_connections_per_peer = web.max_connections_per_peer;
   limits.worker_threads = web.worker_threads;
   limits.max_requests_per_peer = web.max_requests_per_peer;
+  limits.probe_threads = web.max_concurrent_probes;
   const std::size_t open_files = net::RaiseOpenFilesLimit();
   // Half of a small limit stays for everything else: a limit of 300 must not go to sockets.
   const std::size_t reserved = std::min(kReservedDescriptors, open_files / 2);

@@ -60,6 +60,8 @@ std::vector<std::string> SettingsNeedingRestart(const Config& started, const Con
   differences.Compare("web.max_connections_per_peer", started.web.max_connections_per_peer,
                       next.web.max_connections_per_peer);
   differences.Compare("web.worker_threads", started.web.worker_threads, next.web.worker_threads);
+  differences.Compare("web.max_concurrent_probes", started.web.max_concurrent_probes,
+                      next.web.max_concurrent_probes);
   differences.Compare("web.max_requests_per_peer", started.web.max_requests_per_peer,
                       next.web.max_requests_per_peer);
   differences.Compare("web.max_auth_failures_per_minute", started.web.max_auth_failures_per_minute,

@@ -47,7 +47,7 @@ struct WebSettings {
   // GET /probe and GET /scrape requests running at once; past it they are answered 503 at once
   // rather than queued (each holds a web worker for up to its timeout). Keep it below
   // worker_threads so /metrics and /webhook still find a worker.
-  std::size_t max_concurrent_probes = 3;
+  std::size_t max_concurrent_probes = 64;
 };
 
 // The one Docker (or podman) engine every part of medic talks to: the container collector,

@@ -314,10 +314,14 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
       return;
     }
     const bool http10 = request.version == "HTTP/1.0";
-    if (!context_.table.StartRequest(this, context_.limits.max_requests_per_peer)) {
+    // One Prometheus probes all its targets at once from one address: its probes may fill
+    // every probe thread on top of its usual share.
+    const std::size_t peer_cap =
+        context_.limits.max_requests_per_peer + (plan_.probe ? context_.limits.probe_threads : 0);
+    if (!context_.table.StartRequest(this, peer_cap)) {
       context_.counters.peer_busy.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("http: request from {} refused: {} of its requests are being answered",
-                    peer_.address, context_.limits.max_requests_per_peer);
+                    peer_.address, peer_cap);
       RespondBusy(http10);
       return;
     }
@@ -333,7 +337,9 @@ class Connection final : public Evictable, public std::enable_shared_from_this<C
         connection->Respond(std::move(*wire));
       });
     };
-    WorkerPool& workers = plan_.priority ? context_.priority_workers : context_.workers;
+    WorkerPool& workers = plan_.priority ? context_.priority_workers
+                          : plan_.probe  ? context_.probe_workers
+                                         : context_.workers;
     if (!workers.TrySubmit(std::move(handle), context_.limits.max_queued_requests)) {
       context_.table.EndRequest(this);
       context_.counters.busy.fetch_add(1, std::memory_order_relaxed);

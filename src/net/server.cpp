@@ -152,6 +152,7 @@ RoutePlan HttpServer::Plan(const Request& request) const {
   plan.inline_handler =
       route->second.options.inline_handler && route->second.access == Access::kPublic;
   plan.priority = route->second.options.priority;
+  plan.probe = route->second.options.probe;
   return plan;
 }
 
@@ -229,8 +230,9 @@ void HttpServer::Serve() {
   workers_.emplace(options_.limits.worker_threads);
   // Two: a webhook being journaled while another waits on fsync still leaves one free.
   priority_workers_.emplace(2);
+  probe_workers_.emplace(options_.limits.probe_threads);
   context_.emplace(ConnectionContext{
-      io_, options_.limits, table_, *workers_, *priority_workers_, counters_,
+      io_, options_.limits, table_, *workers_, *priority_workers_, *probe_workers_, counters_,
       [this](const Request& request) { return Plan(request); },
       [this](const Request& request, Response& response) { Dispatch(request, response); }});
   accepting_ = true;
@@ -243,6 +245,7 @@ void HttpServer::Serve() {
   // Every connection has ended and every handler answered (each held the loop open).
   workers_.reset();
   priority_workers_.reset();
+  probe_workers_.reset();
 }
 
 // Accepting on a thread of its own keeps what Asio allocates per socket for its lifetime (its

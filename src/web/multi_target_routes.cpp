@@ -24,21 +24,7 @@ void Refuse(net::Response& res, int status, const std::string& message) {
   res.SetContent(message + "\n", kPlainText);
 }
 
-void Busy(net::Response& res, std::size_t limit) {
-  res.SetHeader("Retry-After", "1");
-  Refuse(res, 503,
-         "too many probes in flight (web.max_concurrent_probes is " + std::to_string(limit) + ")");
-}
-
 }  // namespace
-
-ProbeGate::Slot ProbeGate::TryEnter(std::size_t limit) {
-  std::size_t current = in_flight_.load();
-  while (current < limit) {
-    if (in_flight_.compare_exchange_weak(current, current + 1)) return Slot(this);
-  }
-  return Slot(nullptr);
-}
 
 Duration ProbeTimeout(Duration configured, const net::Request& request) {
   Duration timeout = configured.count() > 0 ? configured : Duration(0);
@@ -56,61 +42,55 @@ Duration ProbeTimeout(Duration configured, const net::Request& request) {
 
 void RegisterMultiTargetRoutes(net::HttpServer& server,
                                const std::function<std::shared_ptr<const Config>()>& config) {
-  auto gate = std::make_shared<ProbeGate>();
-  server.Handle("GET", "/probe", [gate, config](const net::Request& req, net::Response& res) {
-    const auto current = config();
-    const std::string module_name = req.HasParam("module") ? req.Param("module") : "http_2xx";
-    const auto module = current->modules.find(module_name);
-    if (module == current->modules.end()) {
-      Refuse(res, 400, "Unknown module \"" + module_name + "\"");
-      return;
-    }
-    const std::string target = req.Param("target");
-    if (target.empty()) {
-      Refuse(res, 400, "Target parameter is missing");
-      return;
-    }
-    const std::size_t limit = current->web.max_concurrent_probes;
-    const ProbeGate::Slot slot = gate->TryEnter(limit);
-    if (!slot) {
-      Busy(res, limit);
-      return;
-    }
-    const BlackboxProbeOutcome outcome =
-        RunBlackboxProbe(module->second, target, ProbeTimeout(module->second.timeout, req), {});
-    if (!outcome.success) {
-      spdlog::debug("probe {} with module {} failed: {}", target, module_name, outcome.error);
-    }
-    res.SetContent(SerializeTextExposition(outcome.families), kContentType);
-  });
-  server.Handle("GET", "/scrape", [gate, config](const net::Request& req, net::Response& res) {
-    const auto current = config();
-    const std::string target = req.Param("target");
-    if (target.empty()) {
-      Refuse(res, 400, "'target' parameter must be specified");
-      return;
-    }
-    const RedisSettings* configured =
-        current->collectors.redis ? &*current->collectors.redis : nullptr;
-    RedisSettings settings;
-    try {
-      settings = RedisSettingsForTarget(target, configured);
-    } catch (const std::invalid_argument& error) {
-      // The message never holds the password; the target itself may, so it is not echoed.
-      Refuse(res, 400, std::string("Invalid 'target' parameter: ") + error.what());
-      return;
-    }
-    const std::size_t limit = current->web.max_concurrent_probes;
-    const ProbeGate::Slot slot = gate->TryEnter(limit);
-    if (!slot) {
-      Busy(res, limit);
-      return;
-    }
-    RedisConnection connection(settings);
-    RedisScrapeOutcome outcome = ScrapeRedis(connection, ProbeTimeout(settings.timeout, req));
-    if (!outcome.up) spdlog::debug("scrape of {} failed: {}", settings.address, outcome.error);
-    res.SetContent(SerializeTextExposition(outcome.families), kContentType);
-  });
+  const net::RouteOptions on_probe_workers{.probe = true};
+  server.Handle(
+      "GET", "/probe",
+      [config](const net::Request& req, net::Response& res) {
+        const auto current = config();
+        const std::string module_name = req.HasParam("module") ? req.Param("module") : "http_2xx";
+        const auto module = current->modules.find(module_name);
+        if (module == current->modules.end()) {
+          Refuse(res, 400, "Unknown module \"" + module_name + "\"");
+          return;
+        }
+        const std::string target = req.Param("target");
+        if (target.empty()) {
+          Refuse(res, 400, "Target parameter is missing");
+          return;
+        }
+        const BlackboxProbeOutcome outcome =
+            RunBlackboxProbe(module->second, target, ProbeTimeout(module->second.timeout, req), {});
+        if (!outcome.success) {
+          spdlog::debug("probe {} with module {} failed: {}", target, module_name, outcome.error);
+        }
+        res.SetContent(SerializeTextExposition(outcome.families), kContentType);
+      },
+      net::Access::kProtected, on_probe_workers);
+  server.Handle(
+      "GET", "/scrape",
+      [config](const net::Request& req, net::Response& res) {
+        const auto current = config();
+        const std::string target = req.Param("target");
+        if (target.empty()) {
+          Refuse(res, 400, "'target' parameter must be specified");
+          return;
+        }
+        const RedisSettings* configured =
+            current->collectors.redis ? &*current->collectors.redis : nullptr;
+        RedisSettings settings;
+        try {
+          settings = RedisSettingsForTarget(target, configured);
+        } catch (const std::invalid_argument& error) {
+          // The message never holds the password; the target itself may, so it is not echoed.
+          Refuse(res, 400, std::string("Invalid 'target' parameter: ") + error.what());
+          return;
+        }
+        RedisConnection connection(settings);
+        RedisScrapeOutcome outcome = ScrapeRedis(connection, ProbeTimeout(settings.timeout, req));
+        if (!outcome.up) spdlog::debug("scrape of {} failed: {}", settings.address, outcome.error);
+        res.SetContent(SerializeTextExposition(outcome.families), kContentType);
+      },
+      net::Access::kProtected, on_probe_workers);
 }
 
 }  // namespace medic::web

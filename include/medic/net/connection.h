@@ -30,6 +30,7 @@ struct RoutePlan {
   std::size_t max_body_bytes = 0;
   bool inline_handler = false;
   bool priority = false;  // on the priority workers (healing), never behind scrapes
+  bool probe = false;     // on the probe workers (remote targets), never holding the others
 };
 
 // Counters of what the transport did, for medic_http_* metrics; read from any thread.
@@ -58,6 +59,7 @@ struct ConnectionContext {
   ConnectionTable& table;
   WorkerPool& workers;
   WorkerPool& priority_workers;
+  WorkerPool& probe_workers;
   TransportCounters& counters;
   std::function<RoutePlan(const Request&)> plan;
   std::function<void(const Request&, Response&)> dispatch;

@@ -49,6 +49,9 @@ struct RouteOptions {
   bool inline_handler = false;
   // Runs on workers of its own (the webhook: healing), never queued behind scrapes and pages.
   bool priority = false;
+  // Waits on remote targets for up to a scrape timeout (/probe, /scrape): on the probe
+  // workers, so hung targets never hold the threads that answer /metrics and the webhook.
+  bool probe = false;
 };
 
 // The HTTP/1.1 server every medic job goes through (scrapes, webhooks, health checks), on
@@ -127,6 +130,7 @@ class HttpServer {
   TransportCounters counters_;
   std::optional<WorkerPool> workers_;           // while Serve() runs
   std::optional<WorkerPool> priority_workers_;  // the same, for priority routes
+  std::optional<WorkerPool> probe_workers_;     // the same, for probe routes
   std::optional<ConnectionContext> context_;
   std::atomic<bool> accepting_{false};
   int port_ = 0;

@@ -34,6 +34,10 @@ struct ServerLimits {
   // never on the I/O thread; past `max_queued_requests` waiting, a request is answered 503.
   std::size_t worker_threads = 4;
   std::size_t max_queued_requests = 256;
+  // Threads for routes that wait on remote targets (/probe, /scrape): a hung target holds one
+  // for its timeout, so they are apart from worker_threads and started only as needed. Past
+  // them requests wait in line (max_queued_requests), as a scrape waits for blackbox.
+  std::size_t probe_threads = 64;
   // Requests one peer address may have with handlers (running or queued) at once; past it that
   // peer is answered 503, so a client flooding complete requests cannot starve the others.
   std::size_t max_requests_per_peer = 32;
