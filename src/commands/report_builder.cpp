@@ -24,6 +24,13 @@ Values ByLabel(const std::vector<prom::Series>& series, const std::string& label
   return out;
 }
 
+// The series whose `label` is `value`.
+std::vector<prom::Series> Where(std::vector<prom::Series> series, const std::string& label,
+                                const std::string& value) {
+  std::erase_if(series, [&](const prom::Series& s) { return s.Label(label) != value; });
+  return series;
+}
+
 Values SumByLabel(const std::vector<prom::Series>& series, const std::string& label) {
   Values out;
   for (const auto& s : series) out[s.Label(label)] += s.Last();
@@ -396,15 +403,23 @@ class Builder {
     Values availability, average, peak;
     std::vector<ReportColumn> columns{{"target", "target"}};
     if (history_) {
-      availability = ByLabel(History("avg_over_time(probe_success[$R])"), "target");
-      average = ByLabel(History("avg_over_time(probe_duration_seconds[$R])"), "target");
-      peak = ByLabel(History("max_over_time(probe_duration_seconds[$R])"), "target");
+      // medic's health probes (collectors.probe): not its tls_connect probes, nor /probe's.
+      availability = ByLabel(
+          History(R"(avg_over_time(probe_success{module="http_2xx",target!=""}[$R]))"), "target");
+      average = ByLabel(
+          History(R"(avg_over_time(probe_duration_seconds{module="http_2xx",target!=""}[$R]))"),
+          "target");
+      peak = ByLabel(
+          History(R"(max_over_time(probe_duration_seconds{module="http_2xx",target!=""}[$R]))"),
+          "target");
       columns.insert(columns.end(), {{"availability", "availability"},
                                      {"average_seconds", "average latency"},
                                      {"peak_seconds", "peak latency"}});
     } else {
-      availability = ByLabel(source_.Current("probe_success"), "target");
-      average = ByLabel(source_.Current("probe_duration_seconds"), "target");
+      availability =
+          ByLabel(Where(source_.Current("probe_success"), "module", "http_2xx"), "target");
+      average =
+          ByLabel(Where(source_.Current("probe_duration_seconds"), "module", "http_2xx"), "target");
       columns.insert(columns.end(), {{"up", "up"}, {"latency_seconds", "latency"}});
     }
     auto& section = Section("Health probes", columns, "No probe metrics (probe collector off?).");

@@ -34,6 +34,15 @@ class Families {
     for (const auto& metric : Get(name)) values[Label(metric, label)] = Value(metric);
     return values;
   }
+  // The same, of the samples whose label `where` has the value `is`.
+  std::map<std::string, double> ByLabel(const std::string& name, std::string_view label,
+                                        std::string_view where, std::string_view is) const {
+    std::map<std::string, double> values;
+    for (const auto& metric : Get(name)) {
+      if (Label(metric, where) == is) values[Label(metric, label)] = Value(metric);
+    }
+    return values;
+  }
   std::optional<double> Single(const std::string& name) const {
     const auto& samples = Get(name);
     if (samples.empty()) return std::nullopt;
@@ -106,8 +115,10 @@ void EvaluateService(const Families& f, const ThresholdSettings& t, Builder& out
               "WARN > " + PercentThreshold(t.container_memory_warning_ratio) + " of limit");
     }
   }
-  const auto status_codes = f.ByLabel("probe_http_status_code", "target");
-  for (const auto& [target, success] : f.ByLabel("probe_success", "target")) {
+  // The health probes of collectors.probe; the cert collector's tls_connect probes are
+  // reported with the certificates.
+  const auto status_codes = f.ByLabel("probe_http_status_code", "target", "module", "http_2xx");
+  for (const auto& [target, success] : f.ByLabel("probe_success", "target", "module", "http_2xx")) {
     std::string text = success == 1 ? "up" : "down";
     if (const auto c = status_codes.find(target); c != status_codes.end() && c->second > 0) {
       text += Format(" (HTTP %.0f)", c->second);

@@ -520,8 +520,8 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
           // The incident's latest attempt decides what this delivery means: a repeat of work
           // in progress or done, or a new attempt at an incident that is still open.
           auto& latest = db.Cached(
-              "SELECT id, state, attempt, COALESCE(finished_at, 0), retry_backoff FROM jobs "
-              "WHERE remediation=? AND idempotency_key=? ORDER BY attempt DESC LIMIT 1");
+              "SELECT id, state, attempt, COALESCE(finished_at, 0), retry_backoff, created_at "
+              "FROM jobs WHERE remediation=? AND idempotency_key=? ORDER BY attempt DESC LIMIT 1");
           latest.Bind(1, plan.remediation).Bind(2, key);
           if (latest.Step()) {
             const std::int64_t latest_id = latest.Int(0);
@@ -529,13 +529,18 @@ IntakeResult Journal::RecordNotification(const Notification& notification,
             const int last_attempt = static_cast<int>(latest.Int(2));
             const double finished = latest.Real(3);
             const double backoff = latest.Real(4);
+            const double created = latest.Real(5);
             latest.Reset();
             if (!LeavesIncidentOpen(state) || last_attempt >= plan.max_attempts) {
               job.outcome = IntakeOutcome::kDuplicate;
               job.job_id = latest_id;
               job.existing_state = state;
               job.attempt = last_attempt;
-              if (state == JobState::kRunning) {
+              // An HA pair's second copy (the other Alertmanager's delivery, the other
+              // Prometheus's alert) arrives within the replica window of the first: that is the
+              // fleet working as designed, not a re-sent alert a person should hear about.
+              const bool ha_echo = folding.enabled && now - created <= folding.window_seconds;
+              if (state == JobState::kRunning && !ha_echo) {
                 // Told once per incident: medic is already on it.
                 job.notice_added = InsertNotice(
                     db, {0, plan.remediation, plan.target, key, "skipped_duplicate", row.alertname,

@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 using namespace medic::remediation;
 using medic::Alert;
@@ -189,4 +191,33 @@ TEST_CASE("not folded: the same series firing anew, startsAt beyond the window, 
   off.Intake({ReplicaAlert("a", "2026-11-29T03:00:00Z")}, ReplicaFolding{});
   CHECK(off.Intake({ReplicaAlert("b", "2026-11-29T03:00:07Z")}, ReplicaFolding{}) ==
         std::vector<IntakeOutcome>{kQueued});
+}
+
+TEST_CASE(
+    "an HA pair's second copy while the run is in progress tells nobody; a later re-send does") {
+  Fixture f;
+  const std::vector<PlannedJob> plan{PlannedJob{"service-down", "bot-2", false, ""}};
+  ReplicaFolding folding = Folding();
+  folding.window_seconds = 1;  // a short window, so the test can outwait it
+  auto deliver = [&](const Alert& alert) {
+    return f.journal->RecordNotification(Deliver({alert}), {plan}, "test", 1000, folding)
+        .jobs.at(0);
+  };
+  CHECK(deliver(ReplicaAlert("a", "2026-11-29T03:00:00Z")).outcome == kQueued);
+  const auto running = f.journal->ClaimNextJob({});
+  REQUIRE(running);
+  // The other Prometheus replica's copy, and the other Alertmanager's delivery, at once.
+  const auto replica = deliver(ReplicaAlert("b", "2026-11-29T03:00:00.5Z"));
+  CHECK(replica.outcome == kDuplicate);
+  CHECK_FALSE(replica.notice_added);
+  const auto echo = deliver(ReplicaAlert("a", "2026-11-29T03:00:00Z"));
+  CHECK(echo.outcome == kDuplicate);
+  CHECK_FALSE(echo.notice_added);
+  // Alertmanager re-sends the firing alert after the window while the run still goes on: that
+  // is told, once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  const auto repeat = deliver(ReplicaAlert("a", "2026-11-29T03:00:00Z"));
+  CHECK(repeat.outcome == kDuplicate);
+  CHECK(repeat.notice_added);
+  CHECK_FALSE(deliver(ReplicaAlert("a", "2026-11-29T03:00:00Z")).notice_added);
 }
