@@ -5,12 +5,16 @@
 #include "medic/tls/certificate.h"
 #include "medic/tls/tls_probe.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netdb.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
 
 namespace medic {
 namespace {
@@ -79,6 +83,69 @@ void AddTlsFamilies(std::vector<prometheus::MetricFamily>& out, const std::strin
   }
   AddGauge(out, "probe_tls_version_info", "Returns the TLS version used or NaN when unknown", 1,
            With(labels, {{"version", GoTlsVersion(version)}}));
+}
+
+// FNV-1a 32 of the address's bytes (4 for IPv4, 16 for IPv6), as blackbox hashes Go's net.IP.
+void AddIpAddressHash(std::vector<prometheus::MetricFamily>& out, const std::string& ip,
+                      const LabelPairs& labels) {
+  unsigned char bytes[16];
+  std::size_t size = 0;
+  if (::inet_pton(AF_INET, ip.c_str(), bytes) == 1) {
+    size = 4;
+  } else if (::inet_pton(AF_INET6, ip.c_str(), bytes) == 1) {
+    size = 16;
+  } else {
+    return;
+  }
+  std::uint32_t hash = 2166136261u;
+  for (std::size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 16777619u;
+  AddGauge(out, "probe_ip_addr_hash",
+           "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
+           static_cast<double>(hash), labels);
+}
+
+struct ResolvedAddress {
+  std::string ip;
+  bool ipv6 = false;
+};
+
+// blackbox's chooseProtocol: the preferred family first, the other one if allowed. The
+// connection below resolves again (a cached answer); this one is for the figures.
+std::optional<ResolvedAddress> ResolveTarget(const ProbeModule& module, const std::string& target,
+                                             double& seconds) {
+  std::string host = target;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  const auto started = Clock::now();
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  if (rc != 0) return std::nullopt;
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owned(found, &::freeaddrinfo);
+  const int preferred = module.preferred_ip_protocol == "ip4" ? AF_INET : AF_INET6;
+  const addrinfo* chosen = nullptr;
+  for (const addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+    if (entry->ai_family == preferred) {
+      chosen = entry;
+      break;
+    }
+    if (chosen == nullptr && module.ip_protocol_fallback) chosen = entry;
+  }
+  if (chosen == nullptr) return std::nullopt;
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* address =
+      chosen->ai_family == AF_INET
+          ? static_cast<const void*>(
+                &reinterpret_cast<const sockaddr_in*>(chosen->ai_addr)->sin_addr)
+          : static_cast<const void*>(
+                &reinterpret_cast<const sockaddr_in6*>(chosen->ai_addr)->sin6_addr);
+  ::inet_ntop(chosen->ai_family, address, text, sizeof text);
+  return ResolvedAddress{text, chosen->ai_family == AF_INET6};
 }
 
 bool StatusValid(const ProbeModule& module, long status) {
@@ -169,12 +236,7 @@ void ProbeHttp(const ProbeModule& module, const std::string& target, Duration ti
   if (!response.primary_ip.empty()) {
     AddGauge(out, "probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6",
              response.primary_ip.find(':') == std::string::npos ? 4 : 6, labels);
-    // FNV-1a 32 of the address text, as blackbox hashes it.
-    std::uint32_t hash = 2166136261u;
-    for (const unsigned char c : response.primary_ip) hash = (hash ^ c) * 16777619u;
-    AddGauge(out, "probe_ip_addr_hash",
-             "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
-             static_cast<double>(hash), labels);
+    AddIpAddressHash(out, response.primary_ip, labels);
   }
   if (answered && ssl) {
     AddTlsFamilies(out, response.tls.version, DescribeDer(response.tls.presented_der),
@@ -197,6 +259,17 @@ void ProbeTcp(const ProbeModule& module, const std::string& target, Duration tim
               const LabelPairs& labels, BlackboxProbeOutcome& outcome) {
   AddGauge(outcome.families, "probe_failed_due_to_regex", "Indicates if probe failed due to regex",
            0, labels);
+  double lookup_seconds = 0;
+  const auto resolved = ResolveTarget(module, target, lookup_seconds);
+  AddGauge(outcome.families, "probe_dns_lookup_time_seconds",
+           "Returns the time taken for probe dns lookup in seconds", lookup_seconds, labels);
+  if (!resolved) {
+    outcome.error = "error resolving address " + target;
+    return;
+  }
+  AddGauge(outcome.families, "probe_ip_protocol",
+           "Specifies whether probe ip protocol is IP4 or IP6", resolved->ipv6 ? 6 : 4, labels);
+  AddIpAddressHash(outcome.families, resolved->ip, labels);
   if (!module.tls) {
     outcome.error = tls::ProbeTcpConnect(target, timeout);
     outcome.success = outcome.error.empty();

@@ -78,6 +78,15 @@ TEST_CASE("/probe: blackbox's answers, errors and timeout; a reload brings a new
   CHECK(FindSample(down.body, "probe_success") == 0);
   CHECK(FindSample(down.body, "probe_http_status_code") == 503);
 
+  // blackbox's tcp prober, and its address hash: FNV-1a of the 4 bytes of 127.0.0.1.
+  const auto tcp = HttpGet(
+      medic.port(), "/probe?module=tcp_connect&target=127.0.0.1:" + std::to_string(medic.port()));
+  CHECK(FindSample(tcp.body, "probe_success") == 1);
+  CHECK(FindSample(tcp.body, "probe_ip_protocol") == 4);
+  CHECK(FindSample(tcp.body, "probe_ip_addr_hash") == 3668918509.0);
+  CHECK(FindSample(tcp.body, "probe_dns_lookup_time_seconds") >= 0);
+  CHECK(FindSample(up.body, "probe_ip_addr_hash") == 3668918509.0);
+
   const auto unknown = HttpGet(medic.port(), "/probe?module=nope&target=x");
   CHECK(unknown.status == 400);
   CHECK(unknown.body.find("Unknown module \"nope\"") != std::string::npos);
