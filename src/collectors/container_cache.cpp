@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <set>
 #include <unordered_map>
 
@@ -43,6 +44,35 @@ double UnixNow() {
 }
 
 }  // namespace
+
+std::optional<UpTime> UpTimeFromStatus(std::string_view status) {
+  constexpr std::string_view kUp = "Up ";
+  if (status.substr(0, kUp.size()) != kUp) return std::nullopt;
+  std::string_view age = status.substr(kUp.size());
+  age = age.substr(0, age.find(" ("));  // "(healthy)", "(Paused)"
+  if (age == "Less than a second") return UpTime{0, 1};
+  if (age == "About a minute") return UpTime{60, 120};
+  if (age == "About an hour") return UpTime{3600, 7200};
+  // Go's units.HumanDuration: "<n> <unit>[s]", n rounded down.
+  std::size_t count = 0;
+  const auto [end, error] = std::from_chars(age.data(), age.data() + age.size(), count);
+  if (error != std::errc() || end == age.data() + age.size() || *end != ' ') return std::nullopt;
+  std::string_view unit(end + 1, static_cast<std::size_t>(age.data() + age.size() - end - 1));
+  if (!unit.empty() && unit.back() == 's') unit.remove_suffix(1);
+  constexpr double kDay = 86400;
+  const std::pair<std::string_view, double> units[] = {
+      {"second", 1},      {"minute", 60},       {"hour", 3600},      {"day", kDay},
+      {"week", 7 * kDay}, {"month", 30 * kDay}, {"year", 365 * kDay}};
+  for (const auto& [name, seconds] : units) {
+    if (unit == name) {
+      // Months and years are 30 and 365 days in Go's wording; a calendar one is a day longer.
+      const double slack = seconds >= 30 * kDay ? seconds / 30 : 0;
+      return UpTime{static_cast<double>(count) * seconds,
+                    static_cast<double>(count + 1) * seconds + slack};
+    }
+  }
+  return std::nullopt;
+}
 
 std::string StatusWithoutAge(std::string_view status) {
   std::string key(status.substr(0, status.find(' ')));
@@ -202,7 +232,13 @@ std::shared_ptr<const ContainerSnapshot> ContainerCache::Refresh(
     observation.cgroup_path = old->second->cgroup_path;
     observation.seen_at = old->second->seen_at;
     const auto inspected = inspected_at_.find(observation.summary.id);
-    inspect[i] = !observation.details || inspected == inspected_at_.end() ||
+    // Restarted between two refreshes: up for less time now than it had been then plus the
+    // time since (a second of slack for the two lists' own latency).
+    const auto up_now = UpTimeFromStatus(observation.summary.status);
+    const auto up_then = UpTimeFromStatus(old->second->summary.status);
+    const double since = old->second->seen_at > 0 ? UnixNow() - old->second->seen_at : 0;
+    const bool restarted = up_now && up_then && up_now->less_than + 1 < up_then->at_least + since;
+    inspect[i] = !observation.details || inspected == inspected_at_.end() || restarted ||
                  now - inspected->second >= kInspectMaxAge ||
                  old->second->summary.state != observation.summary.state ||
                  StatusWithoutAge(old->second->summary.status) !=

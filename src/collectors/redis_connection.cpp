@@ -1,6 +1,8 @@
 #include "medic/collectors/redis_connection.h"
 
 #include <sys/time.h>
+
+#include <algorithm>
 #include <charconv>
 
 namespace medic {
@@ -82,6 +84,14 @@ RedisSettings RedisSettingsForTarget(const std::string& target, const RedisSetti
   if (configured != nullptr) settings.timeout = configured->timeout;
   if (target.rfind("rediss://", 0) == 0) {
     throw std::invalid_argument("rediss:// targets are not supported (no TLS to Redis in medic)");
+  }
+  const std::size_t scheme_end = target.find("://");
+  if (scheme_end != std::string::npos && target.compare(0, scheme_end, "redis") != 0 &&
+      target.compare(0, scheme_end, "unix") != 0) {
+    // Named without the rest of the target, which may hold a password.
+    throw std::invalid_argument("unsupported scheme \"" +
+                                target.substr(0, std::min<std::size_t>(scheme_end, 16)) +
+                                "://\" (use redis://host:port, unix:///path or host:port)");
   }
   if (target.rfind("unix://", 0) == 0) {
     settings.address = target;

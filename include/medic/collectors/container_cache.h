@@ -57,6 +57,17 @@ struct ContainerSnapshot {
 // containers.
 std::string StatusWithoutAge(std::string_view status);
 
+// How long a container has been up, as bounds read from its status text ("Up 3 minutes": at
+// least 180 s, less than 240 s), in seconds; nullopt when the text says no age (not up, or a
+// wording it does not know). A restart between two refreshes leaves state and status words
+// unchanged ("Up 2 seconds" after "Up 5 minutes"); an age shorter than the last one plus the
+// time since shows it, whatever the engine's clock says.
+struct UpTime {
+  double at_least = 0;
+  double less_than = 0;
+};
+std::optional<UpTime> UpTimeFromStatus(std::string_view status);
+
 class ContainerCache {
  public:
   static constexpr std::chrono::seconds kInspectMaxAge{300};

@@ -169,6 +169,7 @@ TEST_CASE("/scrape: redis_exporter's target URL; wrong password, then down, then
   CHECK(HttpGet(medic.port(), "/scrape").status == 400);
   const auto scheme = HttpGet(medic.port(), "/scrape?target=" + Encode("http://127.0.0.1:1"));
   CHECK(scheme.status == 400);
+  CHECK(scheme.body.find("unsupported scheme \"http://\"") != std::string::npos);
 
   redis.Kill();
   scrape = HttpGet(medic.port(), good);
