@@ -90,10 +90,12 @@ std::string GenerateHistory(double end) {
   h.Add("medic_webhook_requests", "counter", R"(code="401")",
         [](int i, int n) { return i >= n / 2 ? 4.0 : 0.0; });
   // performance: the probe fails one sample in ten, the cache hits 70%
-  h.Add("probe_success", "gauge", R"(target="health")",
+  h.Add("probe_success", "gauge", R"(module="http_2xx",target="health")",
         [](int i, int) { return i % 10 == 5 ? 0.0 : 1.0; });
-  h.Add("probe_duration_seconds", "gauge", R"(target="health")",
+  h.Add("probe_duration_seconds", "gauge", R"(module="http_2xx",target="health")",
         [](int i, int) { return i % 10 == 5 ? 1.5 : 0.05; });
+  // The cert collector's TLS probe of an endpoint that is down: not a health probe.
+  h.Add("probe_success", "gauge", R"(module="tls_connect",target="api")", constant(0));
   h.Add("medic_scrape_collector_duration_seconds", "gauge", R"(collector="redis")", constant(0.01));
   h.Add("medic_scrape_collector_success", "gauge", R"(collector="redis")", constant(1));
   h.Add("redis_keyspace_hits", "counter", "", [](int i, int) { return 70.0 * i; });

@@ -36,9 +36,14 @@ inline std::vector<prometheus::MetricFamily> SampleFamilies(const std::string& h
   MetricFamilyBuilder::Gauge("container_spec_memory_limit_bytes", "")
       .Add(512 * 1048576.0, {{"name", bot}, {"image", "bot:1"}, {"id", "abc"}})
       .MoveInto(f);
-  MetricFamilyBuilder::Gauge("probe_success", "").Add(1, {{"target", "health"}}).MoveInto(f);
+  // A health probe of collectors.probe, and the cert collector's TLS probe of an endpoint that
+  // is down: only the first is a "probe" check (the second is the certificates' business).
+  MetricFamilyBuilder::Gauge("probe_success", "")
+      .Add(1, {{"target", "health"}, {"module", "http_2xx"}})
+      .Add(0, {{"target", "api"}, {"module", "tls_connect"}})
+      .MoveInto(f);
   MetricFamilyBuilder::Gauge("probe_http_status_code", "")
-      .Add(200, {{"target", "health"}})
+      .Add(200, {{"target", "health"}, {"module", "http_2xx"}})
       .MoveInto(f);
   MetricFamilyBuilder::Counter("medic_log_matches_total", "")
       .Add(40, {{"source", "app"}, {"rule", "auth_failure"}})
