@@ -239,11 +239,18 @@ CgroupMembership ParseProcCgroup(std::string_view text) {
 }
 
 CgroupMembership RootCgroup() {
-  CgroupMembership root;
-  for (const char* controller : {"memory", "cpu", "cpuacct", "blkio"}) root.v1[controller] = "/";
-  root.v1_hierarchy = {{"cpu", "cpu,cpuacct"}, {"cpuacct", "cpu,cpuacct"}};
-  root.unified = "/";
-  return root;
+  // Built from std::string values: GCC 12 at -O2 misreads assigning "/" literals here
+  // (-Wrestrict).
+  const std::string root(1, '/');
+  const std::string cpu_and_cpuacct = "cpu,cpuacct";
+  CgroupMembership membership;
+  for (const char* controller : {"memory", "cpu", "cpuacct", "blkio"}) {
+    membership.v1.emplace(controller, root);
+  }
+  membership.v1_hierarchy.emplace("cpu", cpu_and_cpuacct);
+  membership.v1_hierarchy.emplace("cpuacct", cpu_and_cpuacct);
+  membership.unified.emplace(root);
+  return membership;
 }
 
 CgroupStats ReadCgroupStats(const CgroupMembership& membership, const std::string& cgroup_root,
