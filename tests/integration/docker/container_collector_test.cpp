@@ -138,7 +138,8 @@ TEST_CASE("restart through the client changes the start time; network counters p
 
   // Up for a few seconds first, as a container is before a restart: the restart may fall
   // between two refreshes, and only the shorter age in the list then shows it.
-  ScrapeUntil(collector, [&](const std::string&) { return false; }, 3500ms);
+  ScrapeUntil(
+      collector, [&](const std::string&) { return false; }, 3500ms);
   docker::DockerClient client(DockerHost());
   REQUIRE(client.Restart(container.name(), 1) == docker::ActionOutcome::kDone);
   const std::string after = ScrapeUntil(collector, [&](const std::string& text) {
