@@ -1,6 +1,7 @@
 // ctest-labels: tsan
 #include "medic/collectors/probe.h"
 
+#include "support/health_endpoint_server.h"
 #include "support/metric_lookup.h"
 #include "support/test_support.h"
 
@@ -16,36 +17,6 @@
 using namespace std::chrono_literals;
 
 namespace {
-
-// A real HTTP server on loopback, in this process.
-class LocalServer {
- public:
-  LocalServer() {
-    server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("ok", "text/plain");
-    });
-    server_.Get("/broken",
-                [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
-    server_.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
-      std::this_thread::sleep_for(3s);
-      res.set_content("late", "text/plain");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~LocalServer() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-};
 
 // Accepts TCP connections and never answers: the timeout must end the probe.
 class SilentListener {
@@ -81,7 +52,7 @@ medic::ProbeTarget Target(std::string name, std::string url,
 }  // namespace
 
 TEST_CASE("probes against a real server, a closed port and a silent listener") {
-  LocalServer server;
+  medic::test::HealthEndpointServer server;
   SilentListener silent;
   const int closed_port = medic::test::FreePort();
   auto expect_503 = Target("expect-503", server.Url("/broken"));
@@ -117,7 +88,7 @@ TEST_CASE("probes against a real server, a closed port and a silent listener") {
 }
 
 TEST_CASE("the probe collector exports success, duration and status per target") {
-  LocalServer server;
+  medic::test::HealthEndpointServer server;
   medic::ProbeCollector collector({Target("bot", server.Url("/health"))});
   const auto families = collector.Collect();
   const std::map<std::string, std::string> bot{{"target", "bot"}, {"module", "http_2xx"}};

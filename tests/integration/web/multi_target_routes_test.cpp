@@ -1,6 +1,7 @@
 // /probe and /scrape on the medic binary, as a Prometheus job written for blackbox_exporter or
 // redis_exporter uses them: real targets, real failures, what comes next.
 #include "support/black_hole_listener.h"
+#include "support/health_endpoint_server.h"
 #include "support/redis_server.h"
 #include "support/test_support.h"
 
@@ -32,35 +33,10 @@ std::string Encode(const std::string& text) {
   return out;
 }
 
-// An HTTP target that answers /health 200 and /down 503.
-class HealthServer {
- public:
-  HealthServer() {
-    server_.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("ok", "text/plain");
-    });
-    server_.Get("/down", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~HealthServer() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-};
-
 }  // namespace
 
 TEST_CASE("/probe: blackbox's answers, errors and timeout; a reload brings a new module") {
-  HealthServer target;
+  medic::test::HealthEndpointServer target;
   MedicProcess medic("collectors: {process: false}\n");
   const auto up =
       HttpGet(medic.port(), "/probe?module=http_2xx&target=" + Encode(target.Url("/health")));
@@ -73,7 +49,7 @@ TEST_CASE("/probe: blackbox's answers, errors and timeout; a reload brings a new
   CHECK(check.exit_code == 0);
 
   const auto down =
-      HttpGet(medic.port(), "/probe?module=http_2xx&target=" + Encode(target.Url("/down")));
+      HttpGet(medic.port(), "/probe?module=http_2xx&target=" + Encode(target.Url("/broken")));
   CHECK(down.status == 200);
   CHECK(FindSample(down.body, "probe_success") == 0);
   CHECK(FindSample(down.body, "probe_http_status_code") == 503);
@@ -113,7 +89,7 @@ TEST_CASE("/probe: blackbox's answers, errors and timeout; a reload brings a new
                     "  health_503: {prober: http, http: {valid_status_codes: [503]}}\n");
   CHECK(HttpPost(medic.port(), "/-/reload", "", "text/plain").status == 200);
   const auto custom =
-      HttpGet(medic.port(), "/probe?module=health_503&target=" + Encode(target.Url("/down")));
+      HttpGet(medic.port(), "/probe?module=health_503&target=" + Encode(target.Url("/broken")));
   CHECK(FindSample(custom.body, "probe_success") == 1);
 }
 
